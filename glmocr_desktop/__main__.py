@@ -1,0 +1,3 @@
+from glmocr_desktop.app import main
+
+raise SystemExit(main())

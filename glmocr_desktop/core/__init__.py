@@ -1,0 +1,1 @@
+"""Qt-free, torch-free domain code: documents, regions, tasks, jobs, results, rendering, exports."""

@@ -1,0 +1,76 @@
+"""Regions: rectangles in page coordinates normalised to 0..1.
+
+Zoom, rotation of the view and render DPI never change a region; ``None`` stands for the whole page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from glmocr_desktop.core.errors import RegionError
+
+#: A region narrower or shorter than this fraction of the page is refused (it would hold no text).
+MIN_SIDE = 1e-3
+
+
+@dataclass(frozen=True)
+class Region:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def __post_init__(self) -> None:
+        vals = (self.x0, self.y0, self.x1, self.y1)
+        if any(not isinstance(v, (int, float)) or v != v for v in vals):
+            raise RegionError(f"Region coordinates must be numbers, got {vals!r}.")
+        if not all(-1e-9 <= v <= 1 + 1e-9 for v in vals):
+            raise RegionError(
+                "Region coordinates are fractions of the page and must lie between 0 and 1 "
+                f"(got {self.x0:g},{self.y0:g},{self.x1:g},{self.y1:g})."
+            )
+        if self.x1 - self.x0 < MIN_SIDE or self.y1 - self.y0 < MIN_SIDE:
+            raise RegionError("A region needs x0 < x1 and y0 < y1 and a visible size.")
+
+    @classmethod
+    def from_corners(cls, xa: float, ya: float, xb: float, yb: float) -> Region:
+        """Build from two corners in any order, clamped to the page."""
+
+        def clamp(v: float) -> float:
+            return min(1.0, max(0.0, float(v)))
+
+        return cls(clamp(min(xa, xb)), clamp(min(ya, yb)), clamp(max(xa, xb)), clamp(max(ya, yb)))
+
+    @classmethod
+    def parse(cls, text: str) -> Region:
+        """Parse ``"x0,y0,x1,y1"`` (fractions of the page)."""
+        parts = [p.strip() for p in text.split(",")]
+        if len(parts) != 4:
+            raise RegionError(f"A region is four numbers x0,y0,x1,y1 between 0 and 1, got {text!r}.")
+        try:
+            x0, y0, x1, y1 = (float(p) for p in parts)
+        except ValueError:
+            raise RegionError(f"A region is four numbers x0,y0,x1,y1 between 0 and 1, got {text!r}.") from None
+        return cls(x0, y0, x1, y1)
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    def to_pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
+        """Pixel box (left, top, right, bottom) for a page image of the given size; never empty."""
+        left = min(width - 1, max(0, int(round(self.x0 * width))))
+        top = min(height - 1, max(0, int(round(self.y0 * height))))
+        right = max(left + 1, min(width, int(round(self.x1 * width))))
+        bottom = max(top + 1, min(height, int(round(self.y1 * height))))
+        return left, top, right, bottom
+
+    def as_tuple(self) -> tuple[float, float, float, float]:
+        return (self.x0, self.y0, self.x1, self.y1)
+
+    def __str__(self) -> str:
+        return f"{self.x0:.4f},{self.y0:.4f},{self.x1:.4f},{self.y1:.4f}"

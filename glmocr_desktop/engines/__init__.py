@@ -1,0 +1,1 @@
+"""Inference engines. torch and transformers are imported lazily inside, never at package import."""
