@@ -1,0 +1,169 @@
+"""Build a GLM-OCR-shaped checkpoint offline: real special tokens, chat template and image processor
+settings, with random weights.
+
+    python tests/make_tiny_model.py OUT_DIR            # tiny (a few MB), for tests
+    python tests/make_tiny_model.py OUT_DIR --real-size  # the real architecture, random weights (~2.2 GB)
+
+The result is a folder that loads through exactly the same public code as ``zai-org/GLM-OCR``
+(``AutoProcessor.from_pretrained`` + ``GlmOcrForConditionalGeneration.from_pretrained``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import string
+from pathlib import Path
+
+ASSETS = Path(__file__).resolve().parent / "assets" / "glm-ocr"
+
+#: Special tokens in the real vocabulary's order, starting at id 59246.
+SPECIAL_TOKENS = [
+    "<|endoftext|>", "[MASK]", "[gMASK]", "[sMASK]", "<sop>", "<eop>", "<|system|>", "<|user|>",
+    "<|assistant|>", "<|observation|>", "<|begin_of_image|>", "<|end_of_image|>", "<|begin_of_video|>",
+    "<|end_of_video|>", "<|begin_of_audio|>", "<|end_of_audio|>", "<|begin_of_transcription|>",
+    "<|end_of_transcription|>", "<|code_prefix|>", "<|code_middle|>", "<|code_suffix|>", "<think>",
+    "</think>", "<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>", "<arg_key>",
+    "</arg_key>", "<arg_value>", "</arg_value>", "/nothink", "<|begin_of_box|>", "<|end_of_box|>",
+    "<|image|>", "<|video|>",
+]  # fmt: skip
+FIRST_SPECIAL_ID = 59246
+VOCAB_SIZE = 59392
+
+
+def real_config_dict() -> dict:
+    return json.loads((ASSETS / "config.json").read_text())
+
+
+def tiny_config_dict() -> dict:
+    """The real config with small sizes; ids, vocabulary and rope layout kept."""
+    cfg = real_config_dict()
+    text = cfg["text_config"]
+    text.update(
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        head_dim=16,
+        max_position_embeddings=8192,
+        dtype="float32",
+    )
+    text["rope_parameters"] = dict(text["rope_parameters"], mrope_section=[2, 3, 3])
+    vision = cfg["vision_config"]
+    vision.update(depth=2, hidden_size=64, num_heads=4, intermediate_size=128, out_hidden_size=64)
+    return cfg
+
+
+def _vocab() -> dict[str, int]:
+    """Byte-level base alphabet, then filler word pieces, then the special tokens at their real ids."""
+    from tokenizers.pre_tokenizers import ByteLevel
+
+    alphabet = sorted(ByteLevel.alphabet())
+    vocab: dict[str, int] = {}
+    for ch in alphabet:
+        vocab[ch] = len(vocab)
+    space = "Ġ"  # byte-level form of " "
+    letters = string.ascii_lowercase
+    pieces = [space + a for a in letters] + [a + b for a in letters for b in letters]
+    pieces += [space + a + b for a in letters for b in letters]
+    pieces += [a + b + c for a in letters for b in letters for c in letters]
+    for p in pieces:
+        if len(vocab) >= FIRST_SPECIAL_ID:
+            break
+        vocab.setdefault(p, len(vocab))
+    n = 0
+    while len(vocab) < FIRST_SPECIAL_ID:
+        vocab[f"{space}w{n}"] = len(vocab)
+        n += 1
+    for tok in SPECIAL_TOKENS:
+        vocab[tok] = len(vocab)
+    n = 0
+    while len(vocab) < VOCAB_SIZE:
+        vocab[f"<|reserved_{n}|>"] = len(vocab)
+        n += 1
+    return vocab
+
+
+def build_tokenizer():
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = _vocab()
+    tok = Tokenizer(models.BPE(vocab=vocab, merges=[], fuse_unk=False))
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
+    tok.decoder = decoders.ByteLevel()
+    from tokenizers import AddedToken
+
+    tok.add_special_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS])
+    for t in SPECIAL_TOKENS:
+        assert tok.token_to_id(t) == vocab[t], t
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        eos_token="<|endoftext|>",
+        pad_token="<|endoftext|>",
+        padding_side="left",
+        clean_up_tokenization_spaces=False,
+    )
+
+
+def build_processor():
+    from transformers import Glm46VImageProcessor, Glm46VProcessor, Glm46VVideoProcessor
+
+    pre = json.loads((ASSETS / "preprocessor_config.json").read_text())
+    pre.pop("image_processor_type", None)
+    pre.pop("processor_class", None)
+    image_processor = Glm46VImageProcessor(**pre)
+    video_processor = Glm46VVideoProcessor()
+    chat_template = (ASSETS / "chat_template.jinja").read_text()
+    return Glm46VProcessor(
+        image_processor=image_processor,
+        tokenizer=build_tokenizer(),
+        video_processor=video_processor,
+        chat_template=chat_template,
+    )
+
+
+def build_model(config_dict: dict, seed: int = 0, dtype=None):
+    import torch
+    from transformers import GlmOcrConfig, GlmOcrForConditionalGeneration
+
+    torch.manual_seed(seed)
+    config = GlmOcrConfig(**config_dict)
+    model = GlmOcrForConditionalGeneration(config)
+    if dtype is not None:
+        model = model.to(dtype)
+    model.eval()
+    return model
+
+
+def write_checkpoint(out_dir: str | Path, *, real_size: bool = False, seed: int = 0) -> Path:
+    """Write a loadable GLM-OCR-shaped folder (safetensors, tokenizer, processor, chat template)."""
+    import torch
+    from transformers import GenerationConfig
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    cfg = real_config_dict() if real_size else tiny_config_dict()
+    model = build_model(cfg, seed=seed, dtype=torch.bfloat16 if real_size else None)
+    model.generation_config = GenerationConfig(
+        eos_token_id=[59246, 59253], pad_token_id=59246, do_sample=False
+    )
+    model.save_pretrained(out, safe_serialization=True)
+    build_processor().save_pretrained(out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out_dir")
+    ap.add_argument("--real-size", action="store_true", help="real architecture (random weights, bf16)")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args(argv)
+    path = write_checkpoint(args.out_dir, real_size=args.real_size, seed=args.seed)
+    print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
