@@ -1,0 +1,481 @@
+"""Model output -> safe HTML blocks for the preview (and for HTML export).
+
+Model output is untrusted: a scanned page can say ``<script>``. Markdown is parsed with markdown-it-py
+(CommonMark + tables + strikethrough + ``$``/``$$`` and ``\\(``/``\\[`` math), raw HTML in it (the model
+writes tables as ``<table>``) goes through an nh3 allowlist, and math is only marked up here, as escaped
+TeX inside ``<span class="math inline">`` / ``<div class="math display">``, for KaTeX (``trust: false``)
+to typeset on the page.
+
+Images are dropped entirely, whether written as Markdown or as ``<img>``: the model never needs them
+to show recognised text, and any ``src`` is either a request (a tracking pixel) or a parsing surface.
+A Markdown image leaves its alt text in brackets so nothing the page said disappears silently.
+
+The output is a list of top-level blocks, one HTML string each, so the page can replace only the
+blocks that changed while tokens stream in (:class:`IncrementalRenderer`, :class:`BlockDiff`).
+
+No Qt here; this module is imported by the GUI, the CLI and the exporters.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.texmath import texmath_plugin
+
+from glmocr_desktop.core.tasks import Task
+
+__all__ = [
+    "ALLOWED_TAGS",
+    "BlockDiff",
+    "BlockUpdate",
+    "IncrementalRenderer",
+    "changed_indices",
+    "render_document",
+    "PREVIEW_LIMIT",
+    "render_markdown",
+    "sanitize_html",
+]
+
+# --- sanitiser -----------------------------------------------------------------------------------
+
+ALLOWED_TAGS = frozenset(
+    {
+        # tables (the model writes them as HTML)
+        "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption", "colgroup", "col",
+        # text structure and formatting
+        "p", "br", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "code",
+        "ul", "ol", "li", "b", "i", "em", "strong", "u", "s", "del", "sub", "sup", "mark",
+        "span", "div", "a",
+    }
+)  # fmt: skip
+
+#: Tags removed together with everything inside them (the rest of the disallowed tags are unwrapped:
+#: their text stays, the tag goes).
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "script", "style", "iframe", "frame", "frameset", "object", "embed", "applet", "svg", "math",
+        "template", "noscript", "noembed", "noframes", "textarea", "select", "option", "button",
+        "title", "head", "xmp", "plaintext", "audio", "video", "canvas", "picture", "source", "portal",
+    }
+)  # fmt: skip
+
+_ATTRIBUTES = {
+    "a": {"href"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+    "col": {"span"},
+    "colgroup": {"span"},
+    "ol": {"start"},
+}
+_CLASSES = {
+    "span": {"math", "inline", "display", "img-alt"},
+    "div": {"math", "display"},
+    "td": {"align-left", "align-center", "align-right"},
+    "th": {"align-left", "align-center", "align-right"},
+}
+#: Chromium clamps these anyway (colspan 1000, rowspan 65534); a smaller cap keeps layout cheap.
+_SPAN_LIMITS = {"colspan": 1000, "rowspan": 1000, "span": 1000}
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr in _SPAN_LIMITS or (tag == "ol" and attr == "start"):
+        v = value.strip()
+        if not v.isdigit() or len(v) > 7:
+            return None
+        return str(min(int(v), _SPAN_LIMITS.get(attr, 10**6)))
+    return value
+
+
+_CLEANER = nh3.Cleaner(
+    tags=set(ALLOWED_TAGS),
+    clean_content_tags=set(DROPPED_WITH_CONTENT),
+    attributes={k: set(v) for k, v in _ATTRIBUTES.items()},
+    attribute_filter=_attribute_filter,
+    strip_comments=True,
+    link_rel="noopener noreferrer",
+    url_schemes={"http", "https", "mailto"},
+    url_relative="deny",
+    allowed_classes={k: set(v) for k, v in _CLASSES.items()},
+)
+
+
+def sanitize_html(fragment: str) -> str:
+    """Reduce an HTML fragment to the preview's allowlist (see the module docstring)."""
+    return _CLEANER.clean(fragment)
+
+
+# --- Markdown ------------------------------------------------------------------------------------
+
+
+def _math_html(content: str, display: bool) -> str:
+    tex = html.escape(content.strip(), quote=False)
+    if display:
+        return f'<div class="math display">{tex}</div>\n'
+    return f'<span class="math inline">{tex}</span>'
+
+
+def _render_math_inline(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+    return _math_html(tokens[idx].content, display=False)
+
+
+def _render_math_inline_double(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+    """``$$..$$`` inside a paragraph: display style, kept in the line's flow (a span)."""
+    tex = html.escape(tokens[idx].content.strip(), quote=False)
+    return f'<span class="math display">{tex}</span>'
+
+
+def _render_math_block(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+    return _math_html(tokens[idx].content, display=True)
+
+
+def _render_image(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+    alt = self.renderInlineAsText(tokens[idx].children or [], options, env)
+    return f'<span class="img-alt">[{html.escape(alt)}]</span>' if alt else ""
+
+
+_ALIGN = re.compile(r"text-align:\s*(left|center|right)")
+
+
+def _render_cell_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+    """Table alignment as a class: ``style`` attributes never pass the sanitiser."""
+    token = tokens[idx]
+    style = token.attrs.pop("style", None)
+    if isinstance(style, str) and (m := _ALIGN.search(style)):
+        token.attrSet("class", f"align-{m.group(1)}")
+    return self.renderToken(tokens, idx, options, env)
+
+
+def _make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 20})
+    md.enable(["table", "strikethrough"])
+    # Link reference definitions make a block's HTML depend on text far below it; OCR output has no
+    # use for them, and without them every block renders from its own lines (incremental re-parsing).
+    md.disable("reference")
+    md.use(dollarmath_plugin, allow_space=True, allow_digits=True, allow_blank_lines=True, double_inline=True)
+    md.use(texmath_plugin, delimiters="brackets")
+    for name in ("math_inline", "math_single", "math_inline_eq"):
+        md.add_render_rule(name, _render_math_inline)
+    md.add_render_rule("math_inline_double", _render_math_inline_double)
+    for name in ("math_block", "math_block_label", "math_block_eqno", "math_block_eq"):
+        md.add_render_rule(name, _render_math_block)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("th_open", _render_cell_open)
+    md.add_render_rule("td_open", _render_cell_open)
+    return md
+
+
+_MD = _make_parser()
+
+_TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
+_TABLE_CLOSE = re.compile(r"</table\s*>", re.IGNORECASE)
+
+
+@dataclass
+class _Block:
+    """One top-level block: its source lines ``[start, end)`` and its sanitised HTML."""
+
+    start: int
+    end: int
+    html: str
+
+
+def _unclosed_tables(tokens: Sequence[Token]) -> int:
+    n = 0
+    for t in tokens:
+        if t.type == "html_block":
+            n += len(_TABLE_OPEN.findall(t.content)) - len(_TABLE_CLOSE.findall(t.content))
+    return n
+
+
+def _groups(tokens: list[Token]) -> list[list[Token]]:
+    """Split a token stream into top-level blocks; an HTML table cut by blank lines stays one block."""
+    groups: list[list[Token]] = []
+    i, n = 0, len(tokens)
+    open_tables = 0
+    while i < n:
+        j = i
+        if tokens[i].nesting == 1:
+            depth = 0
+            while j < n:
+                depth += tokens[j].nesting
+                if depth == 0:
+                    break
+                j += 1
+        group = tokens[i : j + 1]
+        if open_tables > 0:
+            groups[-1].extend(group)
+        else:
+            groups.append(group)
+        open_tables = max(0, open_tables + _unclosed_tables(group))
+        i = j + 1
+    return groups
+
+
+class _Cache:
+    """Sanitised HTML by block source, so unchanged blocks keep the very same string object."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._d: OrderedDict[str, str] = OrderedDict()
+        self._size = size
+
+    def get(self, key: str) -> str | None:
+        v = self._d.get(key)
+        if v is not None:
+            self._d.move_to_end(key)
+        return v
+
+    def put(self, key: str, value: str) -> None:
+        self._d[key] = value
+        if len(self._d) > self._size:
+            self._d.popitem(last=False)
+
+
+def _parse_blocks(lines: list[str], first_line: int, cache: _Cache | None) -> list[_Block]:
+    """Parse ``lines[first_line:]`` (a block boundary) into blocks with absolute line numbers."""
+    src = "".join(lines[first_line:])
+    env: dict = {}
+    tokens = _MD.parse(src, env)
+    blocks: list[_Block] = []
+    for group in _groups(tokens):
+        start = group[0].map[0] if group[0].map else 0
+        end = max((t.map[1] for t in group if t.map), default=start)
+        key = "".join(lines[first_line + start : first_line + end])
+        cached = cache.get(key) if cache is not None else None
+        if cached is None:
+            cached = sanitize_html(_MD.renderer.render(group, _MD.options, env)).strip()
+            if cache is not None:
+                cache.put(key, cached)
+        if cached:
+            blocks.append(_Block(first_line + start, first_line + end, cached))
+    return blocks
+
+
+# --- tasks ---------------------------------------------------------------------------------------
+
+_FORMULA_FENCES = (("$$", "$$"), ("\\[", "\\]"), ("$", "$"))
+
+
+def _formula_block(text: str) -> str:
+    """The Formula task's output is one display formula; while streaming its closing ``$$`` is missing."""
+    tex = text.strip()
+    for opening, closing in _FORMULA_FENCES:
+        if tex.startswith(opening):
+            tex = tex[len(opening) :]
+            if tex.endswith(closing):
+                tex = tex[: -len(closing)]
+            break
+    tex = tex.strip()
+    return _math_html(tex, display=True).strip() if tex else ""
+
+
+def _extract_block(text: str) -> str:
+    """Information extraction answers with JSON: shown verbatim as code."""
+    body = text.strip()
+    if body.startswith("```"):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+        body = body.rstrip()
+        if body.endswith("```"):
+            body = body[:-3].rstrip()
+    return f'<pre><code>{html.escape(body, quote=False)}</code></pre>' if body else ""
+
+
+#: Beyond this many characters the preview shows the start and a note (the text itself is untouched).
+#: Real output is at most ~8k tokens (~40 KB); the cap only bounds what a hostile or runaway text
+#: costs the GUI thread (1 MB of Markdown takes seconds to parse).
+PREVIEW_LIMIT = 100_000
+
+
+def _limit_notice(shown: int, total: int) -> str:
+    return (
+        f'<p class="notice">The preview shows the first {shown:,} of {total:,} characters; '
+        "copy or export the result for all of it.</p>"
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    cut = text.rfind("\n", 0, limit)
+    return text[: cut if cut > limit // 2 else limit]
+
+
+def render_markdown(text: str, task: Task | str = Task.TEXT, *, limit: int = PREVIEW_LIMIT) -> list[str]:
+    """Render model output to a list of sanitised top-level HTML blocks."""
+    if len(text) > limit:
+        shown = _cut(text, limit)
+        return render_markdown(shown, task, limit=limit) + [_limit_notice(len(shown), len(text))]
+    task = Task.parse(task)
+    if task is Task.FORMULA:
+        block = _formula_block(text)
+        return [block] if block else []
+    if task is Task.EXTRACT:
+        block = _extract_block(text)
+        return [block] if block else []
+    return [b.html for b in _parse_blocks(text.splitlines(keepends=True), 0, None)]
+
+
+_PAGE_TEMPLATE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src {style_src} 'unsafe-inline'; \
+font-src {font_src}; img-src data:; base-uri 'none'; form-action 'none'">
+<title>{title}</title>
+{links}</head>
+<body class="glmocr-doc">
+<main id="content">
+{body}
+</main>
+</body>
+</html>
+"""
+
+
+def render_document(
+    text: str,
+    task: Task | str = Task.TEXT,
+    *,
+    standalone: bool = False,
+    title: str = "GLM-OCR result",
+    resources: Path | None = None,
+) -> str:
+    """The whole result as HTML.
+
+    By default the blocks joined (a fragment, for export and clipboard). With ``standalone=True``, a
+    complete page that links the preview stylesheet and KaTeX's from ``resources`` (the shipped folder
+    unless given); the math stays as marked-up TeX, since KaTeX runs only inside the preview.
+    """
+    body = "\n".join(render_markdown(text, task))
+    if not standalone:
+        return body
+    if resources is None:
+        from glmocr_desktop.resources import RESOURCES as resources  # noqa: N811 (core may read paths)
+    css = [resources / "katex" / "katex.min.css", resources / "preview" / "preview.css"]
+    links = "".join(
+        f'<link rel="stylesheet" href="{html.escape(p.resolve().as_uri())}">\n' for p in css if p.exists()
+    )
+    return _PAGE_TEMPLATE.format(
+        style_src="file:",
+        font_src="file:",
+        title=html.escape(title),
+        links=links,
+        body=body,
+    )
+
+
+# --- streaming -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockUpdate:
+    """What the page must change: blocks ``start..`` become ``blocks``; the page keeps ``total`` blocks."""
+
+    start: int
+    blocks: list[str]
+    total: int
+
+    @property
+    def empty(self) -> bool:
+        return not self.blocks and self.start >= self.total
+
+
+def changed_indices(old: Sequence[str], new: Sequence[str], *, appended: bool = True) -> range:
+    """Indices of ``new`` that differ from ``old``.
+
+    With ``appended`` (the new text extends the old, as while streaming), blocks only change at the
+    tail, so the scan walks back from the end and stops at the first equal block: O(changed). Blocks
+    that came from the cache are the very same objects, so each comparison is an identity check.
+    Without it, a forward scan finds the first difference.
+    """
+    m = min(len(old), len(new))
+    if appended:
+        i = m
+        while i > 0 and not (old[i - 1] is new[i - 1] or old[i - 1] == new[i - 1]):
+            i -= 1
+    else:
+        i = 0
+        while i < m and (old[i] is new[i] or old[i] == new[i]):
+            i += 1
+    return range(i, len(new))
+
+
+class BlockDiff:
+    """Remembers the blocks the page shows and answers what to send for the next list."""
+
+    def __init__(self) -> None:
+        self.blocks: list[str] = []
+
+    def reset(self) -> None:
+        self.blocks = []
+
+    def update(self, new: Sequence[str], *, appended: bool = False) -> BlockUpdate:
+        changed = changed_indices(self.blocks, new, appended=appended)
+        self.blocks = list(new)
+        return BlockUpdate(changed.start, list(new[changed.start :]), len(new))
+
+
+@dataclass
+class IncrementalRenderer:
+    """Renders a growing text, re-parsing only from the last block the new text can have changed.
+
+    ``update(text)`` returns the :class:`BlockUpdate` for the page. When the text merely grew (the
+    streaming case) the parse restarts at the last block that begins on or before the first changed
+    line, which is where Markdown can still change its mind (a paragraph turned into a setext heading
+    or a table by the next line, a list item continued); everything above is kept as it was. Any
+    other change (post-processing, a new job) re-renders the whole text.
+    """
+
+    task: Task = Task.TEXT
+    text: str = ""
+    _lines: list[str] = field(default_factory=list)
+    _blocks: list[_Block] = field(default_factory=list)
+    _diff: BlockDiff = field(default_factory=BlockDiff)
+    _cache: _Cache = field(default_factory=_Cache)
+
+    @property
+    def blocks(self) -> list[str]:
+        return list(self._diff.blocks)
+
+    def reset(self, task: Task | str | None = None) -> None:
+        if task is not None:
+            self.task = Task.parse(task)
+        self.text = ""
+        self._lines = []
+        self._blocks = []
+        self._diff.reset()
+
+    def update(self, text: str, task: Task | str | None = None) -> BlockUpdate:
+        task = self.task if task is None else Task.parse(task)
+        appended = task is self.task and text.startswith(self.text)
+        self.task = task
+        self.text = text
+        if task is not Task.TEXT and task is not Task.TABLE:
+            return self._diff.update(render_markdown(text, task), appended=False)
+        shown = _cut(text, PREVIEW_LIMIT) if len(text) > PREVIEW_LIMIT else text
+        lines = shown.splitlines(keepends=True)
+        if appended and self._blocks and len(lines) >= len(self._lines):
+            # First line that differs: the old text's last line (it may have grown), or a new one.
+            first_changed = max(len(self._lines) - 1, 0)
+            keep = len(self._blocks)
+            while keep > 0 and self._blocks[keep - 1].start > first_changed:
+                keep -= 1
+            # The block holding the change and the one above it are parsed again: the next line can
+            # still turn a paragraph into a setext heading or a table, or continue a list item.
+            keep = max(keep - 2, 0)
+            restart = self._blocks[keep].start if keep else 0
+            blocks = self._blocks[:keep] + _parse_blocks(lines, restart, self._cache)
+        else:
+            blocks = _parse_blocks(lines, 0, self._cache)
+        self._lines = lines
+        self._blocks = blocks
+        out = [b.html for b in blocks]
+        if shown is not text:
+            out.append(_limit_notice(len(shown), len(text)))
+        return self._diff.update(out, appended=appended)
