@@ -1,0 +1,671 @@
+"""Documents: a PDF or an image file seen as pages that render lazily, safely and from any thread.
+
+PDFs go through PyMuPDF, images through Pillow (see :mod:`glmocr_desktop.core.imaging`). Whatever the
+file, a :class:`Document` has pages in *points* (1/72 in) as displayed (PDF /Rotate and EXIF orientation
+applied), renders RGB pictures of bounded size, and turns every failure into a typed
+:class:`~glmocr_desktop.core.errors.OcrError` whose message a person can act on.
+
+Threads: PyMuPDF is not thread-safe (not even across documents: MuPDF keeps global state), so all of
+its calls go through one process-wide lock; image documents lock per document. Renders are short
+because sizes are clamped before anything is decoded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pymupdf as fitz
+from PIL import Image
+
+from glmocr_desktop.core import imaging
+from glmocr_desktop.core.errors import (
+    CorruptFileError,
+    EmptyDocumentError,
+    ImageTooLargeError,
+    InputError,
+    OcrError,
+    PageRangeError,
+    PasswordRequiredError,
+    RegionError,
+    RenderTimeoutError,
+    UnsupportedFileError,
+    WrongPasswordError,
+)
+from glmocr_desktop.core.regions import Region
+
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "Document",
+    "is_supported",
+    "open_document",
+    "open_image_bytes",
+    "parse_page_range",
+]
+
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif")
+
+#: The official SDK renders PDF pages at 200 DPI with the long side capped at 3500 px.
+DEFAULT_DPI = 200.0
+DEFAULT_MAX_SIDE = 3500
+#: A small region is re-rendered at up to this DPI so it reaches the model's minimum size.
+MAX_REGION_DPI = 600.0
+#: PDF pages may not be larger than 200 inches a side (ISO 32000); beyond that we warn.
+PDF_MAX_PAGE_POINTS = 14_400.0
+#: Declared image pixels a PDF page may reference before rendering it is refused (a 35000^2 JBIG2
+#: "render bomb" holds 1.2 Gpx and renders in under a second at a clamped scale; 8 Gpx would not).
+PDF_MAX_PAGE_IMAGE_PIXELS = 8_000_000_000
+#: How long a caller waits for another thread's render of the same document before giving up.
+LOCK_TIMEOUT_S = 120.0
+#: A render slower than this is reported in the document's warnings.
+SLOW_RENDER_S = 10.0
+#: Decoded full-resolution image pages kept in memory per document.
+IMAGE_CACHE_PIXELS = 64_000_000
+
+# MuPDF writes repair notes and errors to stderr; they reach us as exceptions and warnings instead.
+try:  # pragma: no cover - depends on the PyMuPDF build
+    fitz.TOOLS.mupdf_display_errors(False)
+    fitz.TOOLS.mupdf_display_warnings(False)
+except Exception:  # noqa: BLE001
+    pass
+
+#: One lock for every MuPDF call in the process (PyMuPDF does not support concurrent use).
+_FITZ_LOCK = threading.RLock()
+
+
+def is_supported(path: str | Path) -> bool:
+    """Whether ``path`` has a suffix the app opens (for file dialogs and dropped folders)."""
+    return Path(str(path)).suffix.lower() in SUPPORTED_SUFFIXES
+
+
+def parse_page_range(spec: str, page_count: int) -> list[int]:
+    """Turn ``"1-3,7"`` into 0-based indices ``[0, 1, 2, 6]``.
+
+    Pages count from 1. Accepts ``all``/``*``/empty (every page), open ranges ``"5-"``/``"-3"`` and
+    ``last``; keeps the order given and drops repeats. Anything else raises :class:`PageRangeError`.
+    """
+    if page_count <= 0:
+        raise PageRangeError("The document has no pages.")
+    text = (spec or "").strip().lower().replace("\u2013", "-").replace("\u2014", "-").replace(";", ",")
+    if text in ("", "all", "*"):
+        return list(range(page_count))
+
+    def page_number(token: str, default: int) -> int:
+        token = token.strip()
+        if not token:
+            return default
+        if token in ("last", "end", "$"):
+            return page_count
+        if not token.isdigit():
+            raise PageRangeError(
+                f"{spec!r} is not a page range; write page numbers like 1-3,7 (pages 1 to {page_count})."
+            )
+        number = int(token)
+        if not 1 <= number <= page_count:
+            pages = "page" if page_count == 1 else "pages"
+            raise PageRangeError(f"Page {number} does not exist; the document has {page_count} {pages}.")
+        return number
+
+    out: list[int] = []
+    seen: set[int] = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if "-" in part:
+            first, _, last = part.partition("-")
+            if "-" in last:
+                raise PageRangeError(f"{part!r} is not a page range; write it like 2-5.")
+            a, b = page_number(first, 1), page_number(last, page_count)
+            if a > b:
+                raise PageRangeError(f"The range {part} runs backwards; write it as {b}-{a}.")
+            numbers = range(a, b + 1)
+        else:
+            numbers = range(page_number(part, 0), page_number(part, 0) + 1)
+        for n in numbers:
+            if n - 1 not in seen:
+                seen.add(n - 1)
+                out.append(n - 1)
+    if not out:
+        raise PageRangeError(f"{spec!r} selects no pages.")
+    return out
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def _clamp_scale(width: float, height: float, scale: float, max_side: int | None, max_pixels: int) -> float:
+    """Largest scale <= ``scale`` at which a ``width`` x ``height`` box fits the side and pixel caps."""
+    if max_side and max_side > 0:
+        scale = min(scale, max_side / max(width, height))
+    if width * height * scale * scale > max_pixels:
+        scale = min(scale, math.sqrt(max_pixels / (width * height)))
+    # Rounding up to whole pixels must not break the caps.
+    while scale > 0 and (
+        (math.ceil(width * scale) * math.ceil(height * scale) > max_pixels)
+        or (max_side and max_side > 0 and max(math.ceil(width * scale), math.ceil(height * scale)) > max_side)
+    ):
+        scale *= 0.999
+    return scale
+
+
+class _Lock:
+    """A lock whose waiters give up with :class:`RenderTimeoutError` instead of hanging."""
+
+    def __init__(self, lock: Any, name: str) -> None:
+        self._lock = lock
+        self._name = name
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=LOCK_TIMEOUT_S):
+            raise RenderTimeoutError(
+                f"{self._name} is still busy rendering after {LOCK_TIMEOUT_S:.0f} s; try again later."
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
+# --- backends ----------------------------------------------------------------------------------
+
+
+class _PdfBackend:
+    def __init__(self, doc: Any, name: str, warnings: list[str]) -> None:
+        self.doc = doc
+        self.name = name
+        self.warnings = warnings
+        self.page_count = doc.page_count
+        self._sizes: dict[int, tuple[float, float]] = {}
+
+    def _page(self, index: int) -> Any:
+        try:
+            return self.doc.load_page(index)
+        except Exception as exc:  # noqa: BLE001 - MuPDF raises plain RuntimeError/ValueError subclasses
+            raise CorruptFileError(f"Page {index + 1} of {self.name} is damaged and cannot be read ({_short(exc)}).") from exc
+
+    def page_size(self, index: int) -> tuple[float, float]:
+        if index not in self._sizes:
+            rect = self._page(index).rect
+            w, h = float(rect.width), float(rect.height)
+            if not (math.isfinite(w) and math.isfinite(h)) or w <= 0 or h <= 0:
+                raise CorruptFileError(f"Page {index + 1} of {self.name} has no area ({w:g} x {h:g} pt).")
+            self._sizes[index] = (w, h)
+        return self._sizes[index]
+
+    def _warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def _check_images(self, page: Any, index: int) -> None:
+        try:
+            images = page.get_images(full=True)
+        except Exception:  # noqa: BLE001 - listing is only a safety check
+            return
+        total = 0
+        for item in images:
+            try:
+                total += max(0, int(item[2])) * max(0, int(item[3]))
+            except (TypeError, ValueError, IndexError):
+                continue
+        if total > PDF_MAX_PAGE_IMAGE_PIXELS:
+            raise ImageTooLargeError(
+                f"Page {index + 1} of {self.name} holds images of {total / 1e9:.1f} gigapixels; it is not "
+                "rendered because that would take too long and too much memory."
+            )
+
+    def render(
+        self,
+        index: int,
+        scale: float,
+        clip: tuple[float, float, float, float] | None,
+        max_side: int | None,
+        max_pixels: int,
+    ) -> Image.Image:
+        """Render page ``index`` (or the clip, in displayed points) at ``scale``, clamped to the caps."""
+        page = self._page(index)
+        w, h = self.page_size(index)
+        if clip is not None:
+            x0, y0, x1, y1 = clip
+            box_w, box_h = x1 - x0, y1 - y0
+        else:
+            box_w, box_h = w, h
+        wanted = scale
+        scale = _clamp_scale(box_w, box_h, scale, max_side, max_pixels)
+        if scale <= 0 or box_w * scale < 0.5 or box_h * scale < 0.5:
+            raise ImageTooLargeError(
+                f"Page {index + 1} of {self.name} is {w / 72:.0f} x {h / 72:.0f} inches, too large to render."
+            )
+        if max(w, h) > PDF_MAX_PAGE_POINTS or (scale < wanted * 0.999 and clip is None and not max_side):
+            self._warn(
+                f"Page {index + 1} of {self.name} is unusually large ({w / 72:.0f} x {h / 72:.0f} in); "
+                "it is shown and read at a reduced resolution."
+            )
+        self._check_images(page, index)
+        matrix = fitz.Matrix(scale, scale)
+        rect = page.rect
+        started = time.monotonic()
+        try:
+            if clip is not None:
+                fclip = fitz.Rect(rect.x0 + clip[0], rect.y0 + clip[1], rect.x0 + clip[2], rect.y0 + clip[3])
+                pix = page.get_pixmap(matrix=matrix, clip=fclip, alpha=False, colorspace=fitz.csRGB)
+            else:
+                pix = page.get_pixmap(matrix=matrix, alpha=False, colorspace=fitz.csRGB)
+        except MemoryError as exc:
+            raise ImageTooLargeError(f"Page {index + 1} of {self.name} is too large to render.") from exc
+        except Exception as exc:  # noqa: BLE001 - MuPDF errors
+            raise CorruptFileError(
+                f"Page {index + 1} of {self.name} could not be rendered; the file is damaged ({_short(exc)})."
+            ) from exc
+        elapsed = time.monotonic() - started
+        if elapsed > SLOW_RENDER_S:
+            self._warn(f"Page {index + 1} of {self.name} took {elapsed:.0f} s to render.")
+        if pix.width <= 0 or pix.height <= 0:
+            raise CorruptFileError(f"Page {index + 1} of {self.name} rendered as an empty picture.")
+        if pix.n != 3:  # pragma: no cover - we always ask for RGB without alpha
+            pix = fitz.Pixmap(fitz.csRGB, pix)
+        return Image.frombytes("RGB", (pix.width, pix.height), pix.samples)
+
+    def close(self) -> None:
+        self.doc.close()
+
+
+class _ImageBackend:
+    def __init__(self, source: imaging.ImageSource) -> None:
+        self.source = source
+        self.page_count = source.frame_count
+        self._cache: OrderedDict[int, Image.Image] = OrderedDict()
+
+    def page_size(self, index: int) -> tuple[float, float]:
+        info = self.source.frames[index]
+        return info.width * 72.0 / info.dpi, info.height * 72.0 / info.dpi
+
+    def dpi(self, index: int) -> float:
+        return self.source.frames[index].dpi
+
+    def full(self, index: int) -> Image.Image:
+        img = self._cache.get(index)
+        if img is not None:
+            self._cache.move_to_end(index)
+            return img
+        img = self.source.load(index)
+        pixels = img.width * img.height
+        if pixels <= IMAGE_CACHE_PIXELS:
+            self._cache[index] = img
+            while sum(i.width * i.height for i in self._cache.values()) > IMAGE_CACHE_PIXELS:
+                self._cache.popitem(last=False)
+        return img
+
+    def reduced(self, index: int, max_side: int) -> Image.Image:
+        """A picture of page ``index`` at least ``max_side`` on its long side when possible, decoded cheaply."""
+        img = self._cache.get(index)
+        if img is not None:
+            return img
+        if self.source.format != "jpeg":  # only JPEG decodes cheaper at a reduced size
+            return self.full(index)
+        return self.source.load(index, max_side=max_side)
+
+    def close(self) -> None:
+        self._cache.clear()
+
+
+def _resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if img.size == size:
+        return img
+    return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+# --- the document ------------------------------------------------------------------------------
+
+
+class Document:
+    """An open PDF or image file. Use :func:`open_document` or :func:`open_image_bytes` to make one."""
+
+    path: Path | None
+    name: str
+    kind: str  # "pdf" | "image"
+    page_count: int
+    content_hash: str
+    warnings: list[str]
+    encrypted: bool
+
+    def __init__(
+        self,
+        *,
+        backend: _PdfBackend | _ImageBackend,
+        path: Path | None,
+        name: str,
+        kind: str,
+        content_hash: str,
+        warnings: list[str],
+        encrypted: bool = False,
+        file_format: str = "",
+    ) -> None:
+        self._backend: _PdfBackend | _ImageBackend | None = backend
+        self.path = path
+        self.name = name
+        self.kind = kind
+        self.page_count = backend.page_count
+        self.content_hash = content_hash
+        self.warnings = warnings
+        self.encrypted = encrypted
+        self.format = file_format  # "pdf", "png", "jpeg", ... (from the content)
+        self._lock = _Lock(_FITZ_LOCK if kind == "pdf" else threading.RLock(), name)
+
+    def __repr__(self) -> str:
+        return f"<Document {self.name!r} {self.kind} pages={self.page_count}>"
+
+    def __enter__(self) -> Document:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._backend is None
+
+    def close(self) -> None:
+        with self._lock:
+            backend, self._backend = self._backend, None
+            if backend is not None:
+                try:
+                    backend.close()
+                except Exception:  # noqa: BLE001 - closing never fails loudly
+                    pass
+
+    # -- internals --
+
+    def _use(self, index: int) -> _PdfBackend | _ImageBackend:
+        backend = self._backend
+        if backend is None:
+            raise InputError(f"{self.name} has been closed.")
+        if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+            raise PageRangeError(f"Page index must be a whole number, got {index!r}.")
+        if not 0 <= int(index) < self.page_count:
+            pages = "page" if self.page_count == 1 else "pages"
+            raise PageRangeError(
+                f"Page {int(index) + 1} does not exist; {self.name} has {self.page_count} {pages}."
+            )
+        return backend
+
+    def _guard(self, what: str, index: int, fn: Any) -> Any:
+        """Run ``fn`` under the lock, turning anything unexpected into a typed error."""
+        with self._lock:
+            backend = self._use(index)
+            try:
+                return fn(backend)
+            except OcrError:
+                raise
+            except MemoryError as exc:
+                raise ImageTooLargeError(f"Page {index + 1} of {self.name} is too large to {what}.") from exc
+            except Exception as exc:  # noqa: BLE001 - the contract: only OcrError leaves this module
+                raise CorruptFileError(
+                    f"Page {index + 1} of {self.name} could not be {what}ed; the file may be damaged "
+                    f"({_short(exc)})."
+                ) from exc
+
+    # -- public API --
+
+    def page_size(self, index: int) -> tuple[float, float]:
+        """Displayed width and height of page ``index`` in points (images: pixels * 72 / their dpi)."""
+        return self._guard("measur", index, lambda b: b.page_size(index))
+
+    def render_page(self, index: int, dpi: float = DEFAULT_DPI, max_side: int = DEFAULT_MAX_SIDE) -> Image.Image:
+        """Page ``index`` as RGB at ``dpi``, its long side at most ``max_side`` pixels.
+
+        Images are never enlarged: ``dpi`` only reduces them (a 300-dpi scan at 200 dpi gets 2/3 of its
+        pixels, one without a resolution counts as 72 dpi). Scale for display by :meth:`page_size`.
+        """
+        dpi = _check_dpi(dpi)
+
+        def run(b: _PdfBackend | _ImageBackend) -> Image.Image:
+            if isinstance(b, _PdfBackend):
+                return b.render(index, dpi / 72.0, None, max_side, imaging.MAX_PAGE_PIXELS)
+            w_pt, h_pt = b.page_size(index)
+            info = b.source.frames[index]
+            scale = min(1.0, dpi / b.dpi(index))
+            scale = min(scale, _clamp_scale(info.width, info.height, 1.0, max_side, imaging.MAX_PAGE_PIXELS))
+            size = (max(1, round(info.width * scale)), max(1, round(info.height * scale)))
+            img = b.full(index) if scale >= 0.5 else b.reduced(index, max(size))
+            return _resize(img, size)
+
+        return self._guard("render", index, run)
+
+    def render_region(
+        self,
+        index: int,
+        region: Region | None,
+        dpi: float = DEFAULT_DPI,
+        max_side: int = DEFAULT_MAX_SIDE,
+    ) -> Image.Image:
+        """The region (``None``: the whole page) at recognition resolution, sized for GLM-OCR.
+
+        PDFs re-render just the region at ``dpi`` (finer for tiny regions), so it gets real detail, not
+        enlarged pixels; images are cropped from the full-resolution picture (``dpi`` does not reduce
+        them here). The result holds 6,272 .. 4,816,896 pixels (large
+        ones downscaled, tiny ones padded); a region thinner than 1:200 raises :class:`RegionError`.
+        """
+        dpi = _check_dpi(dpi)
+        if region is not None and not isinstance(region, Region):
+            raise RegionError(f"Expected a Region or None, got {type(region).__name__}.")
+
+        def run(b: _PdfBackend | _ImageBackend) -> Image.Image:
+            w_pt, h_pt = b.page_size(index)
+            r = region or Region(0.0, 0.0, 1.0, 1.0)
+            what = "The region" if region is not None else f"Page {index + 1}"
+            imaging.check_aspect(r.width * w_pt, r.height * h_pt, what)
+            if isinstance(b, _PdfBackend):
+                clip = None if region is None else (r.x0 * w_pt, r.y0 * h_pt, r.x1 * w_pt, r.y1 * h_pt)
+                box_w, box_h = r.width * w_pt, r.height * h_pt
+                scale = dpi / 72.0
+                # A small region is rendered finer (up to MAX_REGION_DPI) until it reaches the model's
+                # minimum size; then padding does the rest.
+                if box_w * box_h * scale * scale < imaging.MODEL_MIN_PIXELS:
+                    need = math.sqrt(imaging.MODEL_MIN_PIXELS / (box_w * box_h))
+                    scale = max(scale, min(need, MAX_REGION_DPI / 72.0))
+                img = b.render(index, scale, clip, max_side, imaging.MODEL_MAX_PIXELS)
+            else:
+                # Recognition wants every pixel the picture has: no dpi reduction, only the caps.
+                full = b.full(index)
+                box = r.to_pixels(full.width, full.height)
+                img = full.crop(box) if box != (0, 0, full.width, full.height) else full
+                scale = _clamp_scale(img.width, img.height, 1.0, max_side, imaging.MODEL_MAX_PIXELS)
+                img = _resize(img, (max(1, round(img.width * scale)), max(1, round(img.height * scale))))
+            return imaging.fit_pixels(img)
+
+        return self._guard("render", index, run)
+
+    def render_thumbnail(self, index: int, max_side: int = 256) -> Image.Image:
+        """A small picture of page ``index``, its long side ``max_side`` pixels (cheap to make)."""
+        max_side = max(1, int(max_side))
+
+        def run(b: _PdfBackend | _ImageBackend) -> Image.Image:
+            w_pt, h_pt = b.page_size(index)
+            if isinstance(b, _PdfBackend):
+                return b.render(index, max_side / max(w_pt, h_pt), None, max_side, imaging.MAX_PAGE_PIXELS)
+            img = b.reduced(index, max_side)
+            scale = min(1.0, max_side / max(img.width, img.height))
+            return _resize(img, (max(1, round(img.width * scale)), max(1, round(img.height * scale))))
+
+        return self._guard("render", index, run)
+
+
+def _check_dpi(dpi: float) -> float:
+    try:
+        value = float(dpi)
+    except (TypeError, ValueError):
+        raise InputError(f"The resolution must be a number of dots per inch, got {dpi!r}.") from None
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(f"The resolution must be a positive number of dots per inch, got {dpi!r}.")
+    return min(value, 2400.0)
+
+
+# --- opening -----------------------------------------------------------------------------------
+
+
+def _unsupported(name: str) -> UnsupportedFileError:
+    return UnsupportedFileError(
+        f"{name} is not a file this app can open.",
+        hint=f"Supported types: {imaging.SUPPORTED_TYPES_TEXT} ({', '.join(SUPPORTED_SUFFIXES)}).",
+    )
+
+
+def _open_pdf(
+    source: Path | bytes, name: str, password: str | None, warnings: list[str]
+) -> tuple[_PdfBackend, bool]:
+    with _Lock(_FITZ_LOCK, name):
+        try:
+            if isinstance(source, bytes):
+                doc = fitz.open(stream=source, filetype="pdf")
+            else:
+                doc = fitz.open(str(source), filetype="pdf")
+        except MemoryError as exc:
+            raise ImageTooLargeError(f"{name} is too large to open.") from exc
+        except Exception as exc:  # noqa: BLE001 - FileDataError, RuntimeError, ValueError ...
+            raise CorruptFileError(
+                f"{name} is damaged and cannot be opened as a PDF ({_short(exc)}).",
+                hint="Try re-saving or re-exporting it from the program that made it.",
+            ) from exc
+        try:
+            encrypted = False
+            if doc.needs_pass:
+                encrypted = True
+                if password is None or password == "":
+                    raise PasswordRequiredError(f"{name} is protected by a password; enter it to open the file.")
+                # NB: after authenticate() never read doc.needs_pass again; with PyMuPDF 1.26 doing so
+                # leaves the pages rendering blank.
+                if not doc.authenticate(password):
+                    raise WrongPasswordError(f"The password for {name} is not correct; try again.")
+            else:
+                try:
+                    encrypted = bool((doc.metadata or {}).get("encryption"))
+                except Exception:  # noqa: BLE001 - metadata is optional
+                    encrypted = False
+            if getattr(doc, "is_repaired", False):
+                warnings.append(f"{name} was damaged and has been repaired; some content may be missing.")
+            count = doc.page_count
+            if count <= 0:
+                raise EmptyDocumentError(f"{name} has no pages.")
+            return _PdfBackend(doc, name, warnings), encrypted
+        except OcrError:
+            doc.close()
+            raise
+        except Exception as exc:  # noqa: BLE001
+            doc.close()
+            raise CorruptFileError(f"{name} is damaged and cannot be opened ({_short(exc)}).") from exc
+
+
+def _open(source: Path | bytes, name: str, path: Path | None, password: str | None) -> Document:
+    warnings: list[str] = []
+    if isinstance(source, bytes):
+        head = source[:1024]
+        content_hash = hashlib.sha256(source).hexdigest()
+        suffix_fmt = None
+    else:
+        try:
+            if source.is_dir():
+                raise InputError(f"{name} is a folder, not a file.")
+            with open(source, "rb") as fh:
+                head = fh.read(1024)
+            content_hash = _sha256_file(source)
+        except FileNotFoundError:
+            raise InputError(f"{name} does not exist (looked in {source.parent}).") from None
+        except IsADirectoryError:
+            raise InputError(f"{name} is a folder, not a file.") from None
+        except PermissionError:
+            raise InputError(f"{name} cannot be read: permission denied.") from None
+        except OSError as exc:
+            raise InputError(f"{name} cannot be read ({_short(exc)}).") from None
+        suffix_fmt = imaging.SUFFIX_FORMATS.get(source.suffix.lower())
+    if not head:
+        raise CorruptFileError(f"{name} is empty (0 bytes).")
+    fmt = imaging.sniff_format(head)
+    if fmt is None:
+        if suffix_fmt == "pdf":
+            fmt = "pdf"  # let MuPDF try to repair a PDF whose header is missing
+        elif suffix_fmt is not None:
+            raise CorruptFileError(
+                f"{name} does not contain a {imaging.FORMAT_LABELS[suffix_fmt]} image; the file is damaged "
+                "or of another type."
+            )
+        else:
+            raise _unsupported(name)
+    elif suffix_fmt is not None and suffix_fmt != fmt:
+        warnings.append(
+            f"{name} is named like a {imaging.FORMAT_LABELS[suffix_fmt]} file but holds "
+            f"{'a PDF document' if fmt == 'pdf' else 'a ' + imaging.FORMAT_LABELS[fmt] + ' image'}; "
+            "it was opened as what it really is."
+        )
+
+    if fmt == "pdf":
+        backend, encrypted = _open_pdf(source, name, password, warnings)
+        return Document(
+            backend=backend,
+            path=path,
+            name=name,
+            kind="pdf",
+            content_hash=content_hash,
+            warnings=warnings,
+            encrypted=encrypted,
+            file_format="pdf",
+        )
+    image_source = imaging.ImageSource(source, fmt, name)
+    image_source.warnings = warnings + image_source.warnings
+    return Document(
+        backend=_ImageBackend(image_source),
+        path=path,
+        name=name,
+        kind="image",
+        content_hash=content_hash,
+        warnings=image_source.warnings,
+        file_format=fmt,
+    )
+
+
+def open_document(path: str | Path, password: str | None = None) -> Document:
+    """Open a PDF or image file; the type comes from its content, the name only breaks ties."""
+    if not isinstance(path, (str, Path)) or str(path) == "":
+        raise InputError(f"Expected a file path, got {path!r}.")
+    p = Path(path).expanduser()
+    try:
+        p = p.resolve()
+    except (OSError, RuntimeError):
+        pass
+    return _open(p, p.name or str(p), p, password)
+
+
+def open_image_bytes(data: bytes, name: str = "Pasted image") -> Document:
+    """Open an image (or PDF) held in memory, e.g. from the clipboard."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise InputError(f"Expected image bytes, got {type(data).__name__}.")
+    data = bytes(data)
+    if not data:
+        raise InputError("The clipboard holds no image data.")
+    return _open(data, name, None, None)
+
+
+def image_to_png_bytes(img: Image.Image) -> bytes:
+    """PNG bytes of a PIL image (so a pasted QImage can become a :class:`Document`)."""
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()

@@ -1,0 +1,533 @@
+"""Image loading and normalisation: whatever a file holds becomes an upright 8-bit RGB picture.
+
+Why a module of its own: every way an image reaches the model (a photo, a TIFF scan, a pasted
+screenshot, a rendered PDF page, a region crop) must look the same to it, and every hostile or broken
+file must turn into a typed :class:`~glmocr_desktop.core.errors.OcrError` *before* pixels are decoded.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import struct
+import threading
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+
+from glmocr_desktop.core.errors import (
+    CorruptFileError,
+    ImageTooLargeError,
+    InputError,
+    OcrError,
+    RegionError,
+    UnsupportedFileError,
+)
+
+# --- limits ------------------------------------------------------------------------------------
+
+#: Pixels one page (an image frame, a rendered PDF page) may have: 200 MP is ~600 MB as RGB.
+MAX_PAGE_PIXELS = 200_000_000
+#: Pixels all frames of one image file may have together (a TIFF of thousands of scans).
+MAX_TOTAL_PIXELS = 2_000_000_000
+#: Frames of one image file we are prepared to list as pages.
+MAX_FRAMES = 10_000
+#: GLM-OCR's image processor accepts this many pixels per image (patch 14 x merge 2 = 28 px cells).
+MODEL_MIN_PIXELS = 6_272
+MODEL_MAX_PIXELS = 4_816_896
+#: ... and rejects images whose aspect ratio exceeds this.
+MODEL_MAX_ASPECT = 200.0
+
+# Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that; we refuse above our own cap
+# ourselves (with a clear message), so let Pillow's guard sit at the same place.
+Image.MAX_IMAGE_PIXELS = MAX_PAGE_PIXELS
+
+#: Formats we open, keyed by the name :func:`sniff_format` returns.
+IMAGE_FORMATS = {
+    "png": "PNG",
+    "jpeg": "JPEG",
+    "tiff": "TIFF",
+    "webp": "WEBP",
+    "bmp": "BMP",
+    "gif": "GIF",
+}
+FORMAT_LABELS = {
+    "pdf": "PDF",
+    "png": "PNG",
+    "jpeg": "JPEG",
+    "tiff": "TIFF",
+    "webp": "WebP",
+    "bmp": "BMP",
+    "gif": "GIF",
+}
+#: The format each supported suffix promises.
+SUFFIX_FORMATS = {
+    ".pdf": "pdf",
+    ".png": "png",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+    ".webp": "webp",
+    ".bmp": "bmp",
+    ".gif": "gif",
+}
+SUPPORTED_TYPES_TEXT = "PDF, PNG, JPEG, TIFF, WebP, BMP and GIF"
+
+# Toggling Pillow's (global) truncation tolerance is serialised so two threads never fight over it.
+_TRUNCATED_LOCK = threading.Lock()
+
+
+def sniff_format(head: bytes) -> str | None:
+    """The file type from its first bytes (magic numbers), or ``None`` when unknown."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "tiff"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:2] == b"BM" and len(head) >= 14:
+        return "bmp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    # The PDF spec lets a header sit anywhere in the first 1024 bytes (after junk some writers add).
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    return None
+
+
+# --- normalisation -----------------------------------------------------------------------------
+
+
+def _luma(rgb: np.ndarray) -> np.ndarray:
+    return rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+
+
+def _flatten(rgb: np.ndarray, alpha: np.ndarray) -> Image.Image:
+    """Composite ``rgb`` (H,W,3 uint8) with ``alpha`` (H,W uint8) onto a background that keeps it legible.
+
+    Normally white. When what is visible (alpha > 0) is itself light, e.g. white text on a transparent
+    background, white would erase it, so a black background is used instead. A picture that is fully
+    transparent keeps its colours (the alpha channel is the only thing wrong with it).
+    """
+    if alpha.size == 0 or int(alpha.min()) == 255:
+        return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+    visible = alpha > 0
+    if not visible.any():
+        return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+    a = alpha.astype(np.float32) / 255.0
+    weights = a[visible]
+    content = float((_luma(rgb[visible].astype(np.float32)) * weights).sum() / max(weights.sum(), 1e-6))
+    background = 0.0 if content > 170.0 else 255.0
+    out = rgb.astype(np.float32) * a[..., None] + background * (1.0 - a[..., None])
+    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+
+def _scale_to_8bit(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+    """Stretch high-bit-depth samples to 0..255 using the range actually used (12-bit data in 16 bits)."""
+    v = values.astype(np.float64)
+    finite = np.isfinite(v)
+    sel = finite if mask is None else (finite & mask)
+    if not sel.any():
+        return np.zeros(v.shape, np.uint8)
+    lo, hi = float(v[sel].min()), float(v[sel].max())
+    v = np.where(finite, v, lo)
+    if hi <= lo:
+        # A flat picture: keep its brightness relative to the type's range, as far as it can be known.
+        full = 65535.0 if values.dtype == np.uint16 else (255.0 if hi <= 255 else max(hi, 1.0))
+        level = 0 if full <= 0 else int(round(255 * min(max(lo / full, 0.0), 1.0)))
+        return np.full(v.shape, level, np.uint8)
+    out = (v - lo) * (255.0 / (hi - lo))
+    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+
+
+def _high_bit_to_rgb(img: Image.Image) -> Image.Image:
+    arr = np.asarray(img)
+    if arr.ndim == 3:  # multi-channel high-bit data (rare): use the first three channels
+        arr = arr[..., :3].mean(axis=2)
+    transparency = img.info.get("transparency")
+    mask = None
+    if isinstance(transparency, (int, float)) and not isinstance(transparency, bool):
+        mask = arr != transparency
+    gray = _scale_to_8bit(arr, mask)
+    rgb = np.repeat(gray[..., None], 3, axis=2)
+    if mask is not None and not mask.all():
+        return _flatten(rgb, np.where(mask, 255, 0).astype(np.uint8))
+    return Image.fromarray(rgb, "RGB")
+
+
+def exif_upright(img: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation tag; a broken EXIF block leaves the picture as stored."""
+    try:
+        out = ImageOps.exif_transpose(img)
+    except Exception:  # noqa: BLE001 - malformed EXIF must not make a readable picture unreadable
+        return img
+    return out if out is not None else img
+
+
+def normalize_image(img: Image.Image, *, upright: bool = True) -> Image.Image:
+    """Return an upright 8-bit RGB copy of ``img`` (EXIF orientation, any mode, alpha flattened)."""
+    if upright:
+        img = exif_upright(img)
+    mode = img.mode
+    if mode == "RGB":
+        return img.copy() if img.readonly else img
+    if mode in ("1", "L"):
+        return img.convert("L").convert("RGB")
+    if mode in ("P", "PA"):
+        if mode == "PA" or "transparency" in img.info:
+            img = img.convert("RGBA")
+            mode = "RGBA"
+        else:
+            return img.convert("RGB")
+    if mode in ("LA", "La", "RGBA", "RGBa"):
+        rgba = np.asarray(img.convert("RGBA"))
+        return _flatten(rgba[..., :3], rgba[..., 3])
+    if mode == "RGBX":
+        return img.convert("RGB")
+    if mode in ("I", "F") or mode.startswith("I;16") or mode.startswith("I;32"):
+        return _high_bit_to_rgb(img)
+    # CMYK (Pillow undoes Adobe's inverted CMYK), YCbCr, LAB, HSV ...
+    try:
+        return img.convert("RGB")
+    except (ValueError, OSError) as exc:
+        raise UnsupportedFileError(f"Images in colour mode {mode} cannot be read ({exc}).") from exc
+
+
+# --- model-size helpers ------------------------------------------------------------------------
+
+
+def check_aspect(width: float, height: float, what: str = "The region") -> None:
+    """Refuse shapes GLM-OCR's processor rejects (aspect ratio above 200:1)."""
+    if width <= 0 or height <= 0:
+        raise RegionError(f"{what} is empty.")
+    ratio = max(width / height, height / width)
+    if ratio > MODEL_MAX_ASPECT:
+        raise RegionError(
+            f"{what} is {ratio:.0f} times longer than it is wide; the model reads at most "
+            f"{MODEL_MAX_ASPECT:.0f}:1. Draw a region that is less of a thin strip."
+        )
+
+
+def fit_pixels(
+    img: Image.Image,
+    min_pixels: int = MODEL_MIN_PIXELS,
+    max_pixels: int = MODEL_MAX_PIXELS,
+    *,
+    background: tuple[int, int, int] | None = None,
+) -> Image.Image:
+    """Make ``img`` hold between ``min_pixels`` and ``max_pixels`` pixels.
+
+    Too large: downscaled (Lanczos), aspect kept. Too small: padded (never stretched: upscaling a
+    handful of pixels invents nothing) with the image's own border colour, content centred. An aspect
+    ratio the model refuses raises :class:`RegionError`.
+    """
+    w, h = img.size
+    check_aspect(w, h, "The image")
+    if w * h > max_pixels:
+        scale = math.sqrt(max_pixels / (w * h))
+        nw, nh = max(1, int(w * scale)), max(1, int(h * scale))
+        while nw * nh > max_pixels:
+            if nw >= nh:
+                nw -= 1
+            else:
+                nh -= 1
+        img = img.resize((nw, nh), Image.Resampling.LANCZOS, reducing_gap=3.0)
+        w, h = img.size
+    if w * h < min_pixels:
+        side = math.ceil(math.sqrt(min_pixels))
+        nw, nh = max(w, side), max(h, side)
+        # Keep the padded picture within the model's aspect limits even for a 1-pixel-high strip.
+        if background is None:
+            background = _border_colour(img)
+        canvas = Image.new("RGB", (nw, nh), background)
+        canvas.paste(img.convert("RGB"), ((nw - w) // 2, (nh - h) // 2))
+        img = canvas
+    return img
+
+
+def _border_colour(img: Image.Image) -> tuple[int, int, int]:
+    arr = np.asarray(img.convert("RGB"))
+    edge = np.concatenate([arr[0], arr[-1], arr[:, 0], arr[:, -1]], axis=0)
+    med = np.median(edge, axis=0)
+    return int(med[0]), int(med[1]), int(med[2])
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FrameInfo:
+    """What the header of one frame says, without decoding pixels."""
+
+    width: int  # upright (after EXIF orientation)
+    height: int
+    dpi: float  # 72 when absent or absurd
+    transposed: bool  # EXIF swaps width and height
+
+
+def _sane_dpi(info: dict) -> float:
+    dpi = info.get("dpi")
+    try:
+        if isinstance(dpi, (tuple, list)) and dpi:
+            value = float(dpi[0])
+        elif dpi is not None:
+            value = float(dpi)
+        else:
+            return 72.0
+    except (TypeError, ValueError):
+        return 72.0
+    # Scanners write 1x1 or 0 when they do not know; nothing real is below 30 or above 4800.
+    if not math.isfinite(value) or value < 30 or value > 4800:
+        return 72.0
+    return value
+
+
+def _orientation(img: Image.Image) -> int:
+    try:
+        value = img.getexif().get(0x0112)
+        return int(value) if value else 1
+    except Exception:  # noqa: BLE001 - unreadable EXIF is treated as no EXIF
+        return 1
+
+
+_DECODE_ERRORS = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    AttributeError,
+    RuntimeError,
+    OverflowError,
+    AssertionError,
+)
+
+
+def _label(fmt: str | None) -> str:
+    return FORMAT_LABELS.get(fmt or "", "image")
+
+
+class ImageSource:
+    """A lazily decoded image file: header read at construction, pixels decoded per frame on demand.
+
+    Only TIFF frames are pages; GIF, WebP and PNG animations show their first frame. Not thread-safe
+    by itself (the Document that owns it holds a lock).
+    """
+
+    def __init__(self, data: Path | bytes, fmt: str, name: str = "image") -> None:
+        self._data = data
+        self.format = fmt
+        self.name = name
+        self.warnings: list[str] = []
+        self.frames: list[FrameInfo] = []
+        self._read_headers()
+
+    # Pillow keeps a file handle per Image; we open a fresh one per decode so the object stays cheap.
+    def _open(self) -> Image.Image:
+        fp: BinaryIO | Path = io.BytesIO(self._data) if isinstance(self._data, bytes) else self._data
+        try:
+            return Image.open(fp, formats=[IMAGE_FORMATS[self.format]])
+        except Image.DecompressionBombError as exc:
+            raise ImageTooLargeError(
+                f"{self.name} declares an image too large to open safely ({exc}).",
+                hint="It may be a decompression bomb; it is not decoded.",
+            ) from exc
+        except UnidentifiedImageError as exc:
+            raise CorruptFileError(
+                f"{self.name} starts like a {_label(self.format)} image but cannot be read; "
+                "the file is damaged."
+            ) from exc
+        except FileNotFoundError as exc:
+            raise InputError(f"{self.name} no longer exists.") from exc
+        except PermissionError as exc:
+            raise InputError(f"{self.name} cannot be read: permission denied.") from exc
+        except MemoryError as exc:
+            raise ImageTooLargeError(f"{self.name} is too large to open.") from exc
+        except OcrError:
+            raise
+        except _DECODE_ERRORS as exc:
+            raise CorruptFileError(
+                f"{self.name} is a damaged {_label(self.format)} image and cannot be read ({_short(exc)})."
+            ) from exc
+
+    def _read_headers(self) -> None:
+        img = self._open()
+        try:
+            count = 1
+            if self.format == "tiff":
+                try:
+                    count = int(getattr(img, "n_frames", 1) or 1)
+                except _DECODE_ERRORS:
+                    count = 1
+                    self.warnings.append(f"{self.name}: only the first page of this TIFF could be read.")
+                if count > MAX_FRAMES:
+                    raise ImageTooLargeError(
+                        f"{self.name} has {count} pages; at most {MAX_FRAMES} can be opened."
+                    )
+            total = 0
+            for index in range(count):
+                if index:
+                    try:
+                        img.seek(index)
+                    except _DECODE_ERRORS:
+                        self.warnings.append(
+                            f"{self.name}: pages after {index} of this TIFF are damaged and were skipped."
+                        )
+                        break
+                w, h = img.size
+                if w <= 0 or h <= 0:
+                    raise CorruptFileError(f"{self.name} declares an empty picture ({w}x{h}).")
+                self._check_pixels(w, h)
+                total += w * h
+                if total > MAX_TOTAL_PIXELS:
+                    raise ImageTooLargeError(
+                        f"{self.name} holds more than {MAX_TOTAL_PIXELS / 1e9:.0f} gigapixels of pages; "
+                        "split it before opening."
+                    )
+                transposed = _orientation(img) in (5, 6, 7, 8)
+                if transposed:
+                    w, h = h, w
+                self.frames.append(FrameInfo(w, h, _sane_dpi(img.info), transposed))
+        except OcrError:
+            raise
+        except MemoryError as exc:
+            raise ImageTooLargeError(f"{self.name} is too large to open.") from exc
+        except _DECODE_ERRORS as exc:
+            raise CorruptFileError(
+                f"{self.name} is a damaged {_label(self.format)} image and cannot be read ({_short(exc)})."
+            ) from exc
+        finally:
+            img.close()
+        if not self.frames:
+            raise CorruptFileError(f"{self.name} contains no readable picture.")
+        if self.format in ("gif", "webp", "png"):
+            try:
+                reopened = self._open()
+                try:
+                    if int(getattr(reopened, "n_frames", 1) or 1) > 1:
+                        self.warnings.append(f"{self.name} is animated; only its first frame is used.")
+                finally:
+                    reopened.close()
+            except OcrError:
+                pass
+            except _DECODE_ERRORS:
+                pass
+
+    def _check_pixels(self, w: int, h: int) -> None:
+        if w * h > MAX_PAGE_PIXELS:
+            raise ImageTooLargeError(
+                f"{self.name} is {w} x {h} pixels ({w * h / 1e6:.0f} megapixels); at most "
+                f"{MAX_PAGE_PIXELS / 1e6:.0f} megapixels per page can be opened.",
+                hint="It may be a decompression bomb. Reduce the image before opening it.",
+            )
+
+    @property
+    def frame_count(self) -> int:
+        return len(self.frames)
+
+    def load(self, index: int = 0, max_side: int | None = None) -> Image.Image:
+        """Decode frame ``index`` and normalise it to RGB.
+
+        ``max_side`` lets JPEGs decode at a reduced scale (thumbnails); the result may still be larger
+        than ``max_side``, callers resize.
+        """
+        img = self._open()
+        try:
+            if index:
+                img.seek(index)
+            info = self.frames[index]
+            if max_side and self.format == "jpeg":
+                w, h = img.size
+                scale = max_side / max(w, h)
+                if scale < 0.5:
+                    img.draft("RGB", (max(1, int(w * scale)), max(1, int(h * scale))))
+            try:
+                img.load()
+            except OSError as exc:
+                if "truncated" not in str(exc).lower() and "broken data stream" not in str(exc).lower():
+                    raise
+                img.close()
+                img = self._load_truncated(index, exc)
+            if img.size[0] * img.size[1] > MAX_PAGE_PIXELS:
+                self._check_pixels(*img.size)
+            out = normalize_image(img)
+            if (out.width, out.height) != (info.width, info.height) and not max_side:
+                # A frame whose decoded size disagrees with its header (a damaged file) still works.
+                self.frames[index] = FrameInfo(out.width, out.height, info.dpi, info.transposed)
+            return out
+        except OcrError:
+            raise
+        except MemoryError as exc:
+            raise ImageTooLargeError(f"{self.name} is too large to decode.") from exc
+        except _DECODE_ERRORS as exc:
+            raise CorruptFileError(
+                f"{self.name} is a damaged {_label(self.format)} image and cannot be decoded ({_short(exc)})."
+            ) from exc
+        finally:
+            img.close()
+
+    def _load_truncated(self, index: int, original: Exception) -> Image.Image:
+        with _TRUNCATED_LOCK:
+            previous = ImageFile.LOAD_TRUNCATED_IMAGES
+            ImageFile.LOAD_TRUNCATED_IMAGES = True
+            try:
+                img = self._open()
+                if index:
+                    img.seek(index)
+                img.load()
+            except OcrError:
+                raise
+            except _DECODE_ERRORS as exc:
+                raise CorruptFileError(
+                    f"{self.name} is cut off and cannot be decoded ({_short(original)})."
+                ) from exc
+            finally:
+                ImageFile.LOAD_TRUNCATED_IMAGES = previous
+        message = f"{self.name} is cut off (truncated); the missing part of the picture is left grey."
+        if message not in self.warnings:
+            self.warnings.append(message)
+        return img
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
+def load_image_file(source: str | Path | bytes, name: str | None = None) -> ImageSource:
+    """Open an image file (path or bytes) lazily; the format comes from the content, not the name."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data: Path | bytes = bytes(source)
+        head = bytes(source[:1024])
+        name = name or "Image"
+    else:
+        data = Path(source)
+        name = name or data.name
+        try:
+            with open(data, "rb") as fh:
+                head = fh.read(1024)
+        except FileNotFoundError as exc:
+            raise InputError(f"{name} does not exist.") from exc
+        except IsADirectoryError as exc:
+            raise InputError(f"{name} is a folder, not a file.") from exc
+        except PermissionError as exc:
+            raise InputError(f"{name} cannot be read: permission denied.") from exc
+    fmt = sniff_format(head)
+    if fmt is None or fmt == "pdf":
+        raise UnsupportedFileError(
+            f"{name} is not an image this app can open; supported images are PNG, JPEG, TIFF, WebP, BMP "
+            "and GIF."
+        )
+    return ImageSource(data, fmt, name)
