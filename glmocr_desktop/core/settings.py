@@ -1,0 +1,102 @@
+"""The user's preferences as a plain, typed model (no Qt).
+
+The GUI persists it through ``QSettings`` (``gui/settings_store.py``); keeping the model Qt-free lets the
+CLI and tests read the same defaults and validation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from glmocr_desktop import DEFAULT_MODEL_ID
+
+DEVICES = ("auto", "cuda", "mps", "cpu")
+DTYPES = ("auto", "bfloat16", "float16", "float32")
+THEMES = ("system", "light", "dark")
+MAX_RECENT = 10
+MIN_DPI, MAX_DPI = 72, 600
+MIN_TOKENS, MAX_TOKENS = 16, 32768
+
+
+@dataclass
+class Settings:
+    model: str = DEFAULT_MODEL_ID  # a hub id (looked up in the local cache) or a folder
+    device: str = "auto"
+    dtype: str = "auto"
+    max_new_tokens: int = 0  # 0: the task's default (8192 for text and tables)
+    render_dpi: int = 200
+    theme: str = "system"
+    task: str = "text"  # task for new regions
+    extraction_template: str = ""  # JSON text of the last template used
+    recent_files: list[str] = field(default_factory=list)
+    last_dir: str = ""
+    autoload_model: bool = True  # load the model as soon as the window is up
+
+    def normalised(self) -> Settings:
+        """A copy with every value in range (settings files can be edited by hand or be stale)."""
+        s = Settings(**{f.name: getattr(self, f.name) for f in fields(self)})
+        s.model = str(s.model or DEFAULT_MODEL_ID).strip() or DEFAULT_MODEL_ID
+        s.device = s.device if s.device in DEVICES else "auto"
+        s.dtype = s.dtype if s.dtype in DTYPES else "auto"
+        s.theme = s.theme if s.theme in THEMES else "system"
+        s.max_new_tokens = _clamp_int(s.max_new_tokens, 0, MAX_TOKENS, 0)
+        if 0 < s.max_new_tokens < MIN_TOKENS:
+            s.max_new_tokens = MIN_TOKENS
+        s.render_dpi = _clamp_int(s.render_dpi, MIN_DPI, MAX_DPI, 200)
+        if s.task not in ("text", "formula", "table", "extract"):
+            s.task = "text"
+        s.recent_files = [str(p) for p in (s.recent_files or []) if p][:MAX_RECENT]
+        s.extraction_template = str(s.extraction_template or "")
+        s.last_dir = str(s.last_dir or "")
+        s.autoload_model = bool(s.autoload_model)
+        return s
+
+    def add_recent(self, path: str) -> None:
+        """Put ``path`` first in the recent files, without duplicates, at most ``MAX_RECENT``."""
+        path = str(path)
+        self.recent_files = [path] + [p for p in self.recent_files if p != path]
+        del self.recent_files[MAX_RECENT:]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        """Build from stored values, converting types and ignoring unknown keys."""
+        defaults = cls()
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data or data[f.name] is None:
+                continue
+            kwargs[f.name] = coerce(data[f.name], getattr(defaults, f.name))
+        return cls(**kwargs).normalised()
+
+
+def coerce(value: Any, default: Any) -> Any:
+    """Convert a stored value (QSettings ini files give strings) to the type of ``default``."""
+    if isinstance(default, bool):
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+    if isinstance(default, int):
+        try:
+            return int(float(value))
+        except (TypeError, ValueError):
+            return default
+    if isinstance(default, list):
+        if isinstance(value, str):
+            return [value] if value else []
+        try:
+            return [str(v) for v in value]
+        except TypeError:
+            return default
+    return str(value)
+
+
+def _clamp_int(value: Any, lo: int, hi: int, default: int) -> int:
+    try:
+        v = int(value)
+    except (TypeError, ValueError):
+        return default
+    return max(lo, min(hi, v))

@@ -1,0 +1,530 @@
+"""The page: a zoomable, rotatable QGraphicsView on which regions are drawn, moved and resized.
+
+Region geometry lives in page points (the page item's own coordinates), so the view's zoom, the page's
+rotation and the render DPI never change it; :class:`RegionSpec` keeps it normalised 0..1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtWidgets import (
+    QGraphicsItem,
+    QGraphicsPixmapItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QStyleOptionGraphicsItem,
+    QWidget,
+)
+
+from glmocr_desktop.core.jobs import new_id
+from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.tasks import Task
+
+TASK_COLOURS = {
+    Task.TEXT: QColor("#2f7cf6"),
+    Task.FORMULA: QColor("#a855f7"),
+    Task.TABLE: QColor("#12a37f"),
+    Task.EXTRACT: QColor("#f08c00"),
+}
+HANDLE_PX = 9  # handle size on screen
+MIN_DRAG_PX = 6  # smaller drags are clicks
+ZOOM_MIN, ZOOM_MAX = 0.05, 16.0
+
+
+@dataclass(eq=False)
+class RegionSpec:
+    """A region on a page with its task (mutable: the user moves and retasks it)."""
+
+    region: Region
+    task: Task = Task.TEXT
+    template: dict | None = None
+    id: str = field(default_factory=new_id)
+
+
+def _view_scale(item: QGraphicsItem) -> float:
+    scene = item.scene()
+    if scene is None or not scene.views():
+        return 1.0
+    t = scene.views()[0].transform()
+    return max(1e-6, math.hypot(t.m11(), t.m12()))
+
+
+class RegionItem(QGraphicsRectItem):
+    """One region: coloured by task, numbered, with eight resize handles when selected."""
+
+    HANDLES = ("tl", "t", "tr", "r", "br", "b", "bl", "l")
+
+    def __init__(self, spec: RegionSpec, number: int, page_size: tuple[float, float], parent=None) -> None:
+        super().__init__(parent)
+        self.spec = spec
+        self.number = number
+        self.page_w, self.page_h = page_size
+        self._resize: str | None = None
+        self._press_rect: QRectF | None = None
+        self.on_changed = None  # callable(item) set by the view
+        self.setFlags(
+            QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
+            | QGraphicsItem.GraphicsItemFlag.ItemSendsGeometryChanges
+        )
+        self.setAcceptHoverEvents(True)
+        self.setZValue(10)
+        self.set_region(spec.region)
+
+    # geometry -----------------------------------------------------------------------------------
+    def set_region(self, region: Region) -> None:
+        self.prepareGeometryChange()
+        self.setPos(region.x0 * self.page_w, region.y0 * self.page_h)
+        self.setRect(QRectF(0, 0, region.width * self.page_w, region.height * self.page_h))
+
+    def page_rect(self) -> QRectF:
+        return QRectF(self.pos(), self.rect().size())
+
+    def to_region(self) -> Region:
+        r = self.page_rect()
+        return Region.from_corners(
+            r.left() / self.page_w, r.top() / self.page_h, r.right() / self.page_w, r.bottom() / self.page_h
+        )
+
+    def _px(self) -> float:
+        return 1.0 / _view_scale(self)
+
+    def _handle_rects(self) -> dict[str, QRectF]:
+        s = HANDLE_PX * self._px()
+        r = self.rect()
+        cx, cy = r.center().x(), r.center().y()
+        pts = {
+            "tl": (r.left(), r.top()), "t": (cx, r.top()), "tr": (r.right(), r.top()),
+            "r": (r.right(), cy), "br": (r.right(), r.bottom()), "b": (cx, r.bottom()),
+            "bl": (r.left(), r.bottom()), "l": (r.left(), cy),
+        }  # fmt: skip
+        return {k: QRectF(x - s / 2, y - s / 2, s, s) for k, (x, y) in pts.items()}
+
+    def _handle_at(self, pos: QPointF) -> str | None:
+        if not self.isSelected():
+            return None
+        for name, rect in self._handle_rects().items():
+            if rect.adjusted(-2 * self._px(), -2 * self._px(), 2 * self._px(), 2 * self._px()).contains(pos):
+                return name
+        return None
+
+    def boundingRect(self) -> QRectF:
+        m = (HANDLE_PX + 2) * self._px()
+        badge = 22 * self._px()
+        return self.rect().adjusted(-m, -max(m, badge), m, m)
+
+    def shape(self) -> QPainterPath:
+        path = QPainterPath()
+        m = HANDLE_PX * self._px()
+        path.addRect(self.rect().adjusted(-m / 2, -m / 2, m / 2, m / 2))
+        return path
+
+    # painting -----------------------------------------------------------------------------------
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
+        colour = TASK_COLOURS.get(self.spec.task, QColor("#2f7cf6"))
+        px = self._px()
+        fill = QColor(colour)
+        fill.setAlpha(60 if self.isSelected() else 34)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(colour, 2.5 if self.isSelected() else 1.8)
+        pen.setCosmetic(True)
+        if not self.isSelected():
+            pen.setStyle(Qt.PenStyle.SolidLine)
+        painter.setPen(pen)
+        painter.setBrush(QBrush(fill))
+        painter.drawRect(self.rect())
+        # number badge above the top-left corner
+        font = QFont(painter.font())
+        font.setBold(True)
+        font.setPointSizeF(9)
+        painter.save()
+        painter.translate(self.rect().topLeft())
+        painter.scale(px, px)
+        label = f"{self.number}  {self.spec.task.label}"
+        fm_w = max(28, 8 + 7 * len(label))
+        badge = QRectF(0, -20, fm_w, 19)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawRoundedRect(badge, 4, 4)
+        painter.setPen(QColor("white"))
+        painter.setFont(font)
+        painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
+        painter.restore()
+        if self.isSelected():
+            painter.setPen(QPen(colour, 1.2 * px))
+            painter.setBrush(QColor("white"))
+            for rect in self._handle_rects().values():
+                painter.drawRect(rect)
+
+    # interaction --------------------------------------------------------------------------------
+    def hoverMoveEvent(self, event) -> None:
+        h = self._handle_at(event.pos())
+        cursors = {
+            "tl": Qt.CursorShape.SizeFDiagCursor, "br": Qt.CursorShape.SizeFDiagCursor,
+            "tr": Qt.CursorShape.SizeBDiagCursor, "bl": Qt.CursorShape.SizeBDiagCursor,
+            "t": Qt.CursorShape.SizeVerCursor, "b": Qt.CursorShape.SizeVerCursor,
+            "l": Qt.CursorShape.SizeHorCursor, "r": Qt.CursorShape.SizeHorCursor,
+        }  # fmt: skip
+        self.setCursor(cursors.get(h, Qt.CursorShape.SizeAllCursor))
+        super().hoverMoveEvent(event)
+
+    def mousePressEvent(self, event) -> None:
+        self._resize = self._handle_at(event.pos()) if event.button() == Qt.MouseButton.LeftButton else None
+        self._press_rect = self.page_rect()
+        if self._resize:
+            event.accept()
+            return
+        super().mousePressEvent(event)
+
+    def mouseMoveEvent(self, event) -> None:
+        if not self._resize:
+            super().mouseMoveEvent(event)
+            return
+        p = self.mapToParent(event.pos())
+        x = min(max(p.x(), 0.0), self.page_w)
+        y = min(max(p.y(), 0.0), self.page_h)
+        r = QRectF(self.page_rect())
+        if "l" in self._resize:
+            r.setLeft(x)
+        if "r" in self._resize:
+            r.setRight(x)
+        if self._resize.startswith("t"):
+            r.setTop(y)
+        if self._resize.startswith("b"):
+            r.setBottom(y)
+        r = r.normalized()
+        min_side = 4 * self._px()
+        if r.width() < min_side or r.height() < min_side:
+            return
+        self.prepareGeometryChange()
+        self.setPos(r.topLeft())
+        self.setRect(QRectF(0, 0, r.width(), r.height()))
+
+    def mouseReleaseEvent(self, event) -> None:
+        super().mouseReleaseEvent(event)
+        self._resize = None
+        if self._press_rect is not None and self.page_rect() != self._press_rect:
+            self.spec.region = self.to_region()
+            if self.on_changed:
+                self.on_changed(self)
+        self._press_rect = None
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self._resize is None:
+            w, h = self.rect().width(), self.rect().height()
+            x = min(max(value.x(), 0.0), max(0.0, self.page_w - w))
+            y = min(max(value.y(), 0.0), max(0.0, self.page_h - h))
+            return QPointF(x, y)
+        return super().itemChange(change, value)
+
+
+class PageItem(QGraphicsRectItem):
+    """The sheet of paper: a white rectangle in page points with the rendered image on it."""
+
+    def __init__(self, width: float, height: float) -> None:
+        super().__init__(0, 0, width, height)
+        self.setBrush(QColor("white"))
+        pen = QPen(QColor(0, 0, 0, 60), 1)
+        pen.setCosmetic(True)
+        self.setPen(pen)
+        self.pixmap_item = QGraphicsPixmapItem(self)
+        self.pixmap_item.setTransformationMode(Qt.TransformationMode.SmoothTransformation)
+        self.setTransformOriginPoint(width / 2, height / 2)
+
+    def set_image(self, image: QImage | None) -> None:
+        if image is None or image.isNull():
+            self.pixmap_item.setPixmap(QPixmap())
+            return
+        self.pixmap_item.setPixmap(QPixmap.fromImage(image))
+        self.pixmap_item.setScale(self.rect().width() / max(1, image.width()))
+
+
+class PageView(QGraphicsView):
+    regions_changed = Signal()  # a region was added, moved, resized or deleted
+    selection_changed = Signal()
+    zoom_changed = Signal(float)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setScene(QGraphicsScene(self))
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.SmoothPixmapTransform)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setFrameShape(QGraphicsView.Shape.NoFrame)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAcceptDrops(False)  # the window takes drops
+        self.page: PageItem | None = None
+        self.specs: list[RegionSpec] = []
+        self.new_task = Task.TEXT
+        self.fit_mode: str | None = "page"
+        self._drawing: RegionItem | None = None
+        self._draw_origin: QPointF | None = None
+        self._pan_from: QPointF | None = None
+        self._space = False
+        self.scene().selectionChanged.connect(self.selection_changed)
+
+    # page -----------------------------------------------------------------------------------------
+    def set_page(
+        self, size: tuple[float, float], image: QImage | None, specs: list[RegionSpec], rotation: int = 0
+    ) -> None:
+        """Show a page of ``size`` points; ``specs`` is the page's own list and is edited in place."""
+        self.scene().clear()
+        w, h = max(1.0, float(size[0])), max(1.0, float(size[1]))
+        self.page = PageItem(w, h)
+        self.page.setRotation(rotation)
+        self.scene().addItem(self.page)
+        self.page.set_image(image)
+        self.specs = specs
+        self._rebuild_items()
+        self._update_scene_rect()
+        self.apply_fit()
+
+    def clear_page(self) -> None:
+        self.scene().clear()
+        self.page = None
+        self.specs = []
+
+    def set_image(self, image: QImage) -> None:
+        if self.page is not None:
+            self.page.set_image(image)
+
+    def rotation(self) -> int:
+        return int(self.page.rotation()) % 360 if self.page else 0
+
+    def set_rotation(self, degrees: int) -> None:
+        if self.page is None:
+            return
+        self.page.setRotation(degrees % 360)
+        self._update_scene_rect()
+        self.apply_fit()
+
+    def _update_scene_rect(self) -> None:
+        if self.page is None:
+            return
+        r = self.page.sceneBoundingRect()
+        m = max(r.width(), r.height()) * 0.04
+        self.setSceneRect(r.adjusted(-m, -m, m, m))
+
+    # regions --------------------------------------------------------------------------------------
+    def region_items(self) -> list[RegionItem]:
+        if self.page is None:
+            return []
+        items = [c for c in self.page.childItems() if isinstance(c, RegionItem)]
+        return sorted(items, key=lambda it: it.number)
+
+    def _rebuild_items(self) -> None:
+        if self.page is None:
+            return
+        selected = {it.spec.id for it in self.region_items() if it.isSelected()}
+        for it in self.region_items():
+            self.scene().removeItem(it)
+        size = (self.page.rect().width(), self.page.rect().height())
+        for n, spec in enumerate(self.specs, 1):
+            item = RegionItem(spec, n, size, self.page)
+            item.on_changed = self._item_changed
+            item.setSelected(spec.id in selected)
+
+    def refresh_regions(self) -> None:
+        """Re-read the specs (tasks, numbers, geometry) after the window changed them."""
+        self._rebuild_items()
+        self.scene().update()
+
+    def _item_changed(self, item: RegionItem) -> None:
+        self.regions_changed.emit()
+
+    def selected_specs(self) -> list[RegionSpec]:
+        return [it.spec for it in self.region_items() if it.isSelected()]
+
+    def select_spec(self, spec: RegionSpec | None) -> None:
+        self.scene().clearSelection()
+        for it in self.region_items():
+            if spec is not None and it.spec is spec:
+                it.setSelected(True)
+
+    def add_region(self, region: Region, task: Task | None = None) -> RegionSpec:
+        spec = RegionSpec(region=region, task=task or self.new_task)
+        self.specs.append(spec)
+        self._rebuild_items()
+        self.select_spec(spec)
+        self.regions_changed.emit()
+        return spec
+
+    def delete_selected(self) -> int:
+        gone = {id(s) for s in self.selected_specs()}
+        if not gone:
+            return 0
+        self.specs[:] = [s for s in self.specs if id(s) not in gone]
+        self._rebuild_items()
+        self.regions_changed.emit()
+        return len(gone)
+
+    # zoom -----------------------------------------------------------------------------------------
+    def zoom(self) -> float:
+        return _view_scale(self.page) if self.page is not None and self.page.scene() else 1.0
+
+    def set_zoom(self, factor: float) -> None:
+        current = math.hypot(self.transform().m11(), self.transform().m12()) or 1.0
+        factor = min(ZOOM_MAX, max(ZOOM_MIN, factor))
+        self.scale(factor / current, factor / current)
+        self.zoom_changed.emit(factor)
+        self.scene().update()
+
+    def zoom_by(self, step: float) -> None:
+        self.fit_mode = None
+        current = math.hypot(self.transform().m11(), self.transform().m12()) or 1.0
+        self.set_zoom(current * step)
+
+    def zoom_in(self) -> None:
+        self.zoom_by(1.25)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(1 / 1.25)
+
+    def fit_width(self) -> None:
+        self.fit_mode = "width"
+        self.apply_fit()
+
+    def fit_page(self) -> None:
+        self.fit_mode = "page"
+        self.apply_fit()
+
+    def apply_fit(self) -> None:
+        if self.page is None or self.fit_mode is None:
+            return
+        r = self.page.sceneBoundingRect()
+        vw, vh = max(1, self.viewport().width() - 24), max(1, self.viewport().height() - 24)
+        factor = vw / r.width() if self.fit_mode == "width" else min(vw / r.width(), vh / r.height())
+        self.set_zoom(factor)
+        if self.fit_mode == "width":
+            self.centerOn(r.center().x(), r.top())
+            self.ensureVisible(QRectF(r.left(), r.top(), r.width(), 1), 0, 12)
+        else:
+            self.centerOn(r.center())
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.apply_fit()
+
+    def wheelEvent(self, event) -> None:
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                self.zoom_by(1.15**steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    # mouse: draw, pan, select ----------------------------------------------------------------------
+    def _page_point(self, view_pos) -> QPointF | None:
+        if self.page is None:
+            return None
+        return self.page.mapFromScene(self.mapToScene(view_pos))
+
+    def _region_item_at(self, view_pos) -> RegionItem | None:
+        for item in self.items(view_pos):
+            if isinstance(item, RegionItem):
+                return item
+        return None
+
+    def mousePressEvent(self, event) -> None:
+        pos = event.position().toPoint()
+        if event.button() == Qt.MouseButton.MiddleButton or (
+            event.button() == Qt.MouseButton.LeftButton and self._space
+        ):
+            self._pan_from = event.position()
+            self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
+            event.accept()
+            return
+        if event.button() == Qt.MouseButton.LeftButton and self.page is not None:
+            if self._region_item_at(pos) is None:
+                p = self._page_point(pos)
+                if p is not None and self.page.rect().adjusted(-20, -20, 20, 20).contains(p):
+                    self.scene().clearSelection()
+                    self._draw_origin = self._clamp(p)
+                    self.setFocus()
+                    event.accept()
+                    return
+        super().mousePressEvent(event)
+
+    def _clamp(self, p: QPointF) -> QPointF:
+        r = self.page.rect()
+        return QPointF(min(max(p.x(), 0.0), r.width()), min(max(p.y(), 0.0), r.height()))
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._pan_from is not None:
+            delta = event.position() - self._pan_from
+            self._pan_from = event.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(delta.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
+            event.accept()
+            return
+        if self._draw_origin is not None and self.page is not None:
+            p = self._clamp(self._page_point(event.position().toPoint()))
+            rect = QRectF(self._draw_origin, p).normalized()
+            if self._drawing is None:
+                if max(rect.width(), rect.height()) * _view_scale(self.page) < MIN_DRAG_PX:
+                    return
+                size = (self.page.rect().width(), self.page.rect().height())
+                tmp = RegionSpec(region=Region(0, 0, 1, 1), task=self.new_task)
+                self._drawing = RegionItem(tmp, len(self.specs) + 1, size, self.page)
+            self._drawing.prepareGeometryChange()
+            self._drawing.setPos(rect.topLeft())
+            self._drawing.setRect(QRectF(0, 0, max(rect.width(), 1e-3), max(rect.height(), 1e-3)))
+            event.accept()
+            return
+        super().mouseMoveEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        if self._draw_origin is not None:
+            item, self._drawing, self._draw_origin = self._drawing, None, None
+            if item is not None:
+                region = None
+                try:
+                    region = item.to_region()
+                except Exception:  # noqa: BLE001 - a sliver: ignore it
+                    region = None
+                self.scene().removeItem(item)
+                if region is not None:
+                    self.add_region(region)
+            event.accept()
+            return
+        super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event) -> None:
+        key = event.key()
+        if key == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
+            event.accept()
+            return
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+            if self.delete_selected():
+                event.accept()
+                return
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_in()
+            return
+        if key == Qt.Key.Key_Minus:
+            self.zoom_out()
+            return
+        super().keyPressEvent(event)
+
+    def keyReleaseEvent(self, event) -> None:
+        if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
+            self._space = False
+            self.viewport().unsetCursor()
+            event.accept()
+            return
+        super().keyReleaseEvent(event)

@@ -1,0 +1,277 @@
+"""The inference thread: one long-lived QThread that owns the engine.
+
+Loading, rendering crops at recognition DPI and generation all happen here; the GUI thread only sends
+requests (a thread-safe queue) and receives signals. Stream deltas are coalesced so at most ~30 chunk
+signals a second reach the GUI, whatever the token rate. Cancellation goes through ``engine.cancel()``
+(a ``threading.Event`` the engine checks every token); the thread is never terminated.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QThread, Signal
+
+from glmocr_desktop.core.errors import OcrError
+from glmocr_desktop.core.jobs import Job, Result, Source
+from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.settings import Settings
+from glmocr_desktop.core.tasks import Task
+
+log = logging.getLogger(__name__)
+
+#: Minimum seconds between two chunk signals of one job (~30 per second).
+EMIT_INTERVAL = 1 / 30
+
+
+@dataclass
+class Request:
+    """What to recognise; the crop is rendered on the inference thread, not the GUI thread."""
+
+    document: Any  # core.documents.Document
+    page: int
+    region: Region | None
+    task: Task
+    template: dict | None = None
+    rotation: int = 0  # degrees clockwise, as shown on screen
+    dpi: int = 200
+    max_new_tokens: int | None = None
+    label: str = ""
+    id: str = field(default_factory=lambda: __import__("uuid").uuid4().hex[:12])
+
+    def make_job(self) -> Job:
+        image = self.document.render_region(self.page, self.region, dpi=self.dpi)
+        if self.rotation % 360:
+            image = image.rotate(-(self.rotation % 360), expand=True)
+        source = Source(
+            file=str(getattr(self.document, "path", "") or getattr(self.document, "name", "")),
+            page=self.page,
+            region=self.region,
+            document_hash=str(getattr(self.document, "content_hash", "") or ""),
+        )
+        return Job(
+            image=image,
+            task=self.task,
+            template=self.template,
+            max_new_tokens=self.max_new_tokens,
+            source=source,
+            id=self.id,
+        )
+
+
+def default_engine_factory(settings: Settings):
+    """Runs on the inference thread: importing the engine there keeps torch off the GUI thread."""
+    from glmocr_desktop.engines.local import LocalEngine
+
+    return LocalEngine(model=settings.model, device=settings.device, dtype=settings.dtype)
+
+
+class InferenceThread(QThread):
+    load_started = Signal()
+    load_progress = Signal(float, str)  # fraction (-1: unknown), message
+    loaded = Signal(object)  # EngineInfo
+    load_failed = Signal(object)  # the exception (OcrError subclasses carry user messages)
+    job_started = Signal(str)  # request id
+    chunk = Signal(str, str, int)  # request id, new text since the last signal, generated tokens
+    job_finished = Signal(str, object)  # request id, Result
+    job_failed = Signal(str, str)  # request id, message
+    busy_changed = Signal(bool)
+
+    def __init__(self, engine_factory: Callable[[Settings], Any] | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("inference")
+        self._factory = engine_factory or default_engine_factory
+        self._queue: queue.Queue = queue.Queue()
+        self._engine = None
+        self._engine_lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._generation = 0  # bumped by cancel_all(): queued requests of older generations are dropped
+        self._pending = 0
+        self._pending_lock = threading.Lock()
+        self.info = None
+
+    # --- called from the GUI thread -------------------------------------------------------------
+
+    def request_load(self, settings: Settings) -> None:
+        self._queue.put(("load", settings.normalised(), self._generation))
+        if not self.isRunning():
+            self.start()
+
+    def submit(self, requests: list[Request], batch: bool = False) -> None:
+        """Queue requests; ``batch`` runs them together through ``engine.stream_many``."""
+        if not requests:
+            return
+        with self._pending_lock:
+            self._pending += len(requests)
+        self._queue.put(("run", list(requests), batch, self._generation))
+        if not self.isRunning():
+            self.start()
+
+    def cancel_all(self) -> None:
+        """Stop the running job within one token and drop the queued ones."""
+        self._generation += 1
+        self._cancel.set()
+        with self._engine_lock:
+            engine = self._engine
+        if engine is not None:
+            try:
+                engine.cancel()
+            except Exception:  # noqa: BLE001 - cancelling must never raise into the GUI
+                log.exception("engine.cancel failed")
+
+    @property
+    def pending(self) -> int:
+        with self._pending_lock:
+            return self._pending
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Cancel, stop the loop and join (bounded). Returns True when the thread has finished."""
+        self.cancel_all()
+        self._queue.put(("quit",))
+        if not self.isRunning():
+            return True
+        return self.wait(timeout_ms)
+
+    # --- the thread -----------------------------------------------------------------------------
+
+    def run(self) -> None:  # noqa: C901 - one dispatch loop
+        while True:
+            item = self._queue.get()
+            kind = item[0]
+            if kind == "quit":
+                break
+            try:
+                if kind == "load":
+                    self._do_load(item[1])
+                elif kind == "run":
+                    _, requests, batch, gen = item
+                    if gen != self._generation:
+                        self._drop(requests, "Cancelled")
+                        continue
+                    self._do_run(requests, batch)
+            except Exception:  # noqa: BLE001 - the loop must survive anything
+                log.exception("inference loop error")
+        self._close_engine()
+
+    def _drop(self, requests: list[Request], message: str) -> None:
+        for r in requests:
+            self._done_one()
+            self.job_failed.emit(r.id, message)
+
+    def _done_one(self) -> None:
+        with self._pending_lock:
+            self._pending = max(0, self._pending - 1)
+
+    def _close_engine(self) -> None:
+        with self._engine_lock:
+            engine, self._engine = self._engine, None
+        if engine is not None:
+            try:
+                engine.close()
+            except Exception:  # noqa: BLE001
+                log.exception("engine.close failed")
+
+    def _do_load(self, settings: Settings) -> None:
+        self._close_engine()
+        self.info = None
+        self.load_started.emit()
+        try:
+            engine = self._factory(settings)
+
+            def progress(frac: float | None, msg: str) -> None:
+                self.load_progress.emit(-1.0 if frac is None else float(frac), str(msg))
+
+            engine.load(progress)
+        except Exception as exc:  # noqa: BLE001 - reported to the user
+            if not isinstance(exc, OcrError):
+                log.error("model load failed:\n%s", traceback.format_exc())
+            self.load_failed.emit(exc)
+            return
+        with self._engine_lock:
+            self._engine = engine
+        self.info = engine.info
+        self.loaded.emit(engine.info)
+
+    def _do_run(self, requests: list[Request], batch: bool) -> None:
+        with self._engine_lock:
+            engine = self._engine
+        if engine is None:
+            self._drop(requests, "The model is not loaded.")
+            return
+        self._cancel.clear()
+        gen = self._generation
+        self.busy_changed.emit(True)
+        try:
+            groups = [requests] if batch and len(requests) > 1 else [[r] for r in requests]
+            for group in groups:
+                if gen != self._generation:
+                    self._drop(group, "Cancelled")
+                    continue
+                self._run_group(engine, group)
+        finally:
+            self.busy_changed.emit(self.pending > 0)
+
+    def _run_group(self, engine, group: list[Request]) -> None:
+        jobs: list[Job] = []
+        for r in group:
+            try:
+                jobs.append(r.make_job())
+            except Exception as exc:  # noqa: BLE001 - a bad page must not stop the queue
+                self._done_one()
+                self.job_failed.emit(r.id, str(exc) if isinstance(exc, OcrError) else f"Could not render: {exc}")
+        if not jobs:
+            return
+        for j in jobs:
+            self.job_started.emit(j.id)
+        buffers: dict[str, list[str]] = {j.id: [] for j in jobs}
+        tokens: dict[str, int] = {j.id: 0 for j in jobs}
+        last_emit: dict[str, float] = {j.id: 0.0 for j in jobs}
+        finished: set[str] = set()
+
+        def flush(job_id: str) -> None:
+            if buffers[job_id]:
+                self.chunk.emit(job_id, "".join(buffers[job_id]), tokens[job_id])
+                buffers[job_id].clear()
+            last_emit[job_id] = time.monotonic()
+
+        try:
+            stream = engine.stream(jobs[0]) if len(jobs) == 1 else engine.stream_many(jobs)
+            for ch in stream:
+                if self._cancel.is_set():
+                    engine.cancel()  # again: a cancel that raced with the start of generation
+                jid = ch.job_id
+                if jid not in buffers:
+                    continue
+                if ch.text:
+                    buffers[jid].append(ch.text)
+                tokens[jid] = max(tokens[jid], ch.generated_tokens)
+                if ch.done:
+                    flush(jid)
+                    finished.add(jid)
+                    self._done_one()
+                    result = ch.result or Result(job_id=jid, task=Task.TEXT, text="", raw_text="")
+                    self.job_finished.emit(jid, result)
+                elif time.monotonic() - last_emit[jid] >= EMIT_INTERVAL:
+                    flush(jid)
+        except Exception as exc:  # noqa: BLE001
+            if not isinstance(exc, OcrError):
+                log.error("generation failed:\n%s", traceback.format_exc())
+            for j in jobs:
+                if j.id not in finished:
+                    flush(j.id)
+                    finished.add(j.id)
+                    self._done_one()
+                    self.job_failed.emit(j.id, str(exc))
+            return
+        for j in jobs:  # an engine that ended without a done chunk
+            if j.id not in finished:
+                flush(j.id)
+                self._done_one()
+                self.job_failed.emit(j.id, "Cancelled" if self._cancel.is_set() else "The engine stopped early.")
