@@ -11,6 +11,7 @@ import io
 import math
 import struct
 import threading
+import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,9 +43,10 @@ MODEL_MAX_PIXELS = 4_816_896
 #: ... and rejects images whose aspect ratio exceeds this.
 MODEL_MAX_ASPECT = 200.0
 
-# Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that; we refuse above our own cap
-# ourselves (with a clear message), so let Pillow's guard sit at the same place.
+# Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that. We refuse above our own cap with a
+# clear message, so Pillow's guard sits at the same place and its warning is an error (caught below).
 Image.MAX_IMAGE_PIXELS = MAX_PAGE_PIXELS
+warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 #: Formats we open, keyed by the name :func:`sniff_format` returns.
 IMAGE_FORMATS = {
@@ -339,7 +341,7 @@ class ImageSource:
         fp: BinaryIO | Path = io.BytesIO(self._data) if isinstance(self._data, bytes) else self._data
         try:
             return Image.open(fp, formats=[IMAGE_FORMATS[self.format]])
-        except Image.DecompressionBombError as exc:
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageTooLargeError(
                 f"{self.name} declares an image too large to open safely ({exc}).",
                 hint="It may be a decompression bomb; it is not decoded.",
