@@ -1,0 +1,218 @@
+"""Headless command line: the same documents, jobs and engine as the app, printed to a terminal.
+
+    glmocr-desktop ocr scan.pdf --pages 1-2 --task text
+    glmocr ocr invoice.png --task extract --template invoice.json --format json -o out.json
+
+Exit codes: 0 ok, 2 usage, 3 input error, 4 model error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from glmocr_desktop import APP_NAME, DEFAULT_MODEL_ID, __version__
+from glmocr_desktop.core.errors import InputError, ModelError, OcrError
+from glmocr_desktop.core.jobs import Job, Result, Source
+from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.tasks import Task
+
+EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_MODEL, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors: exit 2 without a traceback
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="glmocr-desktop ocr",
+        description=f"{APP_NAME} {__version__}: recognise text, formulas, tables or fields in scans and PDFs.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="images (PNG, JPEG, TIFF, WebP, BMP, GIF) or PDFs")
+    p.add_argument("--task", default="text", help="text | formula | table | extract (default: text)")
+    p.add_argument("--template", metavar="F", help="extraction template: a JSON file whose leaf values are \"\"")
+    p.add_argument("--pages", metavar="SPEC", help="pages to read, e.g. 1-3,7 (default: all)")
+    p.add_argument("--region", metavar="x0,y0,x1,y1", help="a part of each page, as fractions 0..1 of its size")
+    p.add_argument("--password", metavar="P", help="password of an encrypted PDF")
+    p.add_argument("--model", metavar="ID|DIR", default=os.environ.get("GLMOCR_MODEL", DEFAULT_MODEL_ID),
+                   help=f"hub id (from the local cache) or model folder (default: {DEFAULT_MODEL_ID})")
+    p.add_argument("--device", default="auto", choices=["auto", "cuda", "mps", "cpu"])
+    p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32"])
+    p.add_argument("--dpi", type=float, default=200.0, help="PDF render resolution (default: 200)")
+    p.add_argument("--max-new-tokens", type=int, metavar="N", help="limit on generated tokens per page/region")
+    p.add_argument("--format", default="md", choices=["md", "json"], help="output format (default: md)")
+    p.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of standard output")
+    p.add_argument("--no-fast", action="store_true", help="use stock transformers generate only")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return p
+
+
+def _load_template(path: str):
+    from glmocr_desktop.core.extraction import READY_TEMPLATES, validate_template
+
+    if path in READY_TEMPLATES:
+        return validate_template(READY_TEMPLATES[path])
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"Cannot read the template {path}: {exc.strerror or exc}.") from None
+    return validate_template(text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "ocr":
+        argv = argv[1:]
+    args = build_parser().parse_args(argv)
+    err = sys.stderr
+
+    def progress(msg: str) -> None:
+        if not args.quiet:
+            print(msg, file=err, flush=True)
+
+    try:
+        task = Task.parse(args.task)
+    except ValueError as exc:
+        print(f"glmocr-desktop ocr: error: {exc}", file=err)
+        return EXIT_USAGE
+    if args.max_new_tokens is not None and args.max_new_tokens < 1:
+        print("glmocr-desktop ocr: error: --max-new-tokens must be at least 1", file=err)
+        return EXIT_USAGE
+    try:
+        region = Region.parse(args.region) if args.region else None
+        template = None
+        if task is Task.EXTRACT:
+            if not args.template:
+                raise InputError("--task extract needs --template F (a JSON object whose leaf values are \"\").")
+            template = _load_template(args.template)
+        elif args.template:
+            raise InputError("--template is only used with --task extract.")
+    except InputError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_INPUT
+
+    out: TextIO
+    out_file = None
+    if args.output:
+        try:
+            out_file = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            print(f"error: cannot write {args.output}: {exc.strerror or exc}", file=err)
+            return EXIT_INPUT
+        out = out_file
+    else:
+        out = sys.stdout
+    try:
+        return _run(args, task, template, region, out, progress)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=err)
+        return EXIT_INTERRUPTED
+    finally:
+        if out_file is not None:
+            out_file.close()
+
+
+def _run(args, task: Task, template, region: Region | None, out: TextIO, progress) -> int:
+    from glmocr_desktop.core.documents import open_document, parse_page_range
+
+    # Open everything first so input errors show before the model loads.
+    docs = []
+    status = EXIT_OK
+    for name in args.files:
+        try:
+            doc = open_document(name, password=args.password)
+            pages = parse_page_range(args.pages, doc.page_count) if args.pages else list(range(doc.page_count))
+            for w in doc.warnings:
+                progress(f"warning: {name}: {w}")
+            docs.append((name, doc, pages))
+        except InputError as exc:
+            print(f"error: {name}: {exc}", file=sys.stderr)
+            status = EXIT_INPUT
+    if not docs:
+        return status
+
+    from glmocr_desktop.engines.local import LocalEngine
+
+    engine = LocalEngine(args.model, device=args.device, dtype=args.dtype, fast=not args.no_fast)
+    try:
+        progress(f"Loading {args.model} ...")
+        engine.load(lambda frac, msg: None)
+        progress(f"Model ready on {engine.info.device} ({engine.info.dtype}).")
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL
+
+    total_pages = sum(len(p) for _, _, p in docs)
+    results: list[Result] = []
+    done = 0
+    # Markdown to a terminal streams live; to a file it is written clean (post-processed) per page.
+    stream_md = args.format == "md" and not args.output
+    write_md = args.format == "md" and bool(args.output)
+    try:
+        for name, doc, pages in docs:
+            for page in pages:
+                done += 1
+                if total_pages > 1:
+                    progress(f"[{done}/{total_pages}] {name} page {page + 1}")
+                try:
+                    image = doc.render_region(page, region, dpi=args.dpi)
+                except InputError as exc:
+                    print(f"error: {name} page {page + 1}: {exc}", file=sys.stderr)
+                    status = EXIT_INPUT
+                    continue
+                job = Job(
+                    image=image,
+                    task=task,
+                    template=template,
+                    max_new_tokens=args.max_new_tokens,
+                    source=Source(file=str(name), page=page, region=region, document_hash=doc.content_hash),
+                )
+                if stream_md and total_pages > 1:
+                    out.write(f"\n<!-- {name} page {page + 1} -->\n\n" if done > 1 else
+                              f"<!-- {name} page {page + 1} -->\n\n")
+                for chunk in engine.stream(job):
+                    if chunk.done and chunk.result is not None:
+                        results.append(chunk.result)
+                        if write_md:
+                            if total_pages > 1:
+                                out.write(f"<!-- {name} page {page + 1} -->\n\n")
+                            out.write(chunk.result.text + "\n\n")
+                        for w in chunk.result.warnings:
+                            progress(f"warning: {name} page {page + 1}: {w}")
+                    elif stream_md and chunk.text:
+                        out.write(chunk.text)
+                        out.flush()
+                if stream_md:
+                    out.write("\n")
+                    out.flush()
+    except ModelError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_MODEL
+    except OcrError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    finally:
+        for _, doc, _ in docs:
+            doc.close()
+        engine.close()
+
+    if args.format == "json":
+        payload = [r.to_dict() for r in results]
+        json.dump(payload[0] if len(payload) == 1 else payload, out, ensure_ascii=False, indent=2)
+        out.write("\n")
+    if results and total_pages > 1:
+        tps = [r.timings.tokens_per_s for r in results if r.timings.tokens_per_s]
+        progress(f"Done: {len(results)} page(s)" + (f", {sum(tps) / len(tps):.1f} tokens/s" if tps else ""))
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,601 @@
+"""The local engine: GLM-OCR through Hugging Face transformers on CUDA, MPS or the CPU.
+
+torch and transformers are imported inside methods only, so importing this module is cheap and the GUI
+can reference it without pulling torch onto its thread.
+
+Generation runs on a private thread; tokens come back through a queue and are detokenised
+incrementally on the caller's thread, which yields chunks. Every generated token passes a stopping
+check that honours ``cancel()`` and the repetition guard, so a stop takes effect within one token.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib.util
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from glmocr_desktop import DEFAULT_MODEL_ID
+from glmocr_desktop.core.errors import (
+    DeviceError,
+    ImageTooLargeForModelError,
+    ModelError,
+    ModelLoadError,
+    OcrError,
+    OutOfMemoryError,
+)
+from glmocr_desktop.core.jobs import Chunk, Job, Result, Timings
+from glmocr_desktop.core.tasks import REPETITION_PENALTY, Task
+from glmocr_desktop.engines.base import EngineInfo, ProgressCallback
+from glmocr_desktop.engines.modelfiles import resolve_model
+
+log = logging.getLogger(__name__)
+
+IMAGE_TOKEN_ID = 59280
+#: The GLM-OCR image processor accepts at most this many pixels per image (6,144 image tokens).
+MODEL_MAX_PIXELS = 4_816_896
+MODEL_MIN_PIXELS = 6_272
+#: On the CPU a full A4 page takes minutes to encode; regions are the way, so pages are scaled down.
+CPU_MAX_PIXELS = 1_254_400  # 1,600 image tokens
+MAX_ASPECT = 200
+
+
+def pick_device(requested: str = "auto") -> str:
+    import torch
+
+    requested = (requested or "auto").lower()
+    if requested == "auto":
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return "mps"
+        return "cpu"
+    if requested.startswith("cuda") and not torch.cuda.is_available():
+        raise DeviceError("CUDA was requested but no CUDA GPU is available to PyTorch.",
+                          hint="Install a CUDA build of PyTorch (see the README) or choose the CPU.")
+    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
+        raise DeviceError("Apple MPS was requested but is not available on this computer.")
+    if requested not in ("cpu", "mps") and not requested.startswith("cuda"):
+        raise DeviceError(f"Unknown device {requested!r}; use auto, cuda, mps or cpu.")
+    return requested
+
+
+def pick_dtype(device: str, requested: str = "auto"):
+    import torch
+
+    names = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16,
+             "float16": torch.float16, "fp32": torch.float32, "float32": torch.float32}
+    requested = (requested or "auto").lower()
+    if requested != "auto":
+        if requested not in names:
+            raise DeviceError(f"Unknown dtype {requested!r}; use auto, bf16, fp16 or fp32.")
+        return names[requested]
+    if device.startswith("cuda"):
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    if device == "mps":
+        return torch.float16
+    return torch.float32  # bf16 on a CPU is only fast with avx512_bf16; fp32 is the safe default
+
+
+def pick_attention(device: str) -> str:
+    if device.startswith("cuda") and importlib.util.find_spec("flash_attn") is not None:
+        return "flash_attention_2"
+    return "sdpa"
+
+
+def load_processor(path: Path):
+    """AutoProcessor, or an image-only processor when torchvision is missing."""
+    from transformers import AutoProcessor
+
+    try:
+        return AutoProcessor.from_pretrained(path, local_files_only=True)
+    except ImportError as exc:
+        log.warning("Full processor unavailable (%s); using the image-only processor", exc)
+        return image_only_processor(path)
+
+
+def image_only_processor(path: Path):
+    """The GLM processor built from its PIL image processor, without the video part (needs no torchvision)."""
+    import json
+
+    from transformers import AutoTokenizer
+    from transformers.models.glm46v.image_processing_pil_glm46v import Glm46VImageProcessorPil
+    from transformers.models.glm46v.processing_glm46v import Glm46VProcessor
+
+    settings: dict[str, Any] = {}
+    for name in ("preprocessor_config.json", "processor_config.json"):
+        f = path / name
+        if f.is_file():
+            data = json.loads(f.read_text(encoding="utf-8"))
+            settings = data.get("image_processor", data)
+            break
+    keep = ("size", "patch_size", "temporal_patch_size", "merge_size", "image_mean", "image_std",
+            "do_rescale", "rescale_factor", "do_normalize", "do_resize", "resample", "do_convert_rgb")
+    image_processor = Glm46VImageProcessorPil(**{k: v for k, v in settings.items() if k in keep})
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+    template_file = path / "chat_template.jinja"
+    chat_template = template_file.read_text(encoding="utf-8") if template_file.is_file() else None
+
+    class _ImageOnlyProcessor(Glm46VProcessor):
+        attributes = ["image_processor", "tokenizer"]
+
+        def __init__(self, image_processor, tokenizer, chat_template=None):
+            self.image_token = "<|image|>"
+            self.video_token = "<|video|>"
+            self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
+            self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token)
+            from transformers.processing_utils import ProcessorMixin
+
+            ProcessorMixin.__init__(self, image_processor, tokenizer, chat_template=chat_template)
+            self.video_start_id = tokenizer.convert_tokens_to_ids("<|begin_of_video|>")
+            self.video_end_id = tokenizer.convert_tokens_to_ids("<|end_of_video|>")
+
+    if chat_template is None:
+        chat_template = getattr(tokenizer, "chat_template", None)
+    return _ImageOnlyProcessor(image_processor, tokenizer, chat_template=chat_template)
+
+
+class IncrementalDetokenizer:
+    """Turns a growing list of token ids into text deltas without re-decoding everything.
+
+    Only a short window is decoded per token; text that ends in an incomplete UTF-8 sequence is held
+    back until the next token completes it.
+    """
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self.ids: list[int] = []
+        self.prefix = 0
+        self.read = 0
+
+    def push(self, token_id: int) -> str:
+        self.ids.append(token_id)
+        prefix_text = self.tokenizer.decode(self.ids[self.prefix:self.read], skip_special_tokens=True)
+        new_text = self.tokenizer.decode(self.ids[self.prefix:], skip_special_tokens=True)
+        if len(new_text) > len(prefix_text) and not new_text.endswith("\ufffd"):
+            delta = new_text[len(prefix_text):]
+            self.prefix = self.read
+            self.read = len(self.ids)
+            return delta
+        return ""
+
+    def flush(self) -> str:
+        prefix_text = self.tokenizer.decode(self.ids[self.prefix:self.read], skip_special_tokens=True)
+        new_text = self.tokenizer.decode(self.ids[self.prefix:], skip_special_tokens=True)
+        self.prefix = self.read = len(self.ids)
+        return new_text[len(prefix_text):] if len(new_text) > len(prefix_text) else ""
+
+
+@dataclass
+class _Row:
+    job: Job
+    detok: IncrementalDetokenizer
+    guard: Any
+    budget: int
+    text: list[str] = field(default_factory=list)
+    tokens: int = 0
+    finished: bool = False
+    cut: bool = False
+    truncated: bool = False
+    first_token_s: float | None = None
+
+
+class LocalEngine:
+    """GLM-OCR on this computer."""
+
+    def __init__(
+        self,
+        model: str | os.PathLike[str] = DEFAULT_MODEL_ID,
+        device: str = "auto",
+        dtype: str = "auto",
+        *,
+        fast: bool = True,
+        max_image_pixels: int | None = None,
+        repetition_penalty: float = REPETITION_PENALTY,
+    ) -> None:
+        self.model_spec = str(model)
+        self.requested_device = device
+        self.requested_dtype = dtype
+        self.use_fast = fast
+        self.max_image_pixels = max_image_pixels
+        self.repetition_penalty = repetition_penalty
+        self.info = EngineInfo(model=self.model_spec)
+        self.model = None
+        self.processor = None
+        self.device = "cpu"
+        self.dtype = None
+        self.fast = None  # engines.fast_decode.FastDecoder once warmed
+        self._cancel = threading.Event()
+        self._lock = threading.Lock()  # one generation at a time
+
+    # --- loading ---------------------------------------------------------------------------------
+
+    def load(self, progress: ProgressCallback | None = None) -> None:
+        def report(frac: float | None, msg: str) -> None:
+            if progress is not None:
+                progress(frac, msg)
+
+        report(0.0, "Looking for the model")
+        path = resolve_model(self.model_spec)
+        report(0.1, "Starting PyTorch")
+        import torch
+        from transformers import GlmOcrForConditionalGeneration
+
+        self.device = pick_device(self.requested_device)
+        self.dtype = pick_dtype(self.device, self.requested_dtype)
+        attention = pick_attention(self.device)
+        report(0.3, "Loading the processor")
+        try:
+            self.processor = load_processor(path)
+        except OcrError:
+            raise
+        except Exception as exc:
+            raise ModelLoadError(f"The tokenizer or image processor in {path} could not be loaded: {exc}") from exc
+        self.processor.tokenizer.padding_side = "left"
+        report(0.4, f"Loading weights to {self.device}")
+        try:
+            model = GlmOcrForConditionalGeneration.from_pretrained(
+                path,
+                dtype=self.dtype,
+                attn_implementation=attention,
+                local_files_only=True,
+                use_safetensors=True,
+            )
+        except torch.cuda.OutOfMemoryError:
+            self._free_memory()
+            raise OutOfMemoryError("The GPU does not have enough free memory to load GLM-OCR (~3 GB).") from None
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            if attention == "flash_attention_2":
+                log.warning("flash-attn failed (%s); falling back to sdpa", exc)
+                attention = "sdpa"
+                model = GlmOcrForConditionalGeneration.from_pretrained(
+                    path, dtype=self.dtype, attn_implementation=attention,
+                    local_files_only=True, use_safetensors=True)
+            else:
+                raise ModelLoadError(f"The model in {path} could not be loaded: {exc}") from exc
+        try:
+            model.to(self.device)
+        except torch.cuda.OutOfMemoryError:
+            del model
+            self._free_memory()
+            raise OutOfMemoryError("The GPU does not have enough free memory to load GLM-OCR (~3 GB).") from None
+        model.eval()
+        self.model = model
+        self.eos_ids = self._eos_ids()
+        self.pad_id = self.processor.tokenizer.pad_token_id
+        if self.pad_id is None:
+            self.pad_id = self.eos_ids[0]
+        self.info = EngineInfo(
+            model=str(path) if Path(self.model_spec).exists() else self.model_spec,
+            device=self.device,
+            dtype=str(self.dtype).replace("torch.", ""),
+            attention=attention,
+            fast_path="off",
+        )
+        report(1.0, "Model ready")
+
+    def _eos_ids(self) -> list[int]:
+        gen = getattr(self.model, "generation_config", None)
+        eos = getattr(gen, "eos_token_id", None) or getattr(self.model.config.text_config, "eos_token_id", None)
+        if eos is None:
+            eos = [self.processor.tokenizer.eos_token_id]
+        return list(eos) if isinstance(eos, (list, tuple)) else [int(eos)]
+
+    # --- fast path -------------------------------------------------------------------------------
+
+    def warm_up_fast_path(self, progress: ProgressCallback | None = None) -> bool:
+        """Prepare the fast decoder (compiles/captures); call from a background thread after load()."""
+        if not self.use_fast or self.model is None:
+            return False
+        try:
+            from glmocr_desktop.engines.fast_decode import FastDecoder
+        except ImportError as exc:
+            self.info.fast_path = f"unavailable ({exc})"
+            return False
+        try:
+            decoder = FastDecoder(self.model, device=self.device, dtype=self.dtype)
+            ok, reason = decoder.available()
+            if not ok:
+                self.info.fast_path = f"unavailable ({reason})"
+                log.info("Fast decode path unavailable: %s", reason)
+                return False
+            self.info.fast_path = "warming"
+            with self._lock:
+                decoder.warmup(progress)
+            self.fast = decoder
+            self.info.fast_path = "ready"
+            return True
+        except Exception as exc:  # any failure leaves the stock path in charge
+            log.warning("Fast decode path failed to warm up; using stock generate", exc_info=True)
+            self.info.fast_path = f"unavailable ({exc})"
+            self.fast = None
+            return False
+
+    # --- public API ------------------------------------------------------------------------------
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def close(self) -> None:
+        self.cancel()
+        with self._lock:
+            self.model = None
+            self.fast = None
+            self.processor = None
+        self._free_memory()
+
+    def stream(self, job: Job) -> Iterator[Chunk]:
+        return self.stream_many([job])
+
+    def stream_many(self, jobs: Iterable[Job]) -> Iterator[Chunk]:
+        jobs = list(jobs)
+        if not jobs:
+            return iter(())
+        if self.model is None:
+            raise ModelError("The model is not loaded yet.")
+        return self._run(jobs)
+
+    # --- generation ------------------------------------------------------------------------------
+
+    def _pixel_cap(self) -> int:
+        if self.max_image_pixels:
+            return max(MODEL_MIN_PIXELS, min(MODEL_MAX_PIXELS, int(self.max_image_pixels)))
+        return CPU_MAX_PIXELS if self.device == "cpu" else MODEL_MAX_PIXELS
+
+    def _fit_image(self, image, scale: float = 1.0):
+        """Scale an image into the model's pixel range; refuse absurd aspect ratios."""
+        from PIL import Image
+
+        w, h = image.size
+        if max(w, h) / max(1, min(w, h)) > MAX_ASPECT:
+            raise ImageTooLargeForModelError(
+                f"The image is {w}x{h} pixels: longer than {MAX_ASPECT} times its width, which GLM-OCR "
+                "cannot read. Select a region of the page instead."
+            )
+        cap = self._pixel_cap() * scale
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        if w * h > cap:
+            f = (cap / (w * h)) ** 0.5
+            image = image.resize((max(28, int(w * f)), max(28, int(h * f))), Image.Resampling.LANCZOS)
+        elif w * h < MODEL_MIN_PIXELS or min(w, h) < 28:
+            f = max((MODEL_MIN_PIXELS / (w * h)) ** 0.5, 28 / min(w, h))
+            image = image.resize((int(w * f) + 1, int(h * f) + 1), Image.Resampling.BICUBIC)
+        return image
+
+    def prepare_inputs(self, jobs: Sequence[Job], scale: float = 1.0) -> dict:
+        """Processor batch for the jobs (left padded), moved to the device; checks the image tokens."""
+        images = [self._fit_image(job.image, scale) for job in jobs]
+        texts = [
+            self.processor.apply_chat_template(
+                [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": job.prompt}]}],
+                tokenize=False,
+                add_generation_prompt=True,
+            )
+            for job in jobs
+        ]
+        try:
+            inputs = self.processor(text=texts, images=images, padding=True, return_tensors="pt")
+        except ValueError as exc:
+            raise ImageTooLargeForModelError(f"The image could not be prepared for the model: {exc}") from exc
+        grid = inputs.get("image_grid_thw")
+        ids = inputs["input_ids"]
+        if grid is None or "pixel_values" not in inputs:
+            raise ModelError("The image processor dropped the image (is torchvision installed correctly?).")
+        merge = getattr(self.processor.image_processor, "merge_size", 2) ** 2
+        expected = [int(g.prod()) // merge for g in grid]
+        got = [int((row == IMAGE_TOKEN_ID).sum()) for row in ids]
+        if got != expected:
+            raise ModelError(f"Image tokens do not match the image grid ({got} vs {expected}).")
+        if "mm_token_type_ids" not in inputs:
+            raise ModelError("The processor did not return mm_token_type_ids; image positions would be wrong.")
+        return {k: (v.to(self.device) if hasattr(v, "to") else v) for k, v in inputs.items()}
+
+    def _run(self, jobs: list[Job]) -> Iterator[Chunk]:
+        import torch
+
+        with self._lock:
+            self._cancel.clear()
+            started = time.perf_counter()
+            attempt_scale = 1.0
+            while True:
+                rows = self._new_rows(jobs)
+                produced = False
+                try:
+                    inputs = self.prepare_inputs(jobs, attempt_scale)
+                    prompt_len = int(inputs["input_ids"].shape[1])
+                    image_tokens = [int((r == IMAGE_TOKEN_ID).sum()) for r in inputs["input_ids"]]
+                    for chunk in self._generate(rows, inputs, started):
+                        produced = True
+                        yield chunk
+                    break
+                except torch.cuda.OutOfMemoryError:
+                    inputs = None
+                    self._free_memory()
+                    if produced or attempt_scale < 1.0:
+                        raise OutOfMemoryError(
+                            "The GPU ran out of memory for this image, even at a smaller size.",
+                            hint="Select a smaller region, close other GPU programs, or use the CPU.",
+                        ) from None
+                    log.warning("Out of GPU memory; retrying once at half the pixels")
+                    attempt_scale = 0.5
+            total = time.perf_counter() - started
+            for i, row in enumerate(rows):
+                tail = row.detok.flush()
+                if tail and not row.cut:
+                    row.text.append(tail)
+                yield self._finish(row, total, prompt_len, image_tokens[i], attempt_scale)
+
+    def _new_rows(self, jobs: list[Job]) -> list[_Row]:
+        from glmocr_desktop.core.postprocess import RepetitionGuard
+
+        return [
+            _Row(job=j, detok=IncrementalDetokenizer(self.processor.tokenizer), guard=RepetitionGuard(),
+                 budget=j.token_budget)
+            for j in jobs
+        ]
+
+    def _generate(self, rows: list[_Row], inputs: dict, started: float) -> Iterator[Chunk]:
+        """Run generation on a private thread; turn its per-step tokens into chunks here."""
+        import torch
+
+        n = len(rows)
+        steps: queue.Queue = queue.Queue()
+        stop_flags = [False] * n
+        cancel = self._cancel
+        max_new = max(r.budget for r in rows)
+        done_marker = object()
+
+        def on_step(next_tokens: torch.Tensor):
+            steps.put(next_tokens.tolist())
+            if cancel.is_set():
+                return torch.ones(n, dtype=torch.bool, device=next_tokens.device)
+            if any(stop_flags):
+                return torch.tensor(stop_flags, dtype=torch.bool, device=next_tokens.device)
+            return None
+
+        def worker() -> None:
+            try:
+                self._generate_impl(inputs, max_new, [r.budget for r in rows], on_step)
+                steps.put(done_marker)
+            except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
+                steps.put(exc)
+
+        thread = threading.Thread(target=worker, name="glmocr-generate", daemon=True)
+        thread.start()
+        eos = set(self.eos_ids)
+        try:
+            while True:
+                item = steps.get()
+                if item is done_marker:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                now = time.perf_counter() - started
+                for i, tok in enumerate(item):
+                    row = rows[i]
+                    if row.finished:
+                        continue
+                    if tok in eos:
+                        row.finished = True
+                        continue
+                    row.tokens += 1
+                    if row.first_token_s is None:
+                        row.first_token_s = now
+                    delta = row.detok.push(int(tok))
+                    if delta:
+                        if row.guard.feed(delta):
+                            row.cut = True
+                            row.finished = True
+                            stop_flags[i] = True
+                            continue
+                        row.text.append(delta)
+                        yield Chunk(job_id=row.job.id, text=delta, generated_tokens=row.tokens)
+                    if row.tokens >= row.budget:
+                        row.truncated = True
+                        row.finished = True
+                        stop_flags[i] = True
+        finally:
+            if thread.is_alive():
+                cancel.set()  # the consumer stopped early (closed generator): stop the producer too
+            thread.join()
+
+    def _generate_impl(self, inputs: dict, max_new_tokens: int, budgets: list[int], on_step) -> None:
+        """One batched greedy generation; ``on_step`` sees each step's tokens and may stop rows."""
+        import torch
+
+        if self.fast is not None:
+            self.fast.generate(
+                inputs,
+                max_new_tokens=budgets,
+                eos_token_ids=self.eos_ids,
+                pad_token_id=self.pad_id,
+                repetition_penalty=self.repetition_penalty,
+                on_step=on_step,
+            )
+            return
+        from transformers import StoppingCriteria, StoppingCriteriaList
+
+        class _StepHook(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs):
+                stop = on_step(input_ids[:, -1])
+                if stop is None:
+                    return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+                return stop.to(input_ids.device)
+
+        with torch.inference_mode():
+            self.model.generate(
+                **inputs,
+                max_new_tokens=max_new_tokens,
+                do_sample=False,
+                repetition_penalty=self.repetition_penalty,
+                eos_token_id=self.eos_ids,
+                pad_token_id=self.pad_id,
+                stopping_criteria=StoppingCriteriaList([_StepHook()]),
+                temperature=None,
+                top_p=None,
+                top_k=None,
+            )
+
+    def _finish(self, row: _Row, total: float, prompt_len: int, image_tokens: int, scale: float) -> Chunk:
+        from glmocr_desktop.core.postprocess import postprocess
+
+        raw = "".join(row.text)
+        if row.cut:
+            raw = row.guard.cut_text()
+        task = row.job.task
+        result = Result(
+            job_id=row.job.id,
+            task=task,
+            text=postprocess(task, raw),
+            raw_text=raw,
+            model=self.info.model,
+            device=self.info.device,
+            source=row.job.source,
+            timings=Timings(
+                first_token_s=row.first_token_s,
+                total_s=total,
+                prompt_tokens=prompt_len,
+                image_tokens=image_tokens,
+                generated_tokens=row.tokens,
+            ),
+            cut=row.cut,
+            cancelled=self._cancel.is_set() and not row.finished,
+            truncated=row.truncated and not row.cut,
+        )
+        if row.cut:
+            result.warnings.append("The model started repeating itself; the repeated part was removed.")
+        if result.truncated:
+            result.warnings.append(f"The output reached the limit of {row.budget} tokens and may be incomplete.")
+        if scale < 1.0:
+            result.warnings.append("GPU memory was short; the image was read at a reduced size.")
+        if task is Task.EXTRACT and row.job.template is not None:
+            from glmocr_desktop.core.extraction import parse_extraction
+
+            parsed = parse_extraction(raw, row.job.template)
+            result.extraction = parsed.data
+            if parsed.error:
+                result.warnings.append(f"The answer is not valid JSON: {parsed.error}")
+            if parsed.missing:
+                result.warnings.append("Missing fields: " + ", ".join(parsed.missing))
+            if parsed.extra:
+                result.warnings.append("Extra fields: " + ", ".join(parsed.extra))
+        return Chunk(job_id=row.job.id, done=True, result=result, generated_tokens=row.tokens)
+
+    def _free_memory(self) -> None:
+        gc.collect()
+        try:
+            import torch
+
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+        except Exception:  # pragma: no cover
+            pass
+
