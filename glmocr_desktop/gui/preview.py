@@ -1,0 +1,336 @@
+"""The rendered preview: recognised text as Markdown, KaTeX math and tables in a locked-down web view.
+
+Model output is untrusted. Python renders it to sanitised HTML blocks (:mod:`glmocr_desktop.core.render`);
+the page (``resources/preview/``) has a strict Content-Security-Policy; the profile is off the record
+and may load nothing but the shipped files; there is no QWebChannel. The page is driven only through
+``runJavaScript`` calls whose data is a JSON literal (:func:`js_call`).
+
+All methods must be called from the GUI thread. Connect a worker's signals to slots of QObjects that
+live in the GUI thread (a bare lambda connected to a worker's signal runs in the worker).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QEventLoop, Qt, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtGui import QAction, QColor, QDesktopServices
+from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QMenu, QMessageBox, QVBoxLayout, QWidget
+
+from glmocr_desktop.core.render import BlockUpdate, IncrementalRenderer
+from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.gui.webengine import BlockedRequest, ResourceOnlyInterceptor, create_locked_profile
+from glmocr_desktop.resources import resource
+
+log = logging.getLogger(__name__)
+
+PREVIEW_PAGE = resource("preview", "preview.html")
+#: At most ~30 page updates a second while streaming.
+STREAM_INTERVAL_MS = 33
+OPENABLE_SCHEMES = ("http", "https", "mailto")
+
+_LIGHT_BG = QColor("#ffffff")
+_DARK_BG = QColor("#17191c")
+
+
+def js_literal(value: Any) -> str:
+    """``value`` as a JavaScript literal that can never end a script context or a string early."""
+    return (
+        json.dumps(value, ensure_ascii=True)
+        .replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+    )
+
+
+def js_call(function: str, *args: Any) -> str:
+    """``function(arg, ...)`` with every argument passed as a JSON literal, never spliced as code."""
+    if not function.isidentifier():
+        raise ValueError(f"not a function name: {function!r}")
+    return f"{function}({', '.join(js_literal(a) for a in args)})"
+
+
+class PreviewPage(QWebEnginePage):
+    """A page that never leaves ``preview.html``: link clicks become :attr:`link_clicked`."""
+
+    link_clicked = Signal(QUrl)
+
+    def __init__(self, profile: QWebEngineProfile, home: QUrl, parent=None) -> None:  # noqa: ANN001
+        super().__init__(profile, parent)
+        self._home = home
+        self.console: list[tuple[int, str, int, str]] = []
+        self.refused: list[str] = []  # navigations refused (tests read it)
+        self.permissionRequested.connect(self._deny_permission)
+        self.fileSystemAccessRequested.connect(self._deny_file_system)
+
+    def acceptNavigationRequest(self, url: QUrl, kind: QWebEnginePage.NavigationType, is_main_frame: bool) -> bool:  # noqa: N802
+        if is_main_frame and self._is_home(url) and kind in (
+            QWebEnginePage.NavigationType.NavigationTypeTyped,
+            QWebEnginePage.NavigationType.NavigationTypeReload,
+            QWebEnginePage.NavigationType.NavigationTypeOther,
+        ):
+            return True
+        self.refused.append(url.toString())
+        if kind == QWebEnginePage.NavigationType.NavigationTypeLinkClicked and url.scheme() in OPENABLE_SCHEMES:
+            self.link_clicked.emit(QUrl(url))
+        return False
+
+    def _is_home(self, url: QUrl) -> bool:
+        return url.scheme() == "file" and not url.hasQuery() and url.toLocalFile() == self._home.toLocalFile()
+
+    def createWindow(self, _type):  # noqa: ANN001, N802  (no pop-ups, no new tabs)
+        return None
+
+    def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:  # noqa: ANN001, N802
+        self.console.append((int(level.value) if hasattr(level, "value") else int(level), message, line, source))
+        del self.console[:-200]
+        log.debug("preview console: %s (%s:%s)", message, source, line)
+
+    @Slot(object)
+    def _deny_permission(self, permission) -> None:  # noqa: ANN001
+        permission.deny()
+
+    @Slot(object)
+    def _deny_file_system(self, request) -> None:  # noqa: ANN001
+        request.reject()
+
+
+class PreviewView(QWidget):
+    """Shows a result as rendered Markdown; streams updates block by block.
+
+    ``set_text`` shows a whole result; ``stream_text`` is for partial text while tokens arrive (throttled,
+    only changed blocks are sent). ``page_ready`` fires once the page and its script have loaded;
+    updates before that are kept and sent then. ``link_clicked`` carries http(s)/mailto links the user
+    clicked (see :func:`confirm_and_open`); the page itself never navigates.
+    """
+
+    page_ready = Signal()
+    link_clicked = Signal(QUrl)
+    updated = Signal(int, int)  # start index, total blocks: a block update was sent to the page
+
+    def __init__(self, parent: QWidget | None = None, *, page: Path = PREVIEW_PAGE) -> None:
+        super().__init__(parent)
+        self._home = QUrl.fromLocalFile(str(page))
+        # The view (and the page it owns) is created first so that it is destroyed before the profile.
+        self._view = QWebEngineView(self)
+        self._profile, self._interceptor = create_locked_profile(self)
+        self._page = PreviewPage(self._profile, self._home, self._view)
+        self._view.setPage(self._page)
+        self._view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self._view.customContextMenuRequested.connect(self._context_menu)
+        self._view.setAcceptDrops(False)  # drops go to the window
+        self._page.link_clicked.connect(self.link_clicked)
+        self._page.loadFinished.connect(self._on_load_finished)
+        self._page.renderProcessTerminated.connect(self._on_render_process_terminated)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._view)
+
+        self._renderer = IncrementalRenderer()
+        self._ready = False
+        self._sent_total = 0
+        self._dark: bool | None = None
+        self._pending: tuple[str, Task] | None = None
+        self._last_flush = 0.0
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._flush)
+        self.last_update_ms = 0.0  # Python side of the last update (render + diff + call)
+
+        self._page.setBackgroundColor(_LIGHT_BG)
+        self._view.load(self._home)
+
+    # --- state for the window and tests ---
+
+    @property
+    def view(self) -> QWebEngineView:
+        return self._view
+
+    @property
+    def page(self) -> PreviewPage:
+        return self._page
+
+    @property
+    def is_ready(self) -> bool:
+        return self._ready
+
+    @property
+    def interceptor(self) -> ResourceOnlyInterceptor:
+        return self._interceptor
+
+    @property
+    def blocked_requests(self) -> list[BlockedRequest]:
+        """Requests the page tried and was refused (anything but the shipped files)."""
+        return self._interceptor.blocked
+
+    @property
+    def blocks(self) -> list[str]:
+        """The HTML blocks the page shows (or will show once ready)."""
+        return self._renderer.blocks
+
+    @property
+    def text(self) -> str:
+        return self._renderer.text
+
+    # --- content ---
+
+    def set_text(self, text: str, task: Task | str = Task.TEXT) -> None:
+        """Show ``text`` now (a finished result). Blocks the page already shows are not sent again."""
+        self._check_thread()
+        self._timer.stop()
+        self._pending = None
+        self._send(self._renderer.update(text, Task.parse(task)))
+
+    def stream_text(self, text: str, task: Task | str = Task.TEXT) -> None:
+        """The whole text so far of a result being generated; sent at most ~30 times a second."""
+        self._check_thread()
+        self._pending = (text, Task.parse(task))
+        if self._timer.isActive():
+            return
+        wait = STREAM_INTERVAL_MS - (time.monotonic() - self._last_flush) * 1000.0
+        self._timer.start(max(0, int(wait)))
+
+    def flush(self) -> None:
+        """Send a pending streamed update now."""
+        self._timer.stop()
+        self._flush()
+
+    def clear(self) -> None:
+        self._check_thread()
+        self._timer.stop()
+        self._pending = None
+        self._renderer.reset()
+        self._sent_total = 0
+        if self._ready:
+            self.run_js(js_call("clear"))
+
+    def set_dark(self, dark: bool | None) -> None:
+        """Dark or light colours; ``None`` follows the system (prefers-color-scheme)."""
+        self._dark = dark
+        self._page.setBackgroundColor(_DARK_BG if dark else _LIGHT_BG)
+        if self._ready:
+            self.run_js(js_call("setTheme", _theme(dark)))
+
+    # --- JavaScript ---
+
+    def run_js(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
+        """Run ``script`` in the page; ``callback`` gets its result (JSON-like values) later."""
+        if callback is None:
+            self._page.runJavaScript(script, 0)
+        else:
+            self._page.runJavaScript(script, 0, callback)
+
+    def evaluate(self, script: str, timeout_ms: int = 5000) -> Any:
+        """Run ``script`` and wait for its result (spins a local event loop: tests and screenshots only)."""
+        loop = QEventLoop()
+        box: dict[str, Any] = {}
+
+        def done(value: Any) -> None:
+            box["value"] = value
+            loop.quit()
+
+        self.run_js(script, done)
+        if "value" not in box:
+            QTimer.singleShot(timeout_ms, loop.quit)
+            loop.exec()
+        if "value" not in box:
+            raise TimeoutError(f"no answer from the preview page within {timeout_ms} ms")
+        return box["value"]
+
+    def grab_png(self, path: str | Path) -> bool:
+        """Save what the preview shows as a PNG."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return self._view.grab().save(str(path), "PNG")
+
+    # --- internals ---
+
+    def _check_thread(self) -> None:
+        if QThread.currentThread() != self.thread():
+            raise RuntimeError(
+                "PreviewView is used from a worker thread; connect the worker's signal to a slot of an "
+                "object that lives in the GUI thread."
+            )
+
+    @Slot()
+    def _flush(self) -> None:
+        if self._pending is None:
+            return
+        text, task = self._pending
+        self._pending = None
+        self._last_flush = time.monotonic()
+        self._send(self._renderer.update(text, task))
+
+    def _send(self, update: BlockUpdate) -> None:
+        if not self._ready:
+            return  # sent in full once the page has loaded
+        if not update.blocks and update.total == self._sent_total:
+            return  # nothing changed
+        self._sent_total = update.total
+        started = time.perf_counter()
+        self.run_js(js_call("setBlocks", update.start, update.blocks, update.total))
+        self.last_update_ms = (time.perf_counter() - started) * 1000.0
+        self.updated.emit(update.start, update.total)
+
+    @Slot(bool)
+    def _on_load_finished(self, ok: bool) -> None:
+        if not ok:
+            log.warning("preview page did not load: %s", self._home.toString())
+            return
+        self._ready = True
+        self._sent_total = len(self._renderer.blocks)
+        if self._dark is not None:
+            self.run_js(js_call("setTheme", _theme(self._dark)))
+        blocks = self._renderer.blocks
+        if blocks:
+            self.run_js(js_call("setBlocks", 0, blocks, len(blocks)))
+        self.page_ready.emit()
+
+    @Slot(object, int)
+    def _on_render_process_terminated(self, status, code: int) -> None:  # noqa: ANN001
+        # Whatever crashed the renderer, come back with the same blocks rather than a blank pane.
+        log.warning("preview renderer ended (%s, %s); reloading", status, code)
+        self._ready = False
+        QTimer.singleShot(0, lambda: self._view.load(self._home))
+
+    @Slot(object)
+    def _context_menu(self, pos) -> None:  # noqa: ANN001
+        menu = QMenu(self)
+        for label, action in (
+            ("Copy", QWebEnginePage.WebAction.Copy),
+            ("Select All", QWebEnginePage.WebAction.SelectAll),
+        ):
+            item = QAction(label, menu)
+            item.triggered.connect(lambda _=False, a=action: self._page.triggerAction(a))
+            menu.addAction(item)
+        menu.exec(self._view.mapToGlobal(pos))
+
+
+def _theme(dark: bool | None) -> str:
+    return "auto" if dark is None else ("dark" if dark else "light")
+
+
+def confirm_and_open(url: QUrl, parent: QWidget | None = None) -> bool:
+    """Ask before opening a link from recognised text in the system browser (or mail client)."""
+    if url.scheme() not in OPENABLE_SCHEMES or not url.isValid():
+        return False
+    # The encoded form shows punycode hosts and escaped characters: what will really be opened.
+    shown = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+    answer = QMessageBox.question(
+        parent,
+        "Open link?",
+        f"The recognised text links to:\n\n{shown}\n\nOpen it in your browser?",
+        QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel,
+    )
+    if answer != QMessageBox.StandardButton.Open:
+        return False
+    return QDesktopServices.openUrl(url)

@@ -1,0 +1,127 @@
+/*
+ * The preview page's only script. The app drives it with runJavaScript (there is no QWebChannel and no
+ * other bridge that page content could reach):
+ *
+ *   setBlocks(start, [html, ...], total)  blocks start.. become the given HTML; the page keeps `total`
+ *   clear()                               empty page
+ *   setTheme("dark" | "light" | "auto")   colours; "auto" follows prefers-color-scheme
+ *   previewState()                        {blocks, katex, errors, follow} for the app and tests
+ *
+ * The HTML comes already sanitised (core/render.py); Trusted Types make sure that this file's single
+ * innerHTML sink is the only way markup enters the page. Math arrives as escaped TeX in
+ * .math.inline / .math.display elements and is typeset with KaTeX in its safe mode.
+ */
+"use strict";
+
+(function () {
+  const content = document.getElementById("content");
+
+  // TeX longer than this is shown as source: KaTeX's cost grows with it and no real formula is near.
+  const MAX_TEX = 20000;
+  const KATEX_OPTIONS = Object.freeze({
+    throwOnError: false, // a bad formula shows as red source, never breaks the page
+    trust: false, // \href, \url, \includegraphics, \htmlClass... are refused
+    strict: "ignore",
+    maxExpand: 500, // macro expansion bomb guard
+    maxSize: 20, // em; caps \rule and \kern sizes
+    output: "htmlAndMathml",
+  });
+
+  const policy = window.trustedTypes
+    ? window.trustedTypes.createPolicy("glmocr-preview", { createHTML: (s) => s })
+    : { createHTML: (s) => s };
+
+  let errors = 0;
+  let follow = true; // follow the end while the user has not scrolled up
+
+  function typeset(root) {
+    if (typeof katex === "undefined") return;
+    for (const el of root.querySelectorAll(".math")) {
+      const tex = el.textContent;
+      if (tex.length > MAX_TEX) {
+        el.classList.add("math-error");
+        continue;
+      }
+      try {
+        katex.render(tex, el, Object.assign({}, KATEX_OPTIONS, { displayMode: el.classList.contains("display") }));
+      } catch (e) {
+        // Not only ParseError: deep nesting can exhaust the stack. Show the source instead.
+        errors += 1;
+        el.textContent = tex;
+        el.classList.add("math-error");
+      }
+    }
+  }
+
+  function makeBlock(html) {
+    const div = document.createElement("div");
+    div.className = "block";
+    div.innerHTML = policy.createHTML(String(html));
+    typeset(div);
+    return div;
+  }
+
+  function atEnd() {
+    const doc = document.scrollingElement || document.documentElement;
+    return doc.scrollTop + doc.clientHeight >= doc.scrollHeight - 24;
+  }
+
+  function scrollToEnd() {
+    const doc = document.scrollingElement || document.documentElement;
+    doc.scrollTop = doc.scrollHeight;
+  }
+
+  window.addEventListener(
+    "scroll",
+    () => {
+      follow = atEnd();
+    },
+    { passive: true }
+  );
+
+  function setBlocks(start, blocks, total) {
+    start = Math.max(0, start | 0);
+    total = Math.max(0, total | 0);
+    const keepFollowing = follow;
+    const children = content.children;
+    while (children.length > total) content.lastElementChild.remove();
+    for (let k = 0; k < blocks.length; k++) {
+      const i = start + k;
+      if (i >= total) break;
+      const block = makeBlock(blocks[k]);
+      if (i < children.length) content.replaceChild(block, children[i]);
+      else content.appendChild(block);
+    }
+    if (keepFollowing) scrollToEnd();
+    return children.length;
+  }
+
+  function clear() {
+    content.replaceChildren();
+    follow = true;
+    window.scrollTo(0, 0);
+    return 0;
+  }
+
+  function setTheme(theme) {
+    const root = document.documentElement;
+    root.classList.toggle("dark", theme === "dark");
+    root.classList.toggle("light", theme === "light");
+    return theme;
+  }
+
+  function previewState() {
+    return {
+      blocks: content.children.length,
+      katex: content.querySelectorAll(".katex").length,
+      errors: errors + content.querySelectorAll(".math-error, .katex-error").length,
+      follow: follow,
+    };
+  }
+
+  const api = { setBlocks, clear, setTheme, previewState };
+  for (const [name, fn] of Object.entries(api)) {
+    Object.defineProperty(window, name, { value: fn, writable: false, configurable: false });
+  }
+  document.documentElement.dataset.ready = "1";
+})();
