@@ -160,12 +160,16 @@ def _clamp_scale(width: float, height: float, scale: float, max_side: int | None
         scale = min(scale, max_side / max(width, height))
     if width * height * scale * scale > max_pixels:
         scale = min(scale, math.sqrt(max_pixels / (width * height)))
-    # Rounding up to whole pixels must not break the caps.
-    while scale > 0 and (
-        (math.ceil(width * scale) * math.ceil(height * scale) > max_pixels)
-        or (max_side and max_side > 0 and max(math.ceil(width * scale), math.ceil(height * scale)) > max_side)
-    ):
-        scale *= 0.999
+    # Rounding up to whole pixels (as MuPDF does, with its 0.001 tolerance) must not break the caps.
+    def pixels(v: float) -> int:
+        return math.ceil(v * scale - 0.001)
+
+    for _ in range(200):
+        too_many = pixels(width) * pixels(height) > max_pixels
+        too_long = bool(max_side and max_side > 0 and max(pixels(width), pixels(height)) > max_side)
+        if scale <= 0 or not (too_many or too_long):
+            break
+        scale *= 0.9995
     return scale
 
 
