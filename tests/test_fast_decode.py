@@ -1,0 +1,129 @@
+"""The fast decode path gives exactly stock greedy output (fp32, tiny checkpoint, CPU, no graphs)."""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from make_tiny_model import build_model, build_processor, tiny_config_dict  # noqa: E402
+
+from glmocr_desktop.engines.fast_decode import FastDecoder, FastDecodeUnavailable  # noqa: E402
+
+EOS = [59246, 59253]
+PAD = 59246
+
+
+def _image(w, h, seed):
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 255, size=(h, w, 3), dtype=np.uint8))
+
+
+def make_inputs(processor, sizes, prompt="Text Recognition:"):
+    msgs = [
+        [{"role": "user", "content": [{"type": "image", "image": _image(w, h, i)}, {"type": "text", "text": prompt}]}]
+        for i, (w, h) in enumerate(sizes)
+    ]
+    batch = processor.apply_chat_template(
+        msgs, tokenize=True, add_generation_prompt=True, return_dict=True, return_tensors="pt", padding=True
+    )
+    batch.pop("token_type_ids", None)
+    return dict(batch)
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    model = build_model(tiny_config_dict(), seed=0, dtype=torch.float32)
+    model.generation_config.eos_token_id = EOS
+    model.generation_config.pad_token_id = PAD
+    return model, build_processor()
+
+
+def stock(model, inputs, n, min_new=0):
+    with torch.inference_mode():
+        out = model.generate(
+            **inputs, max_new_tokens=n, min_new_tokens=min_new or None, do_sample=False,
+            repetition_penalty=1.1, eos_token_id=EOS, pad_token_id=PAD,
+        )
+    return out[:, inputs["input_ids"].shape[1]:].tolist()
+
+
+def fast(fd, inputs, n, min_new=0, stop_at=None):
+    steps = []
+
+    def on_step(tok):
+        steps.append(tok.tolist())
+        if stop_at is not None:
+            return torch.tensor([len(steps) >= stop_at.get(r, 10**9) for r in range(tok.shape[0])])
+        return None
+
+    fd.generate(inputs, max_new_tokens=n, eos_token_ids=EOS, pad_token_id=PAD, repetition_penalty=1.1,
+                on_step=on_step, min_new_tokens=min_new)
+    return [list(r) for r in zip(*steps)]
+
+
+def _trim(rows):
+    """Stock pads every row to the longest; compare up to each row's first eos/padding run."""
+    return [r for r in rows]
+
+
+def test_batch1_identical(tiny):
+    model, proc = tiny
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    assert fd.available() == (True, "")
+    inputs = make_inputs(proc, [(112, 84)])
+    ref = stock(model, inputs, 40, min_new=40)
+    got = fast(fd, inputs, 40, min_new=40)
+    assert got == ref
+
+
+def test_padded_batch3_identical(tiny):
+    model, proc = tiny
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    inputs = make_inputs(proc, [(112, 84), (56, 196), (224, 140)])
+    assert (inputs["attention_mask"] == 0).any(), "the batch should be left-padded"
+    ref = stock(model, inputs, 30, min_new=30)
+    got = fast(fd, inputs, 30, min_new=30)
+    assert got == ref
+
+
+def test_eos_allowed_identical(tiny):
+    """Without forcing the length, rows end at eos and then emit pad exactly as stock does."""
+    model, proc = tiny
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    inputs = make_inputs(proc, [(84, 84), (140, 56), (56, 56)])
+    ref = stock(model, inputs, 25)
+    got = fast(fd, inputs, 25)
+    assert len(got[0]) <= 25
+    assert [r[: len(got[0])] for r in ref] == got
+
+
+def test_on_step_stop(tiny):
+    model, proc = tiny
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    inputs = make_inputs(proc, [(112, 84), (56, 196)])
+    ref = stock(model, inputs, 20, min_new=20)
+    got = fast(fd, inputs, 20, min_new=20, stop_at={0: 5})
+    assert got[0][:5] == ref[0][:5] and set(got[0][5:]) == {PAD}
+    assert got[1] == ref[1]
+    # stopping every row ends generation early
+    got = fast(fd, inputs, 20, min_new=20, stop_at={0: 3, 1: 3})
+    assert len(got[0]) == 3
+
+
+def test_fallback_without_cuda(tiny, monkeypatch):
+    model, _ = tiny
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32)  # defaults: graphs/compile only on CUDA
+    assert fd.available()[0]
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=True)
+    ok, why = fd.available()
+    assert not ok and "CUDA" in why
+    fd.warmup()
+    assert not fd.ready
+    with pytest.raises(FastDecodeUnavailable):
+        fd.generate({}, max_new_tokens=1, eos_token_ids=EOS, pad_token_id=PAD, on_step=lambda t: None)
