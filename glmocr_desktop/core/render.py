@@ -244,15 +244,29 @@ def _parse_blocks(lines: list[str], first_line: int, cache: _Cache | None) -> li
     src = "".join(lines[first_line:])
     env: dict = {}
     tokens = _MD.parse(src, env)
+    groups = _groups(tokens)
+    # Some plugin tokens (texmath's \[..\]) carry no line map: such a block starts where the one
+    # above ended and ends where the next one starts, which only ever adds blank lines to it.
+    spans: list[list[int | None]] = []
+    for group in groups:
+        mapped = [t.map for t in group if t.map]
+        spans.append([mapped[0][0], max(m[1] for m in mapped)] if mapped else [None, None])
+    total_lines = len(lines) - first_line
+    for k, span in enumerate(spans):
+        if span[0] is None:
+            span[0] = spans[k - 1][1] if k else 0
+    for k in range(len(spans) - 1, -1, -1):
+        if spans[k][1] is None:
+            spans[k][1] = spans[k + 1][0] if k + 1 < len(spans) else total_lines
     blocks: list[_Block] = []
-    for group in _groups(tokens):
-        start = group[0].map[0] if group[0].map else 0
-        end = max((t.map[1] for t in group if t.map), default=start)
+    for group, (start, end) in zip(groups, spans):
         key = "".join(lines[first_line + start : first_line + end])
-        cached = cache.get(key) if cache is not None else None
+        if not key.strip():
+            key = ""  # a block without source lines: never cached
+        cached = cache.get(key) if cache is not None and key else None
         if cached is None:
             cached = sanitize_html(_MD.renderer.render(group, _MD.options, env)).strip()
-            if cache is not None:
+            if cache is not None and key:
                 cache.put(key, cached)
         if cached:
             blocks.append(_Block(first_line + start, first_line + end, cached))
