@@ -230,7 +230,7 @@ def test_huge_pdf_page_renders_at_reduced_scale_with_a_warning(tmp_path):
         assert doc.page_size(0) == (14_400, 14_400)
         # No side cap: the pixel cap alone keeps the render bounded.
         img = doc.render_page(0, dpi=200, max_side=0)
-        assert img.width * img.height <= imaging.MAX_PAGE_PIXELS
+        assert img.width * img.height <= documents.PDF_MAX_RENDER_PIXELS
         assert any("reduced resolution" in w for w in doc.warnings)
 
 

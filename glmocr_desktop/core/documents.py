@@ -55,6 +55,8 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".png", ".jpg", ".jpeg", ".tif", 
 #: The official SDK renders PDF pages at 200 DPI with the long side capped at 3500 px.
 DEFAULT_DPI = 200.0
 DEFAULT_MAX_SIDE = 3500
+#: Pixels a rendered PDF page may have (a 600-dpi A3 page; the usual 3500 px side cap gives 12 MP).
+PDF_MAX_RENDER_PIXELS = 64_000_000
 #: A small region is re-rendered at up to this DPI so it reaches the model's minimum size.
 MAX_REGION_DPI = 600.0
 #: PDF pages may not be larger than 200 inches a side (ISO 32000); beyond that we warn.
@@ -444,7 +446,7 @@ class Document:
 
         def run(b: _PdfBackend | _ImageBackend) -> Image.Image:
             if isinstance(b, _PdfBackend):
-                return b.render(index, dpi / 72.0, None, max_side, imaging.MAX_PAGE_PIXELS)
+                return b.render(index, dpi / 72.0, None, max_side, PDF_MAX_RENDER_PIXELS)
             w_pt, h_pt = b.page_size(index)
             info = b.source.frames[index]
             scale = min(1.0, dpi / b.dpi(index))
@@ -506,7 +508,7 @@ class Document:
         def run(b: _PdfBackend | _ImageBackend) -> Image.Image:
             w_pt, h_pt = b.page_size(index)
             if isinstance(b, _PdfBackend):
-                return b.render(index, max_side / max(w_pt, h_pt), None, max_side, imaging.MAX_PAGE_PIXELS)
+                return b.render(index, max_side / max(w_pt, h_pt), None, max_side, PDF_MAX_RENDER_PIXELS)
             img = b.reduced(index, max_side)
             scale = min(1.0, max_side / max(img.width, img.height))
             return _resize(img, (max(1, round(img.width * scale)), max(1, round(img.height * scale))))
