@@ -1,0 +1,100 @@
+"""Entry point: ``glmocr-desktop [FILES...]`` starts the window; ``glmocr-desktop ocr ...`` runs the CLI.
+
+``create_app`` builds the application and the window without entering the event loop, so tests drive
+the very same objects a user gets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from glmocr_desktop import APP_ID, APP_NAME, __version__
+
+log = logging.getLogger(__name__)
+
+
+def _parse(argv: Sequence[str]) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(prog=APP_ID, description=f"{APP_NAME}: scans, photos and PDFs to text.")
+    ap.add_argument("files", nargs="*", help="images or PDFs to open")
+    ap.add_argument("--model", help="model folder or hub id (remembered)")
+    ap.add_argument("--no-autoload", action="store_true", help="load the model only when first needed")
+    ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    return ap.parse_args(list(argv))
+
+
+def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: bool = True):
+    """Build (or reuse) the QApplication and a MainWindow; returns ``(app, window)`` without exec()."""
+    from glmocr_desktop.gui.webengine import prepare_webengine
+
+    args = _parse(argv or [])
+    prepare_webengine()
+    from PySide6.QtGui import QGuiApplication, QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
+            __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
+        )
+        app = QApplication([sys.argv[0] if sys.argv else APP_ID])
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setOrganizationName(APP_ID)
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    from glmocr_desktop.resources import resource
+
+    icon_path = resource("icons", "glmocr-desktop.svg")
+    if icon_path.is_file():
+        app.setWindowIcon(QIcon(str(icon_path)))
+
+    from glmocr_desktop.gui.main_window import MainWindow
+
+    window = MainWindow(engine_factory=engine_factory)
+    if args.model:
+        window.settings.model = args.model
+        window.store.save(window.settings)
+    if args.no_autoload:
+        window.settings.autoload_model = False
+    if show:
+        window.show()
+    window.start(args.files)
+    return app, window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "ocr":
+        from glmocr_desktop import cli
+
+        return int(cli.main(argv[1:]) or 0)
+    logging.basicConfig(level=os.environ.get("GLMOCR_LOG_LEVEL", "WARNING"))
+    app, window = create_app(argv)
+    try:
+        import asyncio
+
+        import qasync
+
+        loop = qasync.QEventLoop(app)
+        asyncio.set_event_loop(loop)
+        with loop:
+            loop.run_until_complete(_until_quit(app))
+        return 0
+    except ImportError:  # pragma: no cover - qasync is a dependency
+        return app.exec()
+
+
+async def _until_quit(app) -> None:
+    import asyncio
+
+    done = asyncio.get_running_loop().create_future()
+    app.aboutToQuit.connect(lambda: done.done() or done.set_result(None))
+    await done
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

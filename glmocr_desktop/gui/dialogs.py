@@ -1,0 +1,351 @@
+"""Dialogs: PDF password, missing model (choose a folder or download), settings, extraction template."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from glmocr_desktop import DEFAULT_MODEL_ID
+from glmocr_desktop.core.settings import DEVICES, DTYPES, MAX_DPI, MAX_TOKENS, MIN_DPI, THEMES, Settings
+from glmocr_desktop.gui.icons import icon
+
+
+def ask_password(parent: QWidget | None, name: str, wrong: bool = False) -> str | None:
+    """Ask for a PDF's password; None when the user cancels."""
+    prompt = f"“{name}” is protected by a password."
+    if wrong:
+        prompt = f"That password did not open “{name}”. Try again."
+    text, ok = QInputDialog.getText(parent, "Password required", prompt, QLineEdit.EchoMode.Password)
+    return text if ok else None
+
+
+# --- model -------------------------------------------------------------------------------------
+
+
+class _DownloadBridge(QObject):
+    progress = Signal(object, object, str)  # done, total (python ints: may exceed 2**31)
+    finished = Signal(str)
+    failed = Signal(str, bool)  # message, cancelled
+
+
+class ModelDialog(QDialog):
+    """Explains that the model is missing; offers a local folder or a download from the hub."""
+
+    def __init__(self, message: str, parent: QWidget | None = None, repo_id: str = DEFAULT_MODEL_ID) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("GLM-OCR model needed")
+        self.setMinimumWidth(520)
+        self.repo_id = repo_id
+        self.chosen: str | None = None
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+        head = QLabel("<b>The GLM-OCR model is not on this computer yet.</b>")
+        body = QLabel(
+            f"{message}<br><br>Choose a folder that holds the model, or download <code>{repo_id}</code> "
+            "(about 2.7 GB) from Hugging Face. The download can be stopped and resumed later."
+        )
+        body.setWordWrap(True)
+        body.setTextFormat(Qt.TextFormat.RichText)
+        self.progress = QProgressBar()
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.folder_button = QPushButton(icon("folder"), "Choose folder…")
+        self.download_button = QPushButton(icon("download"), "Download")
+        self.download_button.setDefault(True)
+        self.cancel_button = QPushButton("Close")
+        self.folder_button.clicked.connect(self.choose_folder)
+        self.download_button.clicked.connect(self.start_download)
+        self.cancel_button.clicked.connect(self.cancel)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.folder_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.download_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(head)
+        layout.addWidget(body)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+
+        self._bridge = _DownloadBridge(self)
+        self._bridge.progress.connect(self._on_progress)
+        self._bridge.finished.connect(self._on_finished)
+        self._bridge.failed.connect(self._on_failed)
+
+    @Slot()
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with the GLM-OCR model")
+        if folder:
+            self.use_folder(folder)
+
+    def use_folder(self, folder: str) -> bool:
+        from glmocr_desktop.core.errors import OcrError
+        from glmocr_desktop.engines.modelfiles import check_model_dir
+
+        try:
+            check_model_dir(Path(folder))
+        except OcrError as exc:
+            self.status.setText(str(exc))
+            return False
+        self.chosen = folder
+        self.accept()
+        return True
+
+    @Slot()
+    def start_download(self, downloader=None) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        from glmocr_desktop.engines.hub import DownloadCancelled, download_model
+
+        download = downloader or download_model
+        self._cancel.clear()
+        self.progress.setRange(0, 0)
+        self.progress.show()
+        self.status.setText("Connecting to Hugging Face…")
+        self.download_button.setEnabled(False)
+        self.folder_button.setEnabled(False)
+        self.cancel_button.setText("Stop download")
+        bridge = self._bridge
+
+        def work() -> None:
+            try:
+                path = download(
+                    self.repo_id, progress=lambda d, t, m: bridge.progress.emit(d, t, m), cancel=self._cancel
+                )
+            except DownloadCancelled:
+                bridge.failed.emit("The download was stopped. It resumes where it left off next time.", True)
+                return
+            except Exception as exc:  # noqa: BLE001 - shown to the user
+                bridge.failed.emit(str(exc), False)
+                return
+            bridge.finished.emit(str(path))
+
+        self._thread = threading.Thread(target=work, name="model-download", daemon=True)
+        self._thread.start()
+
+    @Slot(object, object, str)
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        if total:
+            self.progress.setRange(0, 1000)
+            self.progress.setValue(int(1000 * min(1.0, done / total)))
+        self.status.setText(f"Downloading… {message}")
+
+    @Slot(str)
+    def _on_finished(self, path: str) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(1000)
+        self.chosen = self.repo_id
+        self.status.setText(f"Downloaded to {path}")
+        self.accept()
+
+    @Slot(str, bool)
+    def _on_failed(self, message: str, cancelled: bool) -> None:
+        self.progress.hide()
+        self.status.setText(message)
+        self.download_button.setEnabled(True)
+        self.download_button.setText("Resume download" if cancelled else "Try again")
+        self.folder_button.setEnabled(True)
+        self.cancel_button.setText("Close")
+
+    @Slot()
+    def cancel(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._cancel.set()
+            self.status.setText("Stopping…")
+            return
+        self.reject()
+
+    def done(self, result: int) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            self._cancel.set()
+            self._thread.join(timeout=3)
+        super().done(result)
+
+    @property
+    def downloading(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+
+# --- settings ----------------------------------------------------------------------------------
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(480)
+        s = settings.normalised()
+        self.model = QLineEdit(s.model)
+        self.model.setPlaceholderText(DEFAULT_MODEL_ID)
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(browse)
+        self.device = QComboBox()
+        self.device.addItems(list(DEVICES))
+        self.device.setCurrentText(s.device)
+        self.dtype = QComboBox()
+        self.dtype.addItems(list(DTYPES))
+        self.dtype.setCurrentText(s.dtype)
+        self.max_tokens = QSpinBox()
+        self.max_tokens.setRange(0, MAX_TOKENS)
+        self.max_tokens.setSpecialValueText("Task default")
+        self.max_tokens.setSingleStep(256)
+        self.max_tokens.setValue(s.max_new_tokens)
+        self.dpi = QSpinBox()
+        self.dpi.setRange(MIN_DPI, MAX_DPI)
+        self.dpi.setSuffix(" dpi")
+        self.dpi.setValue(s.render_dpi)
+        self.theme = QComboBox()
+        self.theme.addItems(list(THEMES))
+        self.theme.setCurrentText(s.theme)
+        form = QFormLayout()
+        form.addRow("Model (hub id or folder)", model_row)
+        form.addRow("Device", self.device)
+        form.addRow("Precision", self.dtype)
+        form.addRow("Max new tokens", self.max_tokens)
+        form.addRow("Recognition DPI", self.dpi)
+        form.addRow("Theme", self.theme)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self._base = s
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder with the GLM-OCR model")
+        if folder:
+            self.model.setText(folder)
+
+    def result_settings(self) -> Settings:
+        s = Settings.from_dict(self._base.to_dict())
+        s.model = self.model.text().strip() or DEFAULT_MODEL_ID
+        s.device = self.device.currentText()
+        s.dtype = self.dtype.currentText()
+        s.max_new_tokens = self.max_tokens.value()
+        s.render_dpi = self.dpi.value()
+        s.theme = self.theme.currentText()
+        return s.normalised()
+
+
+# --- extraction template -------------------------------------------------------------------------
+
+
+def ready_templates() -> dict[str, dict]:
+    try:
+        from glmocr_desktop.core.extraction import READY_TEMPLATES
+
+        return dict(READY_TEMPLATES)
+    except ImportError:
+        return {}
+
+
+def check_template(text: str) -> dict:
+    """Parse and validate a template; raises TemplateError/ValueError with a readable message."""
+    from glmocr_desktop.core.errors import TemplateError
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise TemplateError(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
+    try:
+        from glmocr_desktop.core.extraction import validate_template
+    except ImportError:
+        if not isinstance(data, dict) or not data:
+            raise TemplateError("A template is a JSON object whose values are empty strings.") from None
+        return data
+    checked = validate_template(data)
+    return checked if isinstance(checked, dict) else data
+
+
+class TemplateDialog(QDialog):
+    """Edit the JSON fill-in template for information extraction, starting from a ready one."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Extraction template")
+        self.resize(520, 460)
+        self.ready = QComboBox()
+        self.ready.addItem("Start from…")
+        for name in ready_templates():
+            self.ready.addItem(name)
+        self.ready.currentTextChanged.connect(self._use_ready)
+        self.editor = QPlainTextEdit(text)
+        mono = self.editor.font()
+        mono.setFamily("monospace")
+        self.editor.setFont(mono)
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #d33;")
+        self.editor.textChanged.connect(self._validate)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        hint = QLabel("A JSON object whose values are empty strings; the model fills them in.")
+        hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.ready)
+        layout.addWidget(hint)
+        layout.addWidget(self.editor, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.template: dict | None = None
+        self._validate()
+
+    def _use_ready(self, name: str) -> None:
+        tpl = ready_templates().get(name)
+        if tpl is not None:
+            self.editor.setPlainText(json.dumps(tpl, ensure_ascii=False, indent=2))
+
+    def _validate(self) -> bool:
+        ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        try:
+            self.template = check_template(self.editor.toPlainText())
+        except Exception as exc:  # noqa: BLE001 - shown inline
+            self.template = None
+            self.error.setText(str(exc))
+            ok_button.setEnabled(False)
+            return False
+        self.error.setText("")
+        ok_button.setEnabled(True)
+        return True
+
+    def text(self) -> str:
+        return self.editor.toPlainText()
+
+
+def show_error(parent: QWidget | None, title: str, message: str) -> None:
+    box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, parent)
+    box.setWindowModality(Qt.WindowModality.WindowModal)
+    box.open()

@@ -1,0 +1,398 @@
+"""The result pane: one entry per recognised region, in order, with a live preview and editable source."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QColor, QTextCursor
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMenu,
+    QPlainTextEdit,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from glmocr_desktop.core.jobs import Result
+from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.gui import clipboard
+from glmocr_desktop.gui.icons import icon
+from glmocr_desktop.gui.page_view import TASK_COLOURS
+
+STATE_TEXT = {
+    "queued": "queued",
+    "running": "running",
+    "done": "done",
+    "cancelled": "stopped",
+    "failed": "failed",
+}
+
+
+@dataclass(eq=False)
+class ResultEntry:
+    id: str
+    label: str
+    task: Task
+    text: str = ""
+    state: str = "queued"
+    result: Result | None = None
+    error: str = ""
+    tokens: int = 0
+    started: float = 0.0
+    first_token: float = 0.0
+    document: Any = None
+    page: int = 0
+    spec_id: str = ""
+    edited: bool = False
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def extraction(self) -> Any:
+        if self.result is not None and self.result.extraction is not None and not self.edited:
+            return self.result.extraction
+        if self.task is not Task.EXTRACT:
+            return None
+        try:
+            from glmocr_desktop.core.extraction import parse_extraction
+
+            parsed = parse_extraction(self.text)
+            return getattr(parsed, "data", parsed) if not isinstance(parsed, tuple) else parsed[0]
+        except Exception:  # noqa: BLE001 - partial or invalid JSON while streaming
+            try:
+                return json.loads(self.text)
+            except ValueError:
+                return None
+
+    def tokens_per_s(self) -> float:
+        if self.result is not None and self.result.timings.tokens_per_s:
+            return self.result.timings.tokens_per_s
+        if self.tokens > 1 and self.first_token:
+            dt = time.monotonic() - self.first_token
+            return (self.tokens - 1) / dt if dt > 0 else 0.0
+        return 0.0
+
+
+def flatten(data: Any) -> list[tuple[str, str]]:
+    try:
+        from glmocr_desktop.core.extraction import flatten_fields
+
+        rows = flatten_fields(data)
+        return [(str(k), "" if v is None else str(v)) for k, v in (rows.items() if isinstance(rows, dict) else rows)]
+    except ImportError:
+        pass
+    out: list[tuple[str, str]] = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(f"{prefix}[{i}]", v)
+        else:
+            out.append((prefix, "" if value is None else str(value)))
+
+    walk("", data)
+    return out
+
+
+class ResultPane(QWidget):
+    """Lists results; shows the selected one rendered (PreviewView), as source, and as fields."""
+
+    selection_changed = Signal(object)  # ResultEntry or None
+    text_edited = Signal(object)  # ResultEntry whose source the user edited
+    message = Signal(str)
+    save_requested = Signal()
+    delete_requested = Signal(object)
+
+    def __init__(self, preview_factory=None, parent=None) -> None:
+        super().__init__(parent)
+        self.entries: list[ResultEntry] = []
+        self._by_id: dict[str, ResultEntry] = {}
+        self._updating_source = False
+
+        header = QHBoxLayout()
+        header.setContentsMargins(10, 6, 6, 2)
+        title = QLabel("Results")
+        f = title.font()
+        f.setBold(True)
+        f.setPointSizeF(f.pointSizeF() * 1.1)
+        title.setFont(f)
+        header.addWidget(title)
+        header.addStretch(1)
+        self.copy_button = QToolButton()
+        self.copy_button.setText("Copy")
+        self.copy_button.setToolTip("Copy the selected result in its natural format (Ctrl+C)")
+        self.copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.copy_menu = QMenu("Copy As", self)
+        self.copy_menu.aboutToShow.connect(self._fill_copy_menu)
+        self.copy_button.setMenu(self.copy_menu)
+        self.copy_button.clicked.connect(self.copy_natural)
+        self.save_button = QToolButton()
+        self.save_button.setText("Save…")
+        self.save_button.setToolTip("Save results as Markdown or JSON")
+        self.save_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.save_button.clicked.connect(self.save_requested)
+        self.clear_button = QToolButton()
+        self.clear_button.setToolTip("Remove the selected result from the list")
+        self.clear_button.clicked.connect(self._delete_current)
+        for b in (self.copy_button, self.save_button, self.clear_button):
+            b.setAutoRaise(True)
+            b.setIconSize(QSize(18, 18))
+            header.addWidget(b)
+
+        self.list = QListWidget()
+        self.list.setObjectName("resultList")
+        self.list.setUniformItemSizes(True)
+        self.list.currentRowChanged.connect(self._on_row)
+
+        from glmocr_desktop.gui.preview import PreviewView
+
+        self.preview = (preview_factory or PreviewView)()
+        self.fields = QTableWidget(0, 2)
+        self.fields.setHorizontalHeaderLabels(["Field", "Value"])
+        self.fields.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        self.fields.horizontalHeader().setStretchLastSection(True)
+        self.fields.verticalHeader().setVisible(False)
+        self.fields.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.fields.setAlternatingRowColors(True)
+        self.fields.hide()
+        preview_split = QSplitter(Qt.Orientation.Horizontal)
+        preview_split.addWidget(self.fields)
+        preview_split.addWidget(self.preview)
+        preview_split.setStretchFactor(0, 1)
+        preview_split.setStretchFactor(1, 1)
+
+        self.source = QPlainTextEdit()
+        self.source.setObjectName("source")
+        self.source.setPlaceholderText("The recognised text appears here; edit it and the preview follows.")
+        mono = self.source.font()
+        mono.setFamily("monospace")
+        mono.setStyleHint(mono.StyleHint.Monospace)
+        self.source.setFont(mono)
+        self.source.textChanged.connect(self._on_source_changed)
+        self._rerender = QTimer(self)
+        self._rerender.setSingleShot(True)
+        self._rerender.setInterval(250)
+        self._rerender.timeout.connect(self._render_current)
+
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(preview_split, "Preview")
+        self.tabs.addTab(self.source, "Source")
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.list)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(0, 0)
+        split.setStretchFactor(1, 1)
+        split.setSizes([130, 600])
+        split.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addLayout(header)
+        layout.addWidget(split, 1)
+        self.refresh_icons()
+        self._update_buttons()
+
+    def refresh_icons(self) -> None:
+        self.copy_button.setIcon(icon("copy"))
+        self.save_button.setIcon(icon("save"))
+        self.clear_button.setIcon(icon("delete"))
+
+    # entries ------------------------------------------------------------------------------------
+    def entry(self, entry_id: str) -> ResultEntry | None:
+        return self._by_id.get(entry_id)
+
+    def current(self) -> ResultEntry | None:
+        row = self.list.currentRow()
+        return self.entries[row] if 0 <= row < len(self.entries) else None
+
+    def add(self, entry: ResultEntry, select: bool = True) -> None:
+        self.entries.append(entry)
+        self._by_id[entry.id] = entry
+        item = QListWidgetItem()
+        self.list.addItem(item)
+        self._refresh_item(entry)
+        if select:
+            self.list.setCurrentRow(len(self.entries) - 1)
+        self._update_buttons()
+
+    def remove(self, entry: ResultEntry) -> None:
+        if entry.id not in self._by_id:
+            return
+        row = self.entries.index(entry)
+        self.entries.pop(row)
+        del self._by_id[entry.id]
+        self.list.takeItem(row)
+        if not self.entries:
+            self._show(None)
+        self._update_buttons()
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self._by_id.clear()
+        self.list.clear()
+        self._show(None)
+
+    def _delete_current(self) -> None:
+        entry = self.current()
+        if entry is not None and entry.state not in ("running", "queued"):
+            self.remove(entry)
+            self.delete_requested.emit(entry)
+
+    def _refresh_item(self, entry: ResultEntry) -> None:
+        row = self.entries.index(entry)
+        item = self.list.item(row)
+        state = STATE_TEXT.get(entry.state, entry.state)
+        extra = ""
+        if entry.state == "running" and entry.tokens:
+            extra = f" · {entry.tokens} tokens"
+        elif entry.state == "failed" and entry.error:
+            extra = f" · {entry.error.splitlines()[0][:80]}"
+        item.setText(f"{entry.label} — {state}{extra}")
+        colour = TASK_COLOURS.get(entry.task, QColor("#888"))
+        item.setIcon(icon(entry.task.value, colour))
+        item.setToolTip(entry.error or entry.label)
+
+    def set_state(self, entry: ResultEntry, state: str, error: str = "") -> None:
+        entry.state = state
+        entry.error = error
+        if state == "running" and not entry.started:
+            entry.started = time.monotonic()
+        self._refresh_item(entry)
+        if entry is self.current():
+            self._show(entry)
+        self._update_buttons()
+
+    def append(self, entry: ResultEntry, delta: str, tokens: int) -> None:
+        if delta and not entry.first_token:
+            entry.first_token = time.monotonic()
+        entry.text += delta
+        entry.tokens = max(entry.tokens, tokens)
+        self._refresh_item(entry)
+        if entry is self.current():
+            if delta:
+                self._updating_source = True
+                cursor = self.source.textCursor()
+                cursor.movePosition(QTextCursor.MoveOperation.End)
+                cursor.insertText(delta)
+                self._updating_source = False
+            self.preview.stream_text(entry.text, entry.task)
+
+    def finish(self, entry: ResultEntry, result: Result) -> None:
+        entry.result = result
+        entry.text = result.text
+        entry.tokens = result.timings.generated_tokens or entry.tokens
+        state = "cancelled" if result.cancelled else ("failed" if result.error else "done")
+        self.set_state(entry, state, result.error or "")
+
+    # showing ------------------------------------------------------------------------------------
+    def select(self, entry: ResultEntry) -> None:
+        if entry.id in self._by_id:
+            self.list.setCurrentRow(self.entries.index(entry))
+
+    def _on_row(self, row: int) -> None:
+        entry = self.current()
+        self._show(entry)
+        self._update_buttons()
+        self.selection_changed.emit(entry)
+
+    def _show(self, entry: ResultEntry | None) -> None:
+        self._updating_source = True
+        if entry is None:
+            self.source.setPlainText("")
+            self.source.setReadOnly(True)
+            self.preview.clear()
+            self.fields.hide()
+        else:
+            if self.source.toPlainText() != entry.text:
+                self.source.setPlainText(entry.text)
+            self.source.setReadOnly(entry.state in ("running", "queued"))
+            if entry.state == "running":
+                self.preview.stream_text(entry.text, entry.task)
+            else:
+                self.preview.set_text(entry.text, entry.task)
+            self._show_fields(entry)
+        self._updating_source = False
+
+    def _show_fields(self, entry: ResultEntry) -> None:
+        if entry.task is not Task.EXTRACT or entry.state == "running":
+            self.fields.setVisible(entry.task is Task.EXTRACT)
+            return
+        data = entry.extraction
+        rows = flatten(data) if isinstance(data, (dict, list)) else []
+        self.fields.setRowCount(len(rows))
+        for i, (k, v) in enumerate(rows):
+            self.fields.setItem(i, 0, QTableWidgetItem(k))
+            self.fields.setItem(i, 1, QTableWidgetItem(v))
+        self.fields.setVisible(True)
+
+    def _on_source_changed(self) -> None:
+        if self._updating_source:
+            return
+        entry = self.current()
+        if entry is None or entry.state in ("running", "queued"):
+            return
+        entry.text = self.source.toPlainText()
+        entry.edited = True
+        self._rerender.start()
+
+    def _render_current(self) -> None:
+        entry = self.current()
+        if entry is None:
+            return
+        self.preview.set_text(entry.text, entry.task)
+        self._show_fields(entry)
+        self.text_edited.emit(entry)
+
+    def _update_buttons(self) -> None:
+        entry = self.current()
+        has = entry is not None and bool(entry.text)
+        self.copy_button.setEnabled(has)
+        self.save_button.setEnabled(any(e.text for e in self.entries))
+        self.clear_button.setEnabled(entry is not None and entry.state not in ("running", "queued"))
+
+    # copying ------------------------------------------------------------------------------------
+    def _fill_copy_menu(self) -> None:
+        self.copy_menu.clear()
+        entry = self.current()
+        if entry is None:
+            return
+        for key, label in clipboard.copy_options(entry.task):
+            action = QAction(label, self.copy_menu)
+            action.triggered.connect(lambda _=False, k=key: self.copy_as(k))
+            self.copy_menu.addAction(action)
+
+    def copy_natural(self) -> bool:
+        return self.copy_as(None)
+
+    def copy_as(self, key: str | None) -> bool:
+        entry = self.current()
+        if entry is None or not entry.text:
+            return False
+        try:
+            data = clipboard.payload(key, entry.task, entry.text, entry.extraction)
+        except Exception as exc:  # noqa: BLE001 - e.g. JSON asked of text that is not JSON
+            self.message.emit(f"Could not copy: {exc}")
+            return False
+        clipboard.put_on_clipboard(data)
+        kinds = ", ".join(sorted(k.split("/")[-1] for k in data))
+        self.message.emit(f"Copied {entry.label} ({kinds})")
+        return True
