@@ -222,14 +222,30 @@ class PreviewView(QWidget):
     # --- JavaScript ---
 
     def run_js(self, script: str, callback: Callable[[Any], None] | None = None) -> None:
-        """Run ``script`` in the page; ``callback`` gets its result (JSON-like values) later."""
+        """Run ``script`` in the page; ``callback`` gets its raw result later.
+
+        Qt hands numbers, strings and booleans over; objects and arrays arrive as ``''`` (PySide6
+        6.12), so use :meth:`query` for those.
+        """
         if callback is None:
             self._page.runJavaScript(script, 0)
         else:
             self._page.runJavaScript(script, 0, callback)
 
-    def evaluate(self, script: str, timeout_ms: int = 5000) -> Any:
-        """Run ``script`` and wait for its result (spins a local event loop: tests and screenshots only)."""
+    def query(self, expression: str, callback: Callable[[Any], None]) -> None:
+        """Evaluate a JavaScript expression; ``callback`` gets its value as JSON-decoded Python data."""
+        wrapped = f"JSON.stringify({{v: ({expression})}})"
+
+        def decode(raw: Any) -> None:
+            try:
+                callback(json.loads(raw).get("v") if isinstance(raw, str) and raw else None)
+            except ValueError:
+                callback(None)
+
+        self.run_js(wrapped, decode)
+
+    def evaluate(self, expression: str, timeout_ms: int = 5000) -> Any:
+        """:meth:`query` that waits for the value (spins a local event loop: tests and screenshots only)."""
         loop = QEventLoop()
         box: dict[str, Any] = {}
 
@@ -237,7 +253,7 @@ class PreviewView(QWidget):
             box["value"] = value
             loop.quit()
 
-        self.run_js(script, done)
+        self.query(expression, done)
         if "value" not in box:
             QTimer.singleShot(timeout_ms, loop.quit)
             loop.exec()
