@@ -413,6 +413,7 @@ class FastDecoder:
             pos3 = p[None].expand(3, B, T)
         cos, sin = model.model.language_model.rotary_emb(emb, pos3)
         valid = am.bool()
+        no_pad = B == 1 or bool(valid.all())
         causal = torch.ones(T, T, dtype=torch.bool, device=ids.device).tril()
         amask = causal[None] & valid[:, None, :]
         amask = amask | torch.eye(T, dtype=torch.bool, device=ids.device)[None]  # no all-masked pad rows
@@ -431,7 +432,10 @@ class FastDecoder:
             vc[li, :B, :, :T] = v
             kr = k[:, :, None].expand(B, self.n_kv, g, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
             vr = v[:, :, None].expand(B, self.n_kv, g, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
-            a = torch.nn.functional.scaled_dot_product_attention(q, kr, vr, attn_mask=amask, scale=self.scaling)
+            if no_pad:
+                a = torch.nn.functional.scaled_dot_product_attention(q, kr, vr, is_causal=True, scale=self.scaling)
+            else:
+                a = torch.nn.functional.scaled_dot_product_attention(q, kr, vr, attn_mask=amask, scale=self.scaling)
             a = a.transpose(1, 2).reshape(B, T, self.q_dim)
             a = torch.nn.functional.linear(a, w["o"])
             x = x + self._rms(a, w["ln_post_attn"])
@@ -551,6 +555,15 @@ class FastDecoder:
                 if progress:
                     progress(1.0, "fast decode ready")
             except Exception as exc:
+                if self.compile:  # compiled step failed: keep CUDA graphs over eager kernels
+                    log.warning("compiled decode step failed (%r); using graphs without compile", exc)
+                    self.stats["compile_error"] = repr(exc)[:2000]
+                    self.compile = False
+                    self._compiled = None
+                    self._graphs.clear()
+                    self._warming = False
+                    return self.warmup(progress, batch_sizes, max_len, pad_token_id=pad_token_id,
+                                       repetition_penalty=repetition_penalty)
                 self._ok = False
                 self._reason = f"fast decode warm-up failed: {exc!r}"
                 log.warning("fast decode unavailable: %s", self._reason)
