@@ -441,3 +441,32 @@ def test_all_public_failures_are_ocr_errors(tmp_path, pdf_path):
 def test_module_exports():
     for name in ("open_document", "open_image_bytes", "parse_page_range", "is_supported", "Document"):
         assert name in documents.__all__
+
+
+def test_pdf_page_with_gigapixel_images_is_refused_before_rendering(tmp_path):
+    doc = fitz.open()
+    page = doc.new_page(width=600, height=600)
+    page.insert_image(fitz.Rect(0, 0, 600, 600), stream=png_bytes(Image.new("L", (8, 8), 0)))
+    xref = page.get_images(full=True)[0][0]
+    doc.xref_set_key(xref, "Width", "100000")
+    doc.xref_set_key(xref, "Height", "100000")
+    p = tmp_path / "bomb.pdf"
+    doc.save(p)
+    doc.close()
+    with open_document(p) as d:
+        with pytest.raises(documents.ImageTooLargeError, match="gigapixels"):
+            d.render_page(0)
+        with pytest.raises(documents.ImageTooLargeError):
+            d.render_thumbnail(0)
+
+
+def test_returned_pictures_do_not_share_the_page_cache(tmp_path):
+    p = tmp_path / "white.png"
+    Image.new("RGB", (100, 80), "white").save(p)
+    with open_document(p) as doc:
+        first = doc.render_page(0)
+        first.paste((0, 0, 0), (0, 0, 100, 80))
+        assert doc.render_page(0).getpixel((5, 5)) == (255, 255, 255)
+        region = doc.render_region(0, None)
+        region.paste((0, 0, 0), (0, 0, 100, 80))
+        assert doc.render_region(0, None).getpixel((50, 40)) == (255, 255, 255)

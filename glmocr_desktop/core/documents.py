@@ -69,7 +69,7 @@ LOCK_TIMEOUT_S = 120.0
 #: A render slower than this is reported in the document's warnings.
 SLOW_RENDER_S = 10.0
 #: Decoded full-resolution image pages kept in memory per document.
-IMAGE_CACHE_PIXELS = 64_000_000
+IMAGE_CACHE_PIXELS = 32_000_000
 
 # MuPDF writes repair notes and errors to stderr; they reach us as exceptions and warnings instead.
 try:  # pragma: no cover - depends on the PyMuPDF build
@@ -202,6 +202,7 @@ class _PdfBackend:
         self.warnings = warnings
         self.page_count = doc.page_count
         self._sizes: dict[int, tuple[float, float]] = {}
+        self._checked: set[int] = set()
 
     def _page(self, index: int) -> Any:
         try:
@@ -223,6 +224,8 @@ class _PdfBackend:
             self.warnings.append(message)
 
     def _check_images(self, page: Any, index: int) -> None:
+        if index in self._checked:
+            return
         try:
             images = page.get_images(full=True)
         except Exception:  # noqa: BLE001 - listing is only a safety check
@@ -238,6 +241,7 @@ class _PdfBackend:
                 f"Page {index + 1} of {self.name} holds images of {total / 1e9:.1f} gigapixels; it is not "
                 "rendered because that would take too long and too much memory."
             )
+        self._checked.add(index)
 
     def render(
         self,
@@ -335,8 +339,9 @@ class _ImageBackend:
 
 
 def _resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
+    """Resized copy (always a new image: the source may be the page cache's)."""
     if img.size == size:
-        return img
+        return img.copy()
     return img.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
 
 
@@ -414,7 +419,7 @@ class Document:
             )
         return backend
 
-    def _guard(self, what: str, index: int, fn: Any) -> Any:
+    def _guard(self, index: int, fn: Any) -> Any:
         """Run ``fn`` under the lock, turning anything unexpected into a typed error."""
         with self._lock:
             backend = self._use(index)
@@ -423,10 +428,10 @@ class Document:
             except OcrError:
                 raise
             except MemoryError as exc:
-                raise ImageTooLargeError(f"Page {index + 1} of {self.name} is too large to {what}.") from exc
+                raise ImageTooLargeError(f"Page {index + 1} of {self.name} is too large to render.") from exc
             except Exception as exc:  # noqa: BLE001 - the contract: only OcrError leaves this module
                 raise CorruptFileError(
-                    f"Page {index + 1} of {self.name} could not be {what}ed; the file may be damaged "
+                    f"Page {index + 1} of {self.name} could not be read; the file may be damaged "
                     f"({_short(exc)})."
                 ) from exc
 
@@ -434,7 +439,7 @@ class Document:
 
     def page_size(self, index: int) -> tuple[float, float]:
         """Displayed width and height of page ``index`` in points (images: pixels * 72 / their dpi)."""
-        return self._guard("measur", index, lambda b: b.page_size(index))
+        return self._guard(index, lambda b: b.page_size(index))
 
     def render_page(self, index: int, dpi: float = DEFAULT_DPI, max_side: int = DEFAULT_MAX_SIDE) -> Image.Image:
         """Page ``index`` as RGB at ``dpi``, its long side at most ``max_side`` pixels.
@@ -455,7 +460,7 @@ class Document:
             img = b.full(index) if scale >= 0.5 else b.reduced(index, max(size))
             return _resize(img, size)
 
-        return self._guard("render", index, run)
+        return self._guard(index, run)
 
     def render_region(
         self,
@@ -499,7 +504,7 @@ class Document:
                 img = _resize(img, (max(1, round(img.width * scale)), max(1, round(img.height * scale))))
             return imaging.fit_pixels(img)
 
-        return self._guard("render", index, run)
+        return self._guard(index, run)
 
     def render_thumbnail(self, index: int, max_side: int = 256) -> Image.Image:
         """A small picture of page ``index``, its long side ``max_side`` pixels (cheap to make)."""
@@ -513,7 +518,7 @@ class Document:
             scale = min(1.0, max_side / max(img.width, img.height))
             return _resize(img, (max(1, round(img.width * scale)), max(1, round(img.height * scale))))
 
-        return self._guard("render", index, run)
+        return self._guard(index, run)
 
 
 def _check_dpi(dpi: float) -> float:
