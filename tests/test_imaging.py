@@ -282,3 +282,10 @@ def test_bogus_dpi_counts_as_72():
     buf = io.BytesIO()
     Image.new("RGB", (100, 50)).save(buf, "PNG", dpi=(300, 300))
     assert abs(load_image_file(buf.getvalue()).frames[0].dpi - 300) < 1
+
+
+def test_sparse_white_text_on_large_transparent_picture():
+    rgba = Image.new("RGBA", (4000, 3000), (255, 255, 255, 0))
+    rgba.putpixel((1001, 1001), (255, 255, 255, 255))  # between the sampled rows and columns
+    out = normalize_image(rgba)
+    assert out.getpixel((1001, 1001)) == (255, 255, 255) and out.getpixel((10, 10)) == (0, 0, 0)

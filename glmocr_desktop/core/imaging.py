@@ -120,20 +120,32 @@ def _flatten(rgb: np.ndarray, alpha: np.ndarray) -> Image.Image:
     """
     if alpha.size == 0 or int(alpha.min()) == 255:
         return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
-    visible = alpha > 0
+    # Judge the visible content on a sample (a few megapixels are plenty) to bound memory.
+    step = max(1, int(math.sqrt(alpha.size / 4_000_000)))
+    a_s = alpha[::step, ::step].astype(np.float32) / 255.0
+    visible = a_s > 0
+    rgb_s = rgb[::step, ::step]
     if not visible.any():
-        return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
-    a = alpha.astype(np.float32) / 255.0
-    weights = a[visible]
-    content = float((_luma(rgb[visible].astype(np.float32)) * weights).sum() / max(weights.sum(), 1e-6))
+        if int(alpha.max()) == 0:
+            return Image.fromarray(np.ascontiguousarray(rgb), "RGB")
+        # Visible content too sparse for the sample: it is small, so look at all of it.
+        a_s, rgb_s = alpha.astype(np.float32) / 255.0, rgb
+        visible = a_s > 0
+    weights = a_s[visible]
+    luma = _luma(rgb_s[visible].astype(np.float32))
+    content = float((luma * weights).sum() / max(float(weights.sum()), 1e-6))
     background = 0.0 if content > 170.0 else 255.0
-    out = rgb.astype(np.float32) * a[..., None] + background * (1.0 - a[..., None])
-    return Image.fromarray(np.clip(out + 0.5, 0, 255).astype(np.uint8), "RGB")
+    out = np.empty(rgb.shape, np.uint8)
+    for top in range(0, rgb.shape[0], 512):  # in stripes: a float copy of a whole page is gigabytes
+        a = alpha[top : top + 512].astype(np.float32)[..., None] / 255.0
+        blended = rgb[top : top + 512].astype(np.float32) * a + background * (1.0 - a)
+        out[top : top + 512] = np.clip(blended + 0.5, 0, 255).astype(np.uint8)
+    return Image.fromarray(out, "RGB")
 
 
 def _scale_to_8bit(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
     """Stretch high-bit-depth samples to 0..255 using the range actually used (12-bit data in 16 bits)."""
-    v = values.astype(np.float64)
+    v = values.astype(np.float32) if values.dtype.itemsize <= 2 else values.astype(np.float64)
     finite = np.isfinite(v)
     sel = finite if mask is None else (finite & mask)
     if not sel.any():
@@ -343,7 +355,8 @@ class ImageSource:
             return Image.open(fp, formats=[IMAGE_FORMATS[self.format]])
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise ImageTooLargeError(
-                f"{self.name} declares an image too large to open safely ({exc}).",
+                f"{self.name} declares a picture too large to open safely (over "
+                f"{MAX_PAGE_PIXELS / 1e6:.0f} megapixels).",
                 hint="It may be a decompression bomb; it is not decoded.",
             ) from exc
         except UnidentifiedImageError as exc:
