@@ -22,6 +22,7 @@ cut can lose the last transactions but never corrupts the file.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import os
@@ -32,6 +33,7 @@ import sys
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -440,6 +442,7 @@ class ResultStore:
         self.fts = self._has_fts(self._rconn)
         self._thread = threading.Thread(target=self._writer_loop, name="ResultStore-writer", daemon=True)
         self._thread.start()
+        atexit.register(_close_at_exit, weakref.ref(self))
 
     # --- opening --------------------------------------------------------------------------------
 
@@ -993,6 +996,16 @@ class ResultStore:
             (pattern, int(limit)),
         )
         return [_row_to_result(r) for r in rows]
+
+
+def _close_at_exit(ref: weakref.ref[ResultStore]) -> None:
+    """A store the app forgot to close still writes what is pending before the interpreter exits."""
+    store = ref()
+    if store is not None:
+        try:
+            store.close()
+        except Exception:  # pragma: no cover - never fail at exit
+            log.exception("closing the result store at exit failed")
 
 
 def _is_locked(exc: BaseException) -> bool:
