@@ -35,7 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _find_corpus() -> Path | None:
     env = os.environ.get("GLMOCR_CORPUS")
-    for cand in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "corpus", ROOT / "shared" / "corpus"]:
+    candidates = [ROOT.parent / "shared" / "corpus", ROOT / "shared" / "corpus"]
+    for cand in ([Path(env)] if env else []) + candidates:
         if (cand / "MANIFEST.tsv").is_file():
             return cand
     return None
@@ -310,7 +311,11 @@ BOMB_SCRIPT = textwrap.dedent(
 
 @pytest.mark.timeout(60)
 def test_bombs_are_refused_or_clamped_with_bounded_memory():
-    names = ["pdfs/ocrmypdf_hugemono.pdf", "pdfs/ocrmypdf_poster_huge_page.pdf", "edge/pillow_decompression_bomb.gif"]
+    names = [
+        "pdfs/ocrmypdf_hugemono.pdf",
+        "pdfs/ocrmypdf_poster_huge_page.pdf",
+        "edge/pillow_decompression_bomb.gif",
+    ]
     paths = [str(path_of(n)) for n in names]
     out = subprocess.run(
         [sys.executable, "-c", BOMB_SCRIPT, *paths], capture_output=True, text=True, timeout=55, cwd=ROOT

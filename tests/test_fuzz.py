@@ -52,7 +52,8 @@ CORPUS_SEEDS = [
 
 def _corpus() -> Path | None:
     env = os.environ.get("GLMOCR_CORPUS")
-    for cand in ([Path(env)] if env else []) + [ROOT.parent / "shared" / "corpus", ROOT / "shared" / "corpus"]:
+    candidates = [ROOT.parent / "shared" / "corpus", ROOT / "shared" / "corpus"]
+    for cand in ([Path(env)] if env else []) + candidates:
         if (cand / "MANIFEST.tsv").is_file():
             return cand
     return None
@@ -91,8 +92,9 @@ def synthetic_seeds() -> dict[str, bytes]:
 
 def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
     buf = bytearray(data)
-    kind = rng.choice(["flip", "flip_head", "truncate", "duplicate", "delete", "overwrite", "combo"])
-    steps = [rng.choice(["flip", "flip_head", "truncate", "duplicate", "delete", "overwrite"]) for _ in range(3)] if kind == "combo" else [kind]
+    simple = ["flip", "flip_head", "truncate", "duplicate", "delete", "overwrite"]
+    kind = rng.choice(simple + ["combo"])
+    steps = [rng.choice(simple) for _ in range(3)] if kind == "combo" else [kind]
     for step in steps:
         n = len(buf)
         if n == 0:
@@ -115,7 +117,9 @@ def mutate(data: bytes, rng: random.Random) -> tuple[bytes, str]:
         elif step == "overwrite":
             for _ in range(rng.randint(1, 6)):
                 i = rng.randrange(n)
-                value = rng.choice([b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x7f\xff\xff\xff", b"\x80\x00", b"9999999"])
+                value = rng.choice(
+                    [b"\xff\xff\xff\xff", b"\x00\x00\x00\x00", b"\x7f\xff\xff\xff", b"\x80\x00", b"9999999"]
+                )
                 buf[i : i + len(value)] = value
     return bytes(buf), "+".join(steps)
 
@@ -142,7 +146,9 @@ def run(out_path: str) -> None:
                 break
             name = rng.choice(names)
             data, how = mutate(seeds[name], rng)
-            suffix = Path(name).suffix if rng.random() > 0.15 else rng.choice([".png", ".pdf", ".jpg", ".tif", ".xyz"])
+            suffix = Path(name).suffix
+            if rng.random() < 0.15:  # a lying or unknown name
+                suffix = rng.choice([".png", ".pdf", ".jpg", ".tif", ".xyz"])
             path = Path(tmp) / f"case{case}{suffix}"
             path.write_bytes(data)
             stage = "open"
@@ -158,14 +164,19 @@ def run(out_path: str) -> None:
                         stage = f"render_thumbnail {index}"
                         doc.render_thumbnail(index, 96)
                         x0, y0 = rng.random() * 0.8, rng.random() * 0.8
-                        region = Region(x0, y0, x0 + 0.05 + rng.random() * (0.95 - x0), y0 + 0.05 + rng.random() * (0.95 - y0))
+                        x1 = x0 + 0.05 + rng.random() * (0.95 - x0)
+                        y1 = y0 + 0.05 + rng.random() * (0.95 - y0)
+                        region = Region(x0, y0, x1, y1)
                         stage = f"render_region {index}"
                         doc.render_region(index, region, dpi=72, max_side=800)
             except OcrError as exc:
                 kind = type(exc).__name__
                 report["typed_errors"][kind] = report["typed_errors"].get(kind, 0) + 1
                 if not str(exc).strip():
-                    report["crashes"].append({"case": case, "seed": name, "how": how, "stage": stage, "error": f"{kind} with an empty message"})
+                    report["crashes"].append(
+                        {"case": case, "seed": name, "how": how, "stage": stage,
+                         "error": f"{kind}: empty message"}
+                    )
             except Exception as exc:  # noqa: BLE001 - the point: nothing else may escape
                 report["crashes"].append(
                     {
@@ -186,7 +197,10 @@ def run(out_path: str) -> None:
 @pytest.mark.timeout(180)
 def test_fuzzed_files_fail_only_with_typed_errors(tmp_path):
     report_path = tmp_path / "fuzz.json"
-    code = f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); import test_fuzz; test_fuzz.run({str(report_path)!r})"
+    code = (
+        f"import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); "
+        f"import test_fuzz; test_fuzz.run({str(report_path)!r})"
+    )
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=170)
     assert proc.returncode == 0, f"the fuzz process died (code {proc.returncode}):\n{proc.stderr[-3000:]}"
     report = json.loads(report_path.read_text())

@@ -50,7 +50,9 @@ __all__ = [
     "parse_page_range",
 ]
 
-SUPPORTED_SUFFIXES: tuple[str, ...] = (".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif")
+SUPPORTED_SUFFIXES: tuple[str, ...] = (
+    ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif",
+)
 
 #: The official SDK renders PDF pages at 200 DPI with the long side capped at 3500 px.
 DEFAULT_DPI = 200.0
@@ -208,7 +210,9 @@ class _PdfBackend:
         try:
             return self.doc.load_page(index)
         except Exception as exc:  # noqa: BLE001 - MuPDF raises plain RuntimeError/ValueError subclasses
-            raise CorruptFileError(f"Page {index + 1} of {self.name} is damaged and cannot be read ({_short(exc)}).") from exc
+            raise CorruptFileError(
+                f"Page {index + 1} of {self.name} is damaged and cannot be read ({_short(exc)})."
+            ) from exc
 
     def page_size(self, index: int) -> tuple[float, float]:
         if index not in self._sizes:
@@ -326,7 +330,7 @@ class _ImageBackend:
         return img
 
     def reduced(self, index: int, max_side: int) -> Image.Image:
-        """A picture of page ``index`` at least ``max_side`` on its long side when possible, decoded cheaply."""
+        """Page ``index``, decoded cheaply: at least ``max_side`` on its long side where possible."""
         img = self._cache.get(index)
         if img is not None:
             return img
@@ -441,7 +445,9 @@ class Document:
         """Displayed width and height of page ``index`` in points (images: pixels * 72 / their dpi)."""
         return self._guard(index, lambda b: b.page_size(index))
 
-    def render_page(self, index: int, dpi: float = DEFAULT_DPI, max_side: int = DEFAULT_MAX_SIDE) -> Image.Image:
+    def render_page(
+        self, index: int, dpi: float = DEFAULT_DPI, max_side: int = DEFAULT_MAX_SIDE
+    ) -> Image.Image:
         """Page ``index`` as RGB at ``dpi``, its long side at most ``max_side`` pixels.
 
         Images are never enlarged: ``dpi`` only reduces them (a 300-dpi scan at 200 dpi gets 2/3 of its
@@ -562,7 +568,9 @@ def _open_pdf(
             if doc.needs_pass:
                 encrypted = True
                 if password is None or password == "":
-                    raise PasswordRequiredError(f"{name} is protected by a password; enter it to open the file.")
+                    raise PasswordRequiredError(
+                        f"{name} is protected by a password; enter it to open the file."
+                    )
                 # NB: after authenticate() never read doc.needs_pass again; with PyMuPDF 1.26 doing so
                 # leaves the pages rendering blank.
                 if not doc.authenticate(password):
