@@ -233,6 +233,19 @@ def attach_store(window) -> None:
         except Exception:  # noqa: BLE001
             log.exception("closing the result store failed")
 
+    def guarded(fn):
+        def call(*args):
+            if store._closed:  # late signals after close
+                return None
+            try:
+                return fn(*args)
+            except Exception:  # noqa: BLE001 - history must never break the app
+                log.exception("result store: %s failed", fn.__name__)
+                return None
+
+        return call
+
+    restore, regions, start, partial, finish = map(guarded, (restore, regions, start, partial, finish))
     window.store_restore = restore
     window.store_regions = regions
     window.store_start = start

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QSize, Qt, QThreadPool, QTimer, QUrl, Slot
+from PySide6.QtCore import QBuffer, QCoreApplication, QEvent, QByteArray, QIODevice, QSize, Qt, QThreadPool, QTimer, QUrl, Slot
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -662,8 +662,6 @@ class MainWindow(QMainWindow):
         self._set_task(task)
         self.settings.task = task.value
         selected = self.view.selected_specs()
-        if task is Task.EXTRACT and not self._template_or_ask():
-            return
         for spec in selected:
             spec.task = task
             spec.template = self._template() if task is Task.EXTRACT else None
@@ -1155,6 +1153,8 @@ class MainWindow(QMainWindow):
             log.warning("the inference thread did not stop in time")
         self.pool.clear()
         self.pool.waitForDone(3000)
+        # results the worker finished while stopping are queued to us: record them before the store closes
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         hook = getattr(self, "store_close", None)
         if hook:
             hook()
