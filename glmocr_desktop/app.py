@@ -26,11 +26,31 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     return ap.parse_args(list(argv))
 
 
+def _preload_triton() -> None:
+    """Load Triton's compiler library before Qt brings in the system OpenGL driver.
+
+    Mesa's drivers link the system LLVM; Triton ships its own. When Triton is loaded second (torch
+    imports it lazily on the inference thread), the two clash and the process crashes. Loading the
+    small Triton package first (~0.2 s, no torch) avoids that; it is skipped where Triton is absent.
+    """
+    if not sys.platform.startswith("linux") or os.environ.get("GLMOCR_NO_TRITON_PRELOAD"):
+        return
+    import importlib.util
+
+    try:
+        if importlib.util.find_spec("triton") is None:
+            return
+        import triton  # noqa: F401
+    except Exception:  # noqa: BLE001 - a broken Triton only matters to the fast path
+        log.debug("triton preload failed", exc_info=True)
+
+
 def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: bool = True):
     """Build (or reuse) the QApplication and a MainWindow; returns ``(app, window)`` without exec()."""
     from glmocr_desktop.gui.webengine import prepare_webengine
 
     args = _parse(argv or [])
+    _preload_triton()
     prepare_webengine()
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication

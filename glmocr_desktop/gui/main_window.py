@@ -68,6 +68,13 @@ class DocState:
         return str(getattr(self.doc, "name", "") or Path(self.path).name)
 
 
+def _thumb_icon(image: QImage | QPixmap) -> QIcon:
+    pm = QPixmap.fromImage(image) if isinstance(image, QImage) else image
+    ic = QIcon(pm)
+    ic.addPixmap(pm, QIcon.Mode.Selected)  # no selection tint over the page
+    return ic
+
+
 def _supported(path: Path) -> bool:
     try:
         from glmocr_desktop.core.documents import is_supported
@@ -393,13 +400,17 @@ class MainWindow(QMainWindow):
         canvas = base.darker(112) if not dark else base.darker(135)
         self.view.setBackgroundBrush(canvas)
         mid = pal.mid().color().name()
+        hl = pal.highlight().color()
+        sel = f"rgba({hl.red()},{hl.green()},{hl.blue()},{60 if dark else 40})"
+        selb = hl.name()
         self.setStyleSheet(
             f"""
             QToolBar#mainToolbar {{ spacing: 4px; padding: 4px 6px; border: none;
                 border-bottom: 1px solid {mid}; }}
             QToolBar#mainToolbar QToolButton {{ padding: 4px 6px; border-radius: 6px; }}
-            QToolBar#mainToolbar QToolButton:checked {{ background: palette(highlight);
-                color: palette(highlighted-text); }}
+            QToolBar#mainToolbar QToolButton:checked {{ background: {sel}; border: 1px solid {selb}; }}
+            QListWidget#thumbnails::item:selected {{ background: transparent; border: 2px solid {selb};
+                border-radius: 4px; color: palette(window-text); }}
             QLabel#paneTitle {{ color: palette(window-text); }}
             QLabel#emptyHint {{ color: palette(placeholder-text); }}
             QListWidget {{ border: none; }}
@@ -542,7 +553,7 @@ class MainWindow(QMainWindow):
         placeholder.fill(QColor("#ffffff"))
         for i in range(int(getattr(st.doc, "page_count", 1))):
             img = st.thumbs.get(i)
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(img)) if img is not None else QIcon(placeholder), str(i + 1))
+            item = QListWidgetItem(_thumb_icon(img if img is not None else placeholder), str(i + 1))
             item.setTextAlignment(Qt.AlignmentFlag.AlignHCenter)
             self.thumbs.addItem(item)
         self.thumbs.blockSignals(False)
@@ -603,7 +614,7 @@ class MainWindow(QMainWindow):
                 if st is self.current:
                     item = self.thumbs.item(page)
                     if item is not None:
-                        item.setIcon(QIcon(QPixmap.fromImage(image)))
+                        item.setIcon(_thumb_icon(image))
                     if page == st.page and self.view.page is not None and self.view.page.pixmap_item.pixmap().isNull():
                         self.view.set_image(image)
                 break
