@@ -31,6 +31,33 @@
     ? window.trustedTypes.createPolicy("glmocr-preview", { createHTML: (s) => s })
     : { createHTML: (s) => s };
 
+  // Typeset formulas by (display, TeX): a finished result re-sent after streaming, or a result shown
+  // again, reuses them instead of running KaTeX once more. Bounded, oldest dropped first.
+  const typesetCache = new Map();
+  const CACHE_SIZE = 1000;
+
+  // Replaced blocks are garbage that Chromium would otherwise keep (see gui/webengine.py): collect
+  // every so many updates, and once the stream pauses.
+  const GC_EVERY = 120;
+  let updatesSinceGc = 0;
+  let gcTimer = 0;
+  function collectSoon() {
+    if (typeof window.gc !== "function") return;
+    updatesSinceGc += 1;
+    if (updatesSinceGc >= GC_EVERY) {
+      updatesSinceGc = 0;
+      window.gc();
+      return;
+    }
+    clearTimeout(gcTimer);
+    gcTimer = setTimeout(() => {
+      if (updatesSinceGc > 0) {
+        updatesSinceGc = 0;
+        window.gc();
+      }
+    }, 1500);
+  }
+
   let errors = 0;
   let follow = true; // follow the end while the user has not scrolled up
 
@@ -42,8 +69,19 @@
         el.classList.add("math-error");
         continue;
       }
+      const displayMode = el.classList.contains("display");
+      const key = (displayMode ? "D" : "I") + tex;
+      const cached = typesetCache.get(key);
+      if (cached) {
+        el.replaceChildren(cached.cloneNode(true));
+        continue;
+      }
       try {
-        katex.render(tex, el, Object.assign({}, KATEX_OPTIONS, { displayMode: el.classList.contains("display") }));
+        katex.render(tex, el, Object.assign({}, KATEX_OPTIONS, { displayMode: displayMode }));
+        if (el.firstElementChild && !el.querySelector(".katex-error")) {
+          typesetCache.set(key, el.firstElementChild.cloneNode(true));
+          if (typesetCache.size > CACHE_SIZE) typesetCache.delete(typesetCache.keys().next().value);
+        }
       } catch (e) {
         // Not only ParseError: deep nesting can exhaust the stack. Show the source instead.
         errors += 1;
@@ -93,11 +131,13 @@
       else content.appendChild(block);
     }
     if (keepFollowing) scrollToEnd();
+    collectSoon();
     return children.length;
   }
 
   function clear() {
     content.replaceChildren();
+    collectSoon();
     follow = true;
     window.scrollTo(0, 0);
     return 0;
