@@ -99,6 +99,8 @@ def payloads(host: str) -> dict[str, str]:
         "katex_html_attrs": r"$\htmlId{content}{x} \htmlClass{notice}{y} \htmlStyle{background:url(x)}{z}$",
         "katex_expand_bomb": r"$$\def\a{\b\b\b\b\b\b\b\b\b\b}\def\b{\c\c\c\c\c\c\c\c\c\c}\def\c{xxxxxxxxxx}\a\a\a\a$$",
         "katex_size": r"$\rule{100000em}{100000em}\kern100000em x$",
+        "blank_target": f'<a href="http://{host}/blank" target="_blank" ping="http://{host}/ping">new tab</a>',
+        "download": f'<a href="http://{host}/file.exe" download>save</a>',
         "md_links": f"[a](javascript:window.__pwned=1) [b](http://{host}/md) ![c](http://{host}/i.png)",
     }
 

@@ -240,3 +240,49 @@ def test_js_literals_cannot_break_out():
     assert js_call("setBlocks", 0, [hostile], 1).startswith("setBlocks(0, [")
     with pytest.raises(ValueError):
         js_call("alert(1);x", 1)
+
+
+def test_scripts_cannot_open_windows(qtbot, preview):
+    # even the page's own world cannot open a window or a tab
+    assert js(qtbot, preview, "window.open('https://example.com/') === null") is True
+    assert preview.page.url().scheme() == "file"
+
+
+def test_the_page_comes_back_after_its_renderer_dies(qtbot, preview):
+    import signal
+
+    preview.set_text(DOC)
+    qtbot.waitUntil(lambda: state(qtbot, preview)["katex"] == 2)
+    pid = preview.page.renderProcessPid()
+    assert pid > 0
+    os.kill(pid, signal.SIGKILL)
+    qtbot.waitUntil(lambda: not preview.is_ready, timeout=10_000)
+    qtbot.waitUntil(lambda: preview.is_ready, timeout=30_000)
+    qtbot.waitUntil(lambda: state(qtbot, preview)["katex"] == 2, timeout=10_000)
+    assert state(qtbot, preview)["blocks"] == len(render_markdown(DOC))
+
+
+def test_confirm_and_open(qtbot, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QMessageBox
+
+    from glmocr_desktop.gui.preview import confirm_and_open
+
+    opened: list[QUrl] = []
+    asked: list[str] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or True))
+    answer = {"value": QMessageBox.StandardButton.Cancel}
+
+    def question(parent, title, text, *args):
+        asked.append(text)
+        return answer["value"]
+
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(question))
+    assert confirm_and_open(QUrl("javascript:alert(1)")) is False
+    assert confirm_and_open(QUrl("file:///etc/passwd")) is False
+    assert asked == [] and opened == []
+    assert confirm_and_open(QUrl("https://bücher.example/ä")) is False  # cancelled
+    assert "xn--bcher-kva.example" in asked[0]  # the real host is shown, not a look-alike
+    answer["value"] = QMessageBox.StandardButton.Open
+    assert confirm_and_open(QUrl("https://example.com/")) is True
+    assert opened == [QUrl("https://example.com/")]
