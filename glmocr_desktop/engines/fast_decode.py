@@ -218,9 +218,8 @@ class FastDecoder:
         h = h * torch.rsqrt(var + self.eps)
         return w * h.to(dt)
 
-    @staticmethod
-    def _rotate_half_llm(x):
-        torch = __import__("torch")
+    def _rotate_half_llm(self, x):
+        torch = self.torch
         x1 = x[..., 0::2]
         x2 = x[..., 1::2]
         return torch.stack((-x2, x1), dim=-1).flatten(-2)
@@ -257,13 +256,14 @@ class FastDecoder:
         nxt = scores.argmax(-1)
         return torch.where(finished, torch.full_like(nxt, pad), nxt)
 
-    def _decode_step(self, tokens, pos, slot, kc, vc, kv_valid, lb, seen, finished, n_gen, max_new,
+    def _decode_step(self, tokens, pos, slot, kcs, vcs, kv_valid, lb, seen, finished, n_gen, max_new,
                      min_new, eos_mask, pad, penalty):
         """One greedy decode step for a batch; all state tensors are updated in place.
 
         tokens (B,) the last token of every row; pos (B,) its rope position; slot (1,) its cache slot;
-        kc/vc (L, B, KV, Lcap, D); kv_valid (B, Lcap) bool; lb: a tensor whose length is the number of
-        cache slots attended (a multiple of LEN_STEP > slot).
+        kcs/vcs: one (B, KV, Lcap, D) tensor per layer (separate tensors, so that the compiled step
+        writes one slot in place instead of copying a whole cache); kv_valid (B, Lcap) bool; lb: a tensor
+        whose length is the number of cache slots attended (a multiple of LEN_STEP, > slot, < Lcap).
         """
         torch = self.torch
         B = tokens.shape[0]
@@ -284,10 +284,10 @@ class FastDecoder:
             k = qkv[:, self.q_dim : self.q_dim + self.kv_dim].view(B, self.n_kv, 1, self.head_dim)
             v = qkv[:, self.q_dim + self.kv_dim :].view(B, self.n_kv, 1, self.head_dim)
             q, k = self._apply_rope(q, k, cos, sin)
-            kc[li].index_copy_(2, slot, k)
-            vc[li].index_copy_(2, slot, v)
-            keys = kc[li][:, :, :Lb]
-            vals = vc[li][:, :, :Lb]
+            kcs[li].index_copy_(2, slot, k)
+            vcs[li].index_copy_(2, slot, v)
+            keys = kcs[li][:, :, :Lb]
+            vals = vcs[li][:, :, :Lb]
             qg = q.view(B, self.n_kv, g, self.head_dim)
             s = torch.matmul(qg, keys.transpose(-1, -2)).to(torch.float32) * self.scaling + neg
             p = torch.softmax(s, dim=-1).to(dt)
@@ -366,25 +366,31 @@ class FastDecoder:
 
     # ------------------------------------------------------------------ cache
     def _cache_views(self, bb: int, need_len: int):
-        """K/V views (L, bb, KV, Lcap, D) of one flat buffer; Lcap depends on the batch bucket only."""
+        """Per-layer K/V views (bb, KV, Lcap + LEN_STEP, D) of per-layer flat buffers.
+
+        Lcap depends on the batch bucket only, so graphs captured for a bucket stay valid; the extra
+        LEN_STEP slots keep every attended length strictly inside the buffer (one compiled shape family).
+        """
         torch = self.torch
         lcap = min(self.max_cache_len, _round_up(max(self._cache_tokens // bb, LEN_STEP), LEN_STEP))
         if need_len > lcap:
             if need_len > self.max_cache_len:
                 raise FastDecodeUnavailable(f"{need_len} cache slots exceed max_cache_len={self.max_cache_len}")
-            self._cache_tokens = _round_up(need_len, LEN_STEP) * bb
             lcap = _round_up(need_len, LEN_STEP)
-            self._flat_k = self._flat_v = None
-        per_tok = self.n_layers * self.n_kv * self.head_dim
-        numel = per_tok * self._cache_tokens
-        if self._flat_k is None or self._flat_k.numel() < numel:
+            self._cache_tokens = max(self._cache_tokens, lcap * bb)
+        alloc = lcap + LEN_STEP
+        per_layer = bb * self.n_kv * alloc * self.head_dim
+        if self._flat_k is None or self._flat_k[0].numel() < per_layer:
             self._flat_k = self._flat_v = None
             self._graphs.clear()  # graphs hold the old addresses
-            self._flat_k = torch.zeros(numel, dtype=self.dtype, device=self.device)
-            self._flat_v = torch.zeros(numel, dtype=self.dtype, device=self.device)
-        shape = (self.n_layers, bb, self.n_kv, lcap, self.head_dim)
-        n = self.n_layers * bb * self.n_kv * lcap * self.head_dim
-        return self._flat_k[:n].view(shape), self._flat_v[:n].view(shape), lcap
+            if self.device.type == "cuda":
+                torch.cuda.empty_cache()
+            self._flat_k = [torch.zeros(per_layer, dtype=self.dtype, device=self.device) for _ in range(self.n_layers)]
+            self._flat_v = [torch.zeros(per_layer, dtype=self.dtype, device=self.device) for _ in range(self.n_layers)]
+        shape = (bb, self.n_kv, alloc, self.head_dim)
+        kcs = [f[:per_layer].view(shape) for f in self._flat_k]
+        vcs = [f[:per_layer].view(shape) for f in self._flat_v]
+        return kcs, vcs, lcap
 
     # ------------------------------------------------------------------ prefill
     def _prefill(self, st, inputs):
@@ -428,8 +434,8 @@ class FastDecoder:
             k = qkv[..., self.q_dim : self.q_dim + self.kv_dim].view(B, T, self.n_kv, self.head_dim).transpose(1, 2)
             v = qkv[..., self.q_dim + self.kv_dim :].view(B, T, self.n_kv, self.head_dim).transpose(1, 2)
             q, k = self._apply_rope(q, k, cos, sin)
-            kc[li, :B, :, :T] = k
-            vc[li, :B, :, :T] = v
+            kc[li][:B, :, :T] = k
+            vc[li][:B, :, :T] = v
             kr = k[:, :, None].expand(B, self.n_kv, g, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
             vr = v[:, :, None].expand(B, self.n_kv, g, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
             if no_pad:
@@ -470,7 +476,7 @@ class FastDecoder:
                 tokens=torch.full((bb,), pad, dtype=torch.long, device=dev),
                 pos=torch.zeros(bb, dtype=torch.long, device=dev),
                 slot=torch.zeros(1, dtype=torch.long, device=dev),
-                kv_valid=torch.zeros(bb, lcap, dtype=torch.bool, device=dev),
+                kv_valid=torch.zeros(bb, lcap + LEN_STEP, dtype=torch.bool, device=dev),
                 seen=torch.zeros(bb, self.vocab, dtype=torch.bool, device=dev),
                 finished=torch.ones(bb, dtype=torch.bool, device=dev),
                 n_gen=torch.zeros(bb, dtype=torch.long, device=dev),
@@ -513,6 +519,8 @@ class FastDecoder:
         with torch.cuda.stream(s):
             for _ in range(2):  # warm-up runs (compile, cuBLAS handles) before capture
                 fn(*args)
+                for n in names:
+                    st[n].copy_(saved[n])
         torch.cuda.current_stream().wait_stream(s)
         if self._pool is None:
             self._pool = torch.cuda.graph_pool_handle()
