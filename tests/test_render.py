@@ -307,17 +307,18 @@ def test_changed_indices():
     a = ["<p>1</p>", "<p>2</p>", "<p>3</p>"]
     assert changed_indices(a, a) == range(3, 3)
     assert changed_indices(a, a[:2] + ["<p>3!</p>"]) == range(2, 3)
-    assert changed_indices(a, a + ["<p>4</p>"]) == range(3, 4)
+    assert changed_indices(a, a[:2] + ["<p>3!</p>"], unchanged_prefix=2) == range(2, 3)
+    assert changed_indices(a, a + ["<p>4</p>"], unchanged_prefix=2) == range(3, 4)
     assert changed_indices(a, a[:1]) == range(1, 1)
-    assert changed_indices(a, ["<p>0</p>"] + a[1:], appended=False) == range(0, 3)
-    assert changed_indices([], a) == range(0, 3)
+    assert changed_indices(a, ["<p>0</p>"] + a[1:]) == range(0, 3)
+    assert changed_indices([], a, unchanged_prefix=5) == range(0, 3)
 
 
 def test_block_diff_tracks_the_page():
     diff = BlockDiff()
     u = diff.update(["a", "b"])
     assert (u.start, u.blocks, u.total) == (0, ["a", "b"], 2)
-    u = diff.update(["a", "b", "c"], appended=True)
+    u = diff.update(["a", "b", "c"], unchanged_prefix=2)
     assert (u.start, u.blocks, u.total) == (2, ["c"], 3)
     u = diff.update(["a"])
     assert (u.start, u.blocks, u.total) == (1, [], 1)
@@ -377,3 +378,13 @@ def test_incremental_renderer_cuts_huge_text():
         u = renderer.update(text)
     assert renderer.blocks[-1].startswith('<p class="notice">')
     assert u.start >= len(renderer.blocks) - 2
+
+
+def test_full_update_fixes_what_streaming_could_not_see():
+    text = "$$\na\n\n\nb\n\n\nc\n$$\n"
+    renderer = IncrementalRenderer()
+    page: list[str] = []
+    for i in range(1, len(text) + 1):
+        apply(page, renderer.update(text[:i]))
+    apply(page, renderer.update(text, full=True))
+    assert page == render_markdown(text)

@@ -400,23 +400,17 @@ class BlockUpdate:
         return not self.blocks and self.start >= self.total
 
 
-def changed_indices(old: Sequence[str], new: Sequence[str], *, appended: bool = True) -> range:
-    """Indices of ``new`` that differ from ``old``.
+def changed_indices(old: Sequence[str], new: Sequence[str], *, unchanged_prefix: int = 0) -> range:
+    """Indices of ``new`` from the first block that differs from ``old`` to the end.
 
-    With ``appended`` (the new text extends the old, as while streaming), blocks only change at the
-    tail, so the scan walks back from the end and stops at the first equal block: O(changed). Blocks
-    that came from the cache are the very same objects, so each comparison is an identity check.
-    Without it, a forward scan finds the first difference.
+    ``unchanged_prefix`` says how many leading blocks are known to be the same (while streaming, the
+    renderer knows: all but the last one or two), so the scan costs O(changed), not O(blocks). Cached
+    blocks are the very same string objects, so most comparisons are identity checks.
     """
     m = min(len(old), len(new))
-    if appended:
-        i = m
-        while i > 0 and not (old[i - 1] is new[i - 1] or old[i - 1] == new[i - 1]):
-            i -= 1
-    else:
-        i = 0
-        while i < m and (old[i] is new[i] or old[i] == new[i]):
-            i += 1
+    i = min(max(unchanged_prefix, 0), m)
+    while i < m and (old[i] is new[i] or old[i] == new[i]):
+        i += 1
     return range(i, len(new))
 
 
@@ -429,8 +423,8 @@ class BlockDiff:
     def reset(self) -> None:
         self.blocks = []
 
-    def update(self, new: Sequence[str], *, appended: bool = False) -> BlockUpdate:
-        changed = changed_indices(self.blocks, new, appended=appended)
+    def update(self, new: Sequence[str], *, unchanged_prefix: int = 0) -> BlockUpdate:
+        changed = changed_indices(self.blocks, new, unchanged_prefix=unchanged_prefix)
         self.blocks = list(new)
         return BlockUpdate(changed.start, list(new[changed.start :]), len(new))
 
@@ -443,7 +437,9 @@ class IncrementalRenderer:
     streaming case) the parse restarts at the last block that begins on or before the first changed
     line, which is where Markdown can still change its mind (a paragraph turned into a setext heading
     or a table by the next line, a list item continued); everything above is kept as it was. Any
-    other change (post-processing, a new job) re-renders the whole text.
+    other change (post-processing, a new job) re-renders the whole text. Markdown that reaches back
+    further than two blocks (display math with several blank lines inside) can look different while
+    streaming; the finished result, rendered with ``full=True``, is always exact.
     """
 
     task: Task = Task.TEXT
@@ -465,15 +461,18 @@ class IncrementalRenderer:
         self._blocks = []
         self._diff.reset()
 
-    def update(self, text: str, task: Task | str | None = None) -> BlockUpdate:
+    def update(self, text: str, task: Task | str | None = None, *, full: bool = False) -> BlockUpdate:
+        """Render ``text``; ``full`` parses all of it (for a finished result), still sending only
+        the blocks that differ from what the page shows."""
         task = self.task if task is None else Task.parse(task)
-        appended = task is self.task and text.startswith(self.text)
+        appended = not full and task is self.task and text.startswith(self.text)
         self.task = task
         self.text = text
         if task is not Task.TEXT and task is not Task.TABLE:
-            return self._diff.update(render_markdown(text, task), appended=False)
+            return self._diff.update(render_markdown(text, task))
         shown = _cut(text, PREVIEW_LIMIT) if len(text) > PREVIEW_LIMIT else text
         lines = shown.splitlines(keepends=True)
+        keep = 0
         if appended and self._blocks and len(lines) >= len(self._lines):
             # First line that differs: the old text's last line (it may have grown), or a new one.
             first_changed = max(len(self._lines) - 1, 0)
@@ -492,4 +491,4 @@ class IncrementalRenderer:
         out = [b.html for b in blocks]
         if shown is not text:
             out.append(_limit_notice(len(shown), len(text)))
-        return self._diff.update(out, appended=appended)
+        return self._diff.update(out, unchanged_prefix=keep)

@@ -187,7 +187,7 @@ class PreviewView(QWidget):
         self._check_thread()
         self._timer.stop()
         self._pending = None
-        self._send(self._renderer.update(text, Task.parse(task)))
+        self._send(self._renderer.update(text, Task.parse(task), full=True))
 
     def stream_text(self, text: str, task: Task | str = Task.TEXT) -> None:
         """The whole text so far of a result being generated; sent at most ~30 times a second."""
