@@ -42,7 +42,7 @@ $$
 - Checked against the *scanned original*
 - Sum over rows: $\sum_{i=1}^{n} a_i = 18.60$
 
-> Note: amounts are in EUR.
+> Note: amounts are in EUR. 备注：金额以欧元计。
 """
 
 EXPECTED_CELLS = [
