@@ -97,7 +97,9 @@ def test_markdown_table_with_alignment_as_classes():
 
 
 def test_html_table_keeps_structure_and_spans():
-    html = joined('<table><tr><td rowspan="2" colspan="3" style="color:red" onclick="x()">c</td></tr></table>')
+    html = joined(
+        '<table><tr><td rowspan="2" colspan="3" style="color:red" onclick="x()">c</td></tr></table>'
+    )
     assert html == '<table><tbody><tr><td rowspan="2" colspan="3">c</td></tr></tbody></table>'
 
 
@@ -121,7 +123,9 @@ def test_strikethrough_and_code():
 
 
 def test_formula_task_is_one_display_block():
-    assert render_markdown("$$\\frac{a}{b}$$", Task.FORMULA) == ['<div class="math display">\\frac{a}{b}</div>']
+    assert render_markdown("$$\\frac{a}{b}$$", Task.FORMULA) == [
+        '<div class="math display">\\frac{a}{b}</div>'
+    ]
     # while streaming, the closing $$ has not arrived yet
     assert render_markdown("$$\\frac{a", "formula") == ['<div class="math display">\\frac{a</div>']
     assert render_markdown("\\[x\\]", "formula") == ['<div class="math display">x</div>']
@@ -178,7 +182,7 @@ HOSTILE = {
     "srcdoc": '<iframe srcdoc="<script>window.__pwned=1</script>"></iframe>',
     "template": "<template><script>window.__pwned=1</script></template>",
     "comment": "<!--><script>window.__pwned=1</script>-->",
-    "nested_parse": "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\"></noscript>",
+    "nested_parse": '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
     "video": '<video src="http://127.0.0.1:9/v.mp4" poster="http://127.0.0.1:9/p.png"></video>',
     "md_image": "![alt](http://127.0.0.1:9/x.png)",
     "md_js_link": "[x](javascript:window.__pwned=1)",
@@ -252,7 +256,9 @@ def test_classes_are_limited_to_the_renderers_own():
 
 
 def test_spans_are_clamped():
-    html = sanitize_html('<table><tr><td colspan="99999999" rowspan="-1">x</td><td colspan="5">y</td></tr></table>')
+    html = sanitize_html(
+        '<table><tr><td colspan="99999999" rowspan="-1">x</td><td colspan="5">y</td></tr></table>'
+    )
     assert "rowspan" not in html
     assert 'colspan="5"' in html
     assert 'colspan="99999999"' not in html
@@ -278,7 +284,17 @@ def test_markdown_image_leaves_its_alt_text():
         "`" * 10_000,
         "|" * 10_000 + "\n" + "|-" * 5_000,
     ],
-    ids=["divs", "brackets", "quotes", "spaced-quotes", "tex-braces", "lists", "emphasis", "backticks", "table"],
+    ids=[
+        "divs",
+        "brackets",
+        "quotes",
+        "spaced-quotes",
+        "tex-braces",
+        "lists",
+        "emphasis",
+        "backticks",
+        "table",
+    ],
 )
 def test_deep_nesting_renders(text):
     html = joined(text)

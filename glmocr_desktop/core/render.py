@@ -299,7 +299,7 @@ def _extract_block(text: str) -> str:
         body = body.rstrip()
         if body.endswith("```"):
             body = body[:-3].rstrip()
-    return f'<pre><code>{html.escape(body, quote=False)}</code></pre>' if body else ""
+    return f"<pre><code>{html.escape(body, quote=False)}</code></pre>" if body else ""
 
 
 #: Beyond this many characters the preview shows the start and a note (the text itself is untouched).

@@ -70,15 +70,25 @@ class PreviewPage(QWebEnginePage):
         self.permissionRequested.connect(self._deny_permission)
         self.fileSystemAccessRequested.connect(self._deny_file_system)
 
-    def acceptNavigationRequest(self, url: QUrl, kind: QWebEnginePage.NavigationType, is_main_frame: bool) -> bool:  # noqa: N802
-        if is_main_frame and self._is_home(url) and kind in (
-            QWebEnginePage.NavigationType.NavigationTypeTyped,
-            QWebEnginePage.NavigationType.NavigationTypeReload,
-            QWebEnginePage.NavigationType.NavigationTypeOther,
+    def acceptNavigationRequest(
+        self, url: QUrl, kind: QWebEnginePage.NavigationType, is_main_frame: bool
+    ) -> bool:  # noqa: N802
+        if (
+            is_main_frame
+            and self._is_home(url)
+            and kind
+            in (
+                QWebEnginePage.NavigationType.NavigationTypeTyped,
+                QWebEnginePage.NavigationType.NavigationTypeReload,
+                QWebEnginePage.NavigationType.NavigationTypeOther,
+            )
         ):
             return True
         self.refused.append(url.toString())
-        if kind == QWebEnginePage.NavigationType.NavigationTypeLinkClicked and url.scheme() in OPENABLE_SCHEMES:
+        if (
+            kind == QWebEnginePage.NavigationType.NavigationTypeLinkClicked
+            and url.scheme() in OPENABLE_SCHEMES
+        ):
             self.link_clicked.emit(QUrl(url))
         return False
 
@@ -89,7 +99,9 @@ class PreviewPage(QWebEnginePage):
         return None
 
     def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:  # noqa: ANN001, N802
-        self.console.append((int(level.value) if hasattr(level, "value") else int(level), message, line, source))
+        self.console.append(
+            (int(level.value) if hasattr(level, "value") else int(level), message, line, source)
+        )
         del self.console[:-200]
         log.debug("preview console: %s (%s:%s)", message, source, line)
 

@@ -68,7 +68,9 @@ def prepare_webengine() -> None:
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         wanted += _SANDBOX_FLAGS
     for flag in wanted:
-        if flag not in flags and not (flag.startswith("--js-flags=") and any(f.startswith("--js-flags=") for f in flags)):
+        if flag not in flags and not (
+            flag.startswith("--js-flags=") and any(f.startswith("--js-flags=") for f in flags)
+        ):
             flags.append(flag)
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
 
@@ -198,7 +200,9 @@ def apply_settings(settings: QWebEngineSettings) -> None:
         settings.setAttribute(attribute, on)
 
 
-def create_locked_profile(parent=None, root: Path = RESOURCES) -> tuple[QWebEngineProfile, ResourceOnlyInterceptor]:  # noqa: ANN001
+def create_locked_profile(
+    parent=None, root: Path = RESOURCES
+) -> tuple[QWebEngineProfile, ResourceOnlyInterceptor]:  # noqa: ANN001
     """An off-the-record profile (nothing on disk) that can load only the shipped resources."""
     profile = QWebEngineProfile(parent)  # no storage name: off the record
     profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)

@@ -138,17 +138,33 @@ def test_sanitised_path(qtbot, preview, server, name):
     no_network(preview, server)
     # only the page's own two scripts exist
     assert js(qtbot, preview, "document.scripts.length") == 2
-    assert js(qtbot, preview, "document.querySelectorAll('#content :is(iframe, img, svg, style, meta, object, embed, form, base, video, script, link)').length") == 0
+    assert (
+        js(
+            qtbot,
+            preview,
+            "document.querySelectorAll('#content :is(iframe, img, svg, style, meta, object, embed, form, base, video, script, link)').length",
+        )
+        == 0
+    )
 
 
 @pytest.mark.parametrize("name", PAYLOAD_NAMES)
 def test_sanitiser_bypassed_page_still_holds(qtbot, preview, server, name):
     """The raw payload is handed to the page as if the sanitiser had let it through."""
-    preview.run_js(js_call("setBlocks", 0, ["<p>Before.</p>", payloads(server)[name], '<p>After <span class="math inline">x</span></p>'], 3))
+    preview.run_js(
+        js_call(
+            "setBlocks",
+            0,
+            ["<p>Before.</p>", payloads(server)[name], '<p>After <span class="math inline">x</span></p>'],
+            3,
+        )
+    )
     qtbot.waitUntil(lambda: js(qtbot, preview, "previewState().blocks") == 3)
     # Try to trigger whatever might be there: click every link, submit every form.
     preview.run_js("document.querySelectorAll('#content a').forEach(a => a.click())")
-    preview.run_js("document.querySelectorAll('#content form').forEach(f => { try { f.submit(); } catch (e) {} })")
+    preview.run_js(
+        "document.querySelectorAll('#content form').forEach(f => { try { f.submit(); } catch (e) {} })"
+    )
     settle(qtbot, preview)
     clean_state(qtbot, preview)
     no_network(preview, server)
@@ -157,9 +173,20 @@ def test_sanitiser_bypassed_page_still_holds(qtbot, preview, server, name):
 def test_javascript_link_click_with_the_mouse(qtbot, preview, server):
     from PySide6.QtCore import QPoint, Qt
 
-    preview.run_js(js_call("setBlocks", 0, ['<p><a id="bad" href="javascript:window.__pwned=1" style="font-size:40px">click me</a></p>'], 1))
+    preview.run_js(
+        js_call(
+            "setBlocks",
+            0,
+            ['<p><a id="bad" href="javascript:window.__pwned=1" style="font-size:40px">click me</a></p>'],
+            1,
+        )
+    )
     qtbot.waitUntil(lambda: js(qtbot, preview, "document.querySelectorAll('#bad').length") == 1)
-    rect = js(qtbot, preview, "(() => { const r = document.getElementById('bad').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()")
+    rect = js(
+        qtbot,
+        preview,
+        "(() => { const r = document.getElementById('bad').getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()",
+    )
     target = preview.view.focusProxy() or preview.view
     qtbot.mouseClick(target, Qt.MouseButton.LeftButton, pos=QPoint(int(rect[0]), int(rect[1])))
     settle(qtbot, preview)
@@ -187,7 +214,9 @@ def test_very_long_input(qtbot, preview, server):
     clean_state(qtbot, preview)
     # one giant formula is shown as source, not fed to KaTeX
     preview.set_text("$$" + "x+" * 200_000 + "x$$", "formula")
-    qtbot.waitUntil(lambda: js(qtbot, preview, "document.querySelectorAll('.math-error').length") == 1, timeout=60_000)
+    qtbot.waitUntil(
+        lambda: js(qtbot, preview, "document.querySelectorAll('.math-error').length") == 1, timeout=60_000
+    )
     assert js(qtbot, preview, "previewState().katex") == 0
     clean_state(qtbot, preview)
     no_network(preview, server)
@@ -217,7 +246,13 @@ def test_deep_nesting(qtbot, preview, server, text):
 
 
 def test_deep_nesting_bypassing_the_sanitiser(qtbot, preview, server):
-    raw = "<div>" * 10_000 + '<img src="http://' + server + '/deep.png" onerror="window.__pwned=1">' + "</div>" * 10_000
+    raw = (
+        "<div>" * 10_000
+        + '<img src="http://'
+        + server
+        + '/deep.png" onerror="window.__pwned=1">'
+        + "</div>" * 10_000
+    )
     preview.run_js(js_call("setBlocks", 0, [raw], 1))
     qtbot.waitUntil(lambda: js(qtbot, preview, "previewState().blocks") == 1, timeout=60_000)
     settle(qtbot, preview)

@@ -83,7 +83,9 @@ def test_tables_have_their_cells(qtbot, preview):
     cells = js(qtbot, preview, "[...document.querySelectorAll('td, th')].map(c => c.textContent.trim())")
     assert cells == ["Item", "Count", "pens", "3", "ink", "12", "A", "B", "1", "2"]
     assert js(qtbot, preview, "getComputedStyle(document.querySelector('td')).borderTopStyle") == "solid"
-    assert js(qtbot, preview, "getComputedStyle(document.querySelector('td.align-right')).textAlign") == "right"
+    assert (
+        js(qtbot, preview, "getComputedStyle(document.querySelector('td.align-right')).textAlign") == "right"
+    )
 
 
 def test_streaming_ends_with_the_final_text(qtbot, preview):
@@ -118,7 +120,10 @@ def test_a_burst_of_stream_calls_is_one_update(qtbot, preview):
     qtbot.waitUntil(lambda: len(sent) >= 1)
     qtbot.wait(100)
     assert len(sent) == 1
-    assert js(qtbot, preview, "document.getElementById('content').textContent.trim()") == ("word 199 " * 3).strip()
+    assert (
+        js(qtbot, preview, "document.getElementById('content').textContent.trim()")
+        == ("word 199 " * 3).strip()
+    )
 
 
 def test_clear(qtbot, preview):

@@ -152,7 +152,9 @@ def _child(artifacts: Path, report: Path) -> int:
             "katex": preview.evaluate("previewState().katex"),
             "katex_display": preview.evaluate("document.querySelectorAll('.katex-display').length"),
             "math_errors": preview.evaluate("previewState().errors"),
-            "cells": preview.evaluate("[...document.querySelectorAll('td, th')].map(c => c.textContent.trim())"),
+            "cells": preview.evaluate(
+                "[...document.querySelectorAll('td, th')].map(c => c.textContent.trim())"
+            ),
             "td_border": preview.evaluate("getComputedStyle(document.querySelector('td')).borderTopStyle"),
             "background": preview.evaluate("getComputedStyle(document.documentElement).backgroundColor"),
             "theme_class": preview.evaluate("document.documentElement.className"),
