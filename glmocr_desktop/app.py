@@ -10,6 +10,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 from glmocr_desktop import APP_ID, APP_NAME, __version__
@@ -45,11 +46,77 @@ def _preload_triton() -> None:
         log.debug("triton preload failed", exc_info=True)
 
 
+_log_handlers: list[logging.Handler] = []
+
+
+def _setup_logging() -> str:
+    """The rotating log file (core.logs); a later call for another folder replaces our handlers."""
+    from glmocr_desktop.core import logs
+
+    level = getattr(logging, str(os.environ.get("GLMOCR_LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    root = logging.getLogger()
+    if _log_handlers and logs.log_file() != logs._configured:
+        for h in _log_handlers:
+            root.removeHandler(h)
+            h.close()
+        _log_handlers.clear()
+    before = set(root.handlers)
+    path = logs.setup_logging(level)
+    _log_handlers.extend(h for h in root.handlers if h not in before)
+    return str(path)
+
+
+class _StartupReport:
+    """Opt-in (``GLMOCR_STARTUP_REPORT=path``): write when the window was first exposed and painted.
+
+    Used by ``benchmarks/app_bench.py`` to time a cold start from outside the process.
+    """
+
+    def __init__(self, window, path: str) -> None:
+        from PySide6.QtCore import QEvent, QObject, QTimer
+
+        self.path = path
+        self.done = False
+        report = self
+
+        class Filter(QObject):
+            def eventFilter(self, obj, event):  # noqa: N802
+                if not report.done and event.type() == QEvent.Type.Expose and obj.isExposed():
+                    report.done = True
+                    exposed = time.time()
+                    # the expose is painted synchronously; the next loop turn is after the first paint
+                    QTimer.singleShot(0, lambda: report.write(exposed))
+                return False
+
+        self.filter = Filter(window)
+        self.window = window
+        window.winId()  # creates the QWindow so the filter sees its first expose
+        window.windowHandle().installEventFilter(self.filter)
+
+    def write(self, exposed: float) -> None:
+        import json
+
+        data = {
+            "exposed": exposed,
+            "painted": time.time(),
+            "torch_imported": "torch" in sys.modules,
+            "transformers_imported": "transformers" in sys.modules,
+            "modules": len(sys.modules),
+            "pid": os.getpid(),
+        }
+        try:
+            with open(self.path, "w", encoding="utf-8") as fh:
+                json.dump(data, fh)
+        except OSError:
+            log.warning("cannot write the start-up report %s", self.path)
+
+
 def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: bool = True):
     """Build (or reuse) the QApplication and a MainWindow; returns ``(app, window)`` without exec()."""
     from glmocr_desktop.gui.webengine import prepare_webengine
 
     args = _parse(argv or [])
+    log_path = _setup_logging()
     _preload_triton()
     prepare_webengine()
     from PySide6.QtGui import QGuiApplication, QIcon
@@ -75,6 +142,12 @@ def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: 
     from glmocr_desktop.gui.main_window import MainWindow
 
     window = MainWindow(engine_factory=engine_factory)
+    from glmocr_desktop.gui.crash import install_exception_handler
+
+    window.exception_handler = install_exception_handler(window, log_path)
+    report_path = os.environ.get("GLMOCR_STARTUP_REPORT")
+    if report_path and show:
+        window._startup_report = _StartupReport(window, report_path)
     if args.model:
         window.settings.model = args.model
         window.store.save(window.settings)
@@ -92,7 +165,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         from glmocr_desktop import cli
 
         return int(cli.main(argv[1:]) or 0)
-    logging.basicConfig(level=os.environ.get("GLMOCR_LOG_LEVEL", "WARNING"))
     app, window = create_app(argv)
     try:
         import asyncio

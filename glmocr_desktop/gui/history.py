@@ -33,6 +33,9 @@ from glmocr_desktop.gui.result_pane import ResultEntry
 
 log = logging.getLogger(__name__)
 
+#: How long opening the store waits on a database another program holds locked before moving it aside.
+STORE_BUSY_TIMEOUT_S = 5.0
+
 
 def _hash(doc: Any) -> str:
     return str(getattr(doc, "content_hash", "") or "")
@@ -148,10 +151,10 @@ def _entry_from_stored(r, document) -> ResultEntry:
 def attach_store(window) -> None:
     """Open the store and give the window its persistence hooks and the History dock."""
     data_dir = os.environ.get("GLMOCR_DATA_DIR")
-    store = ResultStore(data_dir=data_dir) if data_dir else ResultStore()
+    store = ResultStore(data_dir=data_dir, busy_timeout=STORE_BUSY_TIMEOUT_S)
     window.result_store = store
     if store.recovery_message:
-        window.show_message(store.recovery_message)
+        window.notify_startup(store.recovery_message)
     dock = HistoryDock(window)
     window.history_dock = dock
     window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from PIL import Image
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 from PySide6.QtGui import QImage
 
 log = logging.getLogger(__name__)
@@ -40,25 +41,94 @@ class _Task(QRunnable):
             log.exception("background task failed")
 
 
+#: Seconds after which a page render or an open that has not finished is reported to the user.
+SLOW_AFTER_S = 15.0
+
+
+class Watchdog(QObject):
+    """Notices background work that takes too long; the work itself cannot be interrupted.
+
+    MuPDF and Pillow calls cannot be stopped from outside, so a stuck render keeps its pool thread;
+    what we can do is tell the user (once per piece of work) instead of leaving them waiting.
+    ``started``/``finished`` may be called from any thread; ``slow`` is emitted in the GUI thread.
+    """
+
+    slow = Signal(object, float)  # the key given to started(), seconds so far
+
+    def __init__(self, limit_s: float = SLOW_AFTER_S, parent=None) -> None:
+        super().__init__(parent)
+        self.limit_s = limit_s
+        self._lock = threading.Lock()
+        self._running: dict[Any, float] = {}
+        self._reported: set[Any] = set()
+        self._timer = QTimer(self)
+        self._timer.timeout.connect(self.check)
+
+    def started(self, key: Any) -> None:
+        with self._lock:
+            self._running[key] = time.monotonic()
+        QTimer.singleShot(0, self, self._arm)  # the timer lives in our thread
+
+    def finished(self, key: Any) -> None:
+        with self._lock:
+            self._running.pop(key, None)
+            self._reported.discard(key)
+
+    def running(self) -> list[Any]:
+        with self._lock:
+            return list(self._running)
+
+    @Slot()
+    def _arm(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start(max(50, int(min(1.0, self.limit_s / 4) * 1000)))
+
+    @Slot()
+    def check(self) -> None:
+        now = time.monotonic()
+        late: list[tuple[Any, float]] = []
+        with self._lock:
+            for key, t0 in self._running.items():
+                if now - t0 >= self.limit_s and key not in self._reported:
+                    self._reported.add(key)
+                    late.append((key, now - t0))
+            idle = not self._running
+        if idle:
+            self._timer.stop()
+        for key, seconds in late:
+            log.warning("background work %r is still running after %.1f s", key, seconds)
+            self.slow.emit(key, seconds)
+
+
 class DocumentOpener(QObject):
     """Opens files off the GUI thread; a password retry is just another ``open`` call."""
 
     opened = Signal(str, object)  # path, Document
     failed = Signal(str, object)  # path, exception
+    slow = Signal(str, float)  # path, seconds so far (once per open that takes too long)
 
     def __init__(self, pool: QThreadPool, parent=None) -> None:
         super().__init__(parent)
         self.pool = pool
+        self.watchdog = Watchdog(parent=self)
+        self.watchdog.slow.connect(lambda key, s: self.slow.emit(key[0], s))
+        self._count = 0
 
     def open(self, path: str, password: str | None = None) -> None:
+        self._count += 1
+        key = (path, self._count)
+        self.watchdog.started(key)
+
         def work() -> None:
             try:
                 from glmocr_desktop.core.documents import open_document
 
                 doc = open_document(path, password=password)
             except Exception as exc:  # noqa: BLE001 - typed errors become messages in the GUI
+                self.watchdog.finished(key)
                 self.failed.emit(path, exc)
                 return
+            self.watchdog.finished(key)
             self.opened.emit(path, doc)
 
         self.pool.start(_Task(work))
@@ -82,11 +152,14 @@ class PageRenderer(QObject):
 
     page_ready = Signal(object, int, int, QImage)  # document, page, request token, image
     page_failed = Signal(object, int, str)
+    page_slow = Signal(object, int, float)  # document, page, seconds so far (render still running)
     thumb_ready = Signal(object, int, QImage)  # document, page, image
 
     def __init__(self, pool: QThreadPool, parent=None) -> None:
         super().__init__(parent)
         self.pool = pool
+        self.watchdog = Watchdog(parent=self)
+        self.watchdog.slow.connect(self._on_slow)
         self._lock = threading.Lock()
         self._wanted: dict[int, tuple[Any, set[int]]] = {}  # id(doc) -> (doc, missing pages)
         self._centre: dict[int, int] = {}
@@ -97,20 +170,32 @@ class PageRenderer(QObject):
         """Render ``page`` for display; returns a token so stale renders can be ignored."""
         self._token += 1
         token = self._token
+        key = (token, doc, page)
+        # timed from the request: a render stuck behind other stuck work is just as late for the user
+        self.watchdog.started(key)
 
         def work() -> None:
             if token != self._token:
+                self.watchdog.finished(key)
                 return  # the user moved on
             try:
                 img = doc.render_page(page, dpi=dpi, max_side=max_side)
                 q = pil_to_qimage(img)
             except Exception as exc:  # noqa: BLE001
+                self.watchdog.finished(key)
                 self.page_failed.emit(doc, page, str(exc))
                 return
+            self.watchdog.finished(key)
             self.page_ready.emit(doc, page, token, q)
 
         self.pool.start(_Task(work), priority=10)
         return token
+
+    @Slot(object, float)
+    def _on_slow(self, key: Any, seconds: float) -> None:
+        token, doc, page = key
+        if token == self._token:  # only the page the user is waiting for
+            self.page_slow.emit(doc, page, seconds)
 
     # thumbnails -------------------------------------------------------------------------------------
     def request_thumbnails(self, doc, pages: list[int], centre: int = 0) -> None:

@@ -102,15 +102,21 @@ class MainWindow(QMainWindow):
         self._page_token = 0
         self._model_dialog: dialogs.ModelDialog | None = None
         self.result_store = None
+        self._startup_notices: list[str] = []
+        self._shown_once = False
+        self.slow_pages: set[tuple[int, int]] = set()  # (id(doc), page) renders reported as slow
+        self.exception_handler = None  # gui.crash.ExceptionHandler, set by app.create_app
 
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max(2, min(4, (os.cpu_count() or 2))))
         self.opener = DocumentOpener(self.pool, self)
         self.opener.opened.connect(self._on_opened)
         self.opener.failed.connect(self._on_open_failed)
+        self.opener.slow.connect(self._on_open_slow)
         self.renderer = PageRenderer(self.pool, self)
         self.renderer.page_ready.connect(self._on_page_ready)
         self.renderer.page_failed.connect(self._on_page_failed)
+        self.renderer.page_slow.connect(self._on_page_slow)
         self.renderer.thumb_ready.connect(self._on_thumb_ready)
 
         self.worker = InferenceThread(engine_factory, self)
@@ -123,6 +129,7 @@ class MainWindow(QMainWindow):
         self.worker.job_finished.connect(self._on_job_finished)
         self.worker.job_failed.connect(self._on_job_failed)
         self.worker.busy_changed.connect(self._on_busy)
+        self.worker.fast_path_changed.connect(self._on_fast_path)
 
         self._build_widgets(preview_factory)
         self._build_actions()
@@ -355,6 +362,8 @@ class MainWindow(QMainWindow):
         self.load_bar.setTextVisible(False)
         self.load_bar.hide()
         self.model_label = QLabel("")
+        self.fast_label = QLabel("")
+        self.fast_label.setObjectName("fastPath")
         self.speed_label = QLabel("")
         self.page_label = QLabel("")
         sb.addWidget(self.state_label, 1)
@@ -362,7 +371,9 @@ class MainWindow(QMainWindow):
         sb.addPermanentWidget(self.page_label)
         sb.addPermanentWidget(self.speed_label)
         sb.addPermanentWidget(self.model_label)
-        for w in (self.page_label, self.speed_label, self.model_label):
+        sb.addPermanentWidget(self.fast_label)
+        self.fast_label.hide()
+        for w in (self.page_label, self.speed_label, self.model_label, self.fast_label):
             w.setContentsMargins(8, 0, 8, 0)
 
     # --- theme ------------------------------------------------------------------------------------
@@ -598,8 +609,44 @@ class MainWindow(QMainWindow):
 
     @Slot(object, int, int, QImage)
     def _on_page_ready(self, doc: Any, page: int, token: int, image: QImage) -> None:
+        if (id(doc), page) in self.slow_pages:
+            self.slow_pages.discard((id(doc), page))
+            if self.current is not None and self.current.doc is doc:
+                item = self.thumbs.item(page)
+                if item is not None:
+                    item.setText(str(page + 1))
+                    item.setToolTip("")
         if self.current is not None and self.current.doc is doc and self.current.page == page:
             self.view.set_image(image)
+
+    @Slot(object, int, float)
+    def _on_page_slow(self, doc: Any, page: int, seconds: float) -> None:
+        """A page render runs far longer than it should: say so, and mark the page in the strip."""
+        if self._closing:
+            return
+        self.slow_pages.add((id(doc), page))
+        for st in self.docs:
+            if st.doc is doc:
+                if st is self.current:
+                    item = self.thumbs.item(page)
+                    if item is not None:
+                        item.setText(f"{page + 1} ⌛")
+                        item.setToolTip("This page is taking unusually long to render.")
+                self.show_message(
+                    f"Page {page + 1} of {st.name} is taking unusually long to render ({seconds:.0f} s so far). "
+                    "It will appear when it is done; other pages and documents can be used meanwhile.",
+                    error=True,
+                )
+                break
+
+    @Slot(str, float)
+    def _on_open_slow(self, path: str, seconds: float) -> None:
+        if not self._closing:
+            self.show_message(
+                f"{Path(path).name} is taking unusually long to open ({seconds:.0f} s so far); "
+                "it will appear when it is ready.",
+                error=True,
+            )
 
     @Slot(object, int, str)
     def _on_page_failed(self, doc: Any, page: int, message: str) -> None:
@@ -791,6 +838,16 @@ class MainWindow(QMainWindow):
         for reqs, batch in pending:
             self.worker.submit(reqs, batch)
         self._update_actions()
+
+    @Slot(str)
+    def _on_fast_path(self, state: str) -> None:
+        """The fast decode path warms up beside the loaded model; stock generate serves meanwhile."""
+        text = {"warming": "fast path: warming…", "ready": "fast path: ready", "off": ""}.get(state)
+        if text is None:  # "unavailable (reason)"
+            text = "fast path: off"
+        self.fast_label.setText(text)
+        self.fast_label.setToolTip(f"Fast decode path: {state}")
+        self.fast_label.setVisible(bool(text))
 
     @Slot(object)
     def _on_load_failed(self, exc: Any) -> None:
@@ -1148,6 +1205,29 @@ class MainWindow(QMainWindow):
     def _clear_recent(self) -> None:
         self.settings.recent_files = []
         self.store.save(self.settings)
+
+    def notify_startup(self, text: str) -> None:
+        """Something the user must know about start-up (e.g. the results store was repaired).
+
+        Shown in the status bar now and once in a non-blocking message box after the window appears.
+        """
+        self.show_message(text, error=True)
+        self._startup_notices.append(text)
+        if self._shown_once:
+            QTimer.singleShot(0, self._show_startup_notices)
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        if not self._shown_once:
+            self._shown_once = True
+            if self._startup_notices:
+                QTimer.singleShot(0, self._show_startup_notices)
+
+    @Slot()
+    def _show_startup_notices(self) -> None:
+        notices, self._startup_notices = self._startup_notices, []
+        if notices and not self._closing:
+            dialogs.show_notice(self, APP_NAME, "\n\n".join(notices))
 
     def start(self, files: list[str] | None = None) -> None:
         """After show(): open files from the command line and load the model in the background."""

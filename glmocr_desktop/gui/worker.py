@@ -83,6 +83,7 @@ class InferenceThread(QThread):
     job_finished = Signal(str, object)  # request id, Result
     job_failed = Signal(str, str)  # request id, message
     busy_changed = Signal(bool)
+    fast_path_changed = Signal(str)  # engine.info.fast_path: "off", "warming", "ready", "unavailable (...)"
 
     def __init__(self, engine_factory: Callable[[Settings], Any] | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -96,6 +97,7 @@ class InferenceThread(QThread):
         self._pending = 0
         self._pending_lock = threading.Lock()
         self.info = None
+        self._warmup: threading.Thread | None = None
 
     # --- called from the GUI thread -------------------------------------------------------------
 
@@ -172,6 +174,10 @@ class InferenceThread(QThread):
     def _close_engine(self) -> None:
         with self._engine_lock:
             engine, self._engine = self._engine, None
+        warm, self._warmup = self._warmup, None
+        if warm is not None:
+            self._warmup_stop.set()  # a late "ready" must not describe the next engine
+            warm.join(timeout=5.0)  # warm-up holds the engine's lock; close() would wait for it anyway
         if engine is not None:
             try:
                 engine.close()
@@ -198,6 +204,28 @@ class InferenceThread(QThread):
             self._engine = engine
         self.info = engine.info
         self.loaded.emit(engine.info)
+        self._start_warm_up(engine)
+
+    def _start_warm_up(self, engine) -> None:
+        """Warm the fast decode path on a plain thread; jobs use stock generate until it is ready."""
+        warm = getattr(engine, "warm_up_fast_path", None)
+        if warm is None:
+            return
+
+        def run() -> None:
+            try:
+                warm()
+            except Exception:  # noqa: BLE001 - the stock path keeps working
+                log.warning("fast path warm-up failed", exc_info=True)
+            finally:
+                if not stop.is_set():
+                    self.fast_path_changed.emit(str(getattr(engine.info, "fast_path", "off")))
+
+        stop = threading.Event()
+        self._warmup_stop = stop
+        self.fast_path_changed.emit("warming")
+        self._warmup = threading.Thread(target=run, name="fast-path-warm-up", daemon=True)
+        self._warmup.start()
 
     def _do_run(self, requests: list[Request], batch: bool) -> None:
         with self._engine_lock:

@@ -296,7 +296,7 @@ def test_run_all_regions_batched(qtbot, make_window, page_png):
 def test_escape_cancels_long_run(qtbot, make_window, black_png):
     w = make_window(black_png)
     wait_doc(qtbot, w)
-    w.settings.max_new_tokens = 20000
+    w.settings.max_new_tokens = 8000
     qtbot.waitUntil(lambda: w.model_state == "ready", timeout=MODEL_WAIT)
     w.run_whole_page()
     entry = w.results.entries[-1]
@@ -311,7 +311,7 @@ def test_escape_cancels_long_run(qtbot, make_window, black_png):
 def test_close_during_run_joins_thread(qtbot, make_window, black_png, qtlog):
     w = make_window(black_png)
     wait_doc(qtbot, w)
-    w.settings.max_new_tokens = 20000
+    w.settings.max_new_tokens = 8000
     qtbot.waitUntil(lambda: w.model_state == "ready", timeout=MODEL_WAIT)
     w.run_whole_page()
     entry = w.results.entries[-1]
