@@ -381,12 +381,15 @@ class FastDecoder:
         alloc = lcap + LEN_STEP
         per_layer = bb * self.n_kv * alloc * self.head_dim
         if self._flat_k is None or self._flat_k[0].numel() < per_layer:
+            # one size that fits every batch bucket, so that warm-up never reallocates
+            slots = max(b * (min(self.max_cache_len, _round_up(max(self._cache_tokens // b, LEN_STEP), LEN_STEP))
+                             + LEN_STEP) for b in BATCH_BUCKETS if b <= max(self.max_batch, 1))
+            size = max(per_layer, slots * self.n_kv * self.head_dim)
             self._flat_k = self._flat_v = None
             self._graphs.clear()  # graphs hold the old addresses
-            if self.device.type == "cuda":
-                torch.cuda.empty_cache()
-            self._flat_k = [torch.zeros(per_layer, dtype=self.dtype, device=self.device) for _ in range(self.n_layers)]
-            self._flat_v = [torch.zeros(per_layer, dtype=self.dtype, device=self.device) for _ in range(self.n_layers)]
+            self._pool = None
+            self._flat_k = [torch.zeros(size, dtype=self.dtype, device=self.device) for _ in range(self.n_layers)]
+            self._flat_v = [torch.zeros(size, dtype=self.dtype, device=self.device) for _ in range(self.n_layers)]
         shape = (bb, self.n_kv, alloc, self.head_dim)
         kcs = [f[:per_layer].view(shape) for f in self._flat_k]
         vcs = [f[:per_layer].view(shape) for f in self._flat_v]
