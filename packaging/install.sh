@@ -25,11 +25,17 @@ apt_packages=(
     # QtWebEngine (Chromium)
     libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxkbfile1 libasound2 libgbm1
     libdrm2 libxshmfence1 libxss1 libcups2 libpci3
-    # fonts, so text and KaTeX fall-backs render
-    fonts-dejavu-core fontconfig
+    libvulkan1
+    # fonts, so text, KaTeX fall-backs and Chinese/Japanese/Korean results render
+    fonts-dejavu-core fonts-noto-cjk fontconfig
 )
 if [ "$mode" = "test" ]; then
     apt_packages+=(xvfb xauth)
+fi
+python="${PYTHON:-python3}"
+# Debian and Ubuntu ship venv/ensurepip separately from the interpreter.
+if ! "$python" -c "import ensurepip, venv" >/dev/null 2>&1; then
+    apt_packages+=(python3-venv python3-pip)
 fi
 
 missing=()
@@ -56,7 +62,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # --- Python environment ------------------------------------------------------------------------
-python="${PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
     log "Creating virtual environment in .venv"
     "$python" -m venv .venv
