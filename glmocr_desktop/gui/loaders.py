@@ -43,6 +43,8 @@ class _Task(QRunnable):
 
 #: Seconds after which a page render or an open that has not finished is reported to the user.
 SLOW_AFTER_S = 15.0
+#: Extra pool threads that may be added, one per stuck render, so stuck work cannot starve the rest.
+MAX_EXTRA_THREADS = 8
 
 
 class Watchdog(QObject):
@@ -160,6 +162,7 @@ class PageRenderer(QObject):
         self.pool = pool
         self.watchdog = Watchdog(parent=self)
         self.watchdog.slow.connect(self._on_slow)
+        self._base_threads = pool.maxThreadCount()
         self._lock = threading.Lock()
         self._wanted: dict[int, tuple[Any, set[int]]] = {}  # id(doc) -> (doc, missing pages)
         self._centre: dict[int, int] = {}
@@ -193,8 +196,11 @@ class PageRenderer(QObject):
 
     @Slot(object, float)
     def _on_slow(self, key: Any, seconds: float) -> None:
+        # A stuck render keeps its pool thread: add one so the rest of the work still gets through.
+        if self.pool.maxThreadCount() < self._base_threads + MAX_EXTRA_THREADS:
+            self.pool.setMaxThreadCount(self.pool.maxThreadCount() + 1)
         token, doc, page = key
-        if token == self._token:  # only the page the user is waiting for
+        if token == self._token and token != "thumb":  # only the page the user is waiting for
             self.page_slow.emit(doc, page, seconds)
 
     # thumbnails -------------------------------------------------------------------------------------
@@ -225,10 +231,14 @@ class PageRenderer(QObject):
             centre = self._centre.get(key, 0)
             page = min(missing, key=lambda p: (abs(p - centre), p))
             missing.discard(page)
+        key = ("thumb", doc, page)
+        self.watchdog.started(key)
         try:
             img = doc.render_thumbnail(page, max_side=180)
             q = pil_to_qimage(img)
         except Exception:  # noqa: BLE001 - a blank thumbnail; the page view shows the error
             log.debug("thumbnail %s failed", page, exc_info=True)
             return
+        finally:
+            self.watchdog.finished(key)
         self.thumb_ready.emit(doc, page, q)

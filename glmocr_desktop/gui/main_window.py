@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 
 TASK_KEYS = {Task.TEXT: "1", Task.FORMULA: "2", Task.TABLE: "3", Task.EXTRACT: "4"}
 DISPLAY_LONG_SIDE = 2200  # pixels of the page image shown in the view
+_ABANDONED: list[QThreadPool] = []  # pools with stuck work at close (see closeEvent)
 
 
 @dataclass(eq=False)
@@ -109,7 +110,10 @@ class MainWindow(QMainWindow):
 
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max(2, min(4, (os.cpu_count() or 2))))
-        self.opener = DocumentOpener(self.pool, self)
+        # opening has its own threads: renders stuck in a damaged file must not keep other files shut
+        self.open_pool = QThreadPool(self)
+        self.open_pool.setMaxThreadCount(2)
+        self.opener = DocumentOpener(self.open_pool, self)
         self.opener.opened.connect(self._on_opened)
         self.opener.failed.connect(self._on_open_failed)
         self.opener.slow.connect(self._on_open_slow)
@@ -1242,8 +1246,14 @@ class MainWindow(QMainWindow):
         finished = self.worker.shutdown(timeout_ms=10000)
         if not finished:
             log.warning("the inference thread did not stop in time")
-        self.pool.clear()
-        self.pool.waitForDone(3000)
+        for pool in (self.pool, self.open_pool):
+            pool.clear()
+            if not pool.waitForDone(3000):
+                # A render stuck inside a damaged file cannot be interrupted. Destroying the pool would wait
+                # for it forever, so it is kept alive and left behind; the process can still exit.
+                log.warning("background work still running at close; not waiting for it")
+                pool.setParent(None)
+                _ABANDONED.append(pool)
         # results the worker finished while stopping are queued to us: record them before the store closes
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         hook = getattr(self, "store_close", None)
