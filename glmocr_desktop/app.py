@@ -173,6 +173,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         loop = qasync.QEventLoop(app)
         asyncio.set_event_loop(loop)
+        handler = getattr(window, "exception_handler", None)
+        if handler is not None:  # exceptions of asyncio callbacks go the same way as the rest
+
+            def on_async_error(_loop, context) -> None:
+                exc = context.get("exception")
+                if exc is None:
+                    log.error("asyncio: %s", context.get("message"))
+                else:
+                    handler.handle(type(exc), exc, exc.__traceback__, "asyncio")
+
+            loop.set_exception_handler(on_async_error)
         with loop:
             loop.run_until_complete(_until_quit(app))
         return 0

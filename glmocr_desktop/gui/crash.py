@@ -49,8 +49,12 @@ class ExceptionHandler(QObject):
     # --- hooks (any thread) ---------------------------------------------------------------------
 
     def install(self) -> None:
-        sys.excepthook = self.sys_hook
-        threading.excepthook = self.thread_hook
+        if sys.excepthook != self.sys_hook:
+            self._previous_sys = sys.excepthook
+            sys.excepthook = self.sys_hook
+        if threading.excepthook != self.thread_hook:
+            self._previous_threading = threading.excepthook
+            threading.excepthook = self.thread_hook
 
     def uninstall(self) -> None:
         if sys.excepthook == self.sys_hook:

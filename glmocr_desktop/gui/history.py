@@ -81,7 +81,7 @@ class HistoryDock(QDockWidget):
     @Slot()
     def refresh(self) -> None:
         store = self.window_.result_store
-        if store is None:
+        if store is None or getattr(store, "_closed", False):
             return
         query = self.search.text().strip()
         try:
@@ -231,6 +231,7 @@ def attach_store(window) -> None:
         dock.schedule_refresh()
 
     def close() -> None:
+        dock._timer.stop()  # no history query after the store has closed
         try:
             store.close()
         except Exception:  # noqa: BLE001
