@@ -129,7 +129,8 @@ def test_append_partial_does_not_block(tmp_path):
     s = ResultStore(tmp_path / "b.sqlite3")
     try:
         rid = s.begin_result(task="text")
-        blocker = sqlite3.connect(s.path, timeout=0)
+        assert s.flush(timeout=10)  # the begin_result write is done, so the blocker gets the lock
+        blocker = sqlite3.connect(s.path, timeout=5)
         blocker.execute("BEGIN IMMEDIATE")  # the writer now waits on the database lock
         try:
             t0 = time.perf_counter()
