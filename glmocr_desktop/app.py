@@ -189,6 +189,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except ImportError:  # pragma: no cover - qasync is a dependency
         return app.exec()
+    finally:
+        _dispose(app, window)
+
+
+def _dispose(app, window) -> None:
+    """Delete the window (and its web page) while the QApplication still exists.
+
+    A web page that outlives the application makes QtWebEngine warn and can crash the process at exit.
+    """
+    import shiboken6
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if shiboken6.isValid(window):
+        window.close()
+        shiboken6.delete(window)
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    app.processEvents()
 
 
 async def _until_quit(app) -> None:
