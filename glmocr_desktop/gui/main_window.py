@@ -273,7 +273,8 @@ class MainWindow(QMainWindow):
         self.act_run_whole = A("Run &Whole Page", self.run_whole_page, "Ctrl+Alt+Return", "page",
                                "Recognise the whole page")  # fmt: skip
         self.act_stop = A("&Stop", self.cancel, "Esc", "stop", "Stop recognition")
-        self.act_settings = A("&Settings…", self.open_settings, QKeySequence.StandardKey.Preferences, "settings")
+        self.act_settings = A("&Settings…", self.open_settings,
+                              ["Ctrl+,"], "settings")  # fmt: skip
         self.act_model = A("&Model…", self.show_model_dialog, None, None, "Choose or download the model")
         self.act_reload = A("&Reload Model", self.load_model)
 

@@ -163,6 +163,9 @@ class ResultPane(QWidget):
         from glmocr_desktop.gui.preview import PreviewView
 
         self.preview = (preview_factory or PreviewView)()
+        link_clicked = getattr(self.preview, "link_clicked", None)
+        if link_clicked is not None:
+            link_clicked.connect(self._open_link)
         self.fields = QTableWidget(0, 2)
         self.fields.setHorizontalHeaderLabels(["Field", "Value"])
         self.fields.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -307,6 +310,12 @@ class ResultPane(QWidget):
     def select(self, entry: ResultEntry) -> None:
         if entry.id in self._by_id:
             self.list.setCurrentRow(self.entries.index(entry))
+
+    def _open_link(self, url) -> None:
+        """A link in recognised text opens only on the user's click, after confirmation."""
+        from glmocr_desktop.gui.preview import confirm_and_open
+
+        confirm_and_open(url, self)
 
     def _on_row(self, row: int) -> None:
         entry = self.current()

@@ -392,3 +392,16 @@ def test_settings_and_geometry_restored(qtbot, make_window):
     assert w2.settings.render_dpi == 300
     geometry, _state = w2.store.window_state()
     assert geometry is not None and w2.width() < 1440  # restored, not the default size
+
+
+def test_preview_link_opens_only_after_confirmation(make_window, monkeypatch):
+    from PySide6.QtCore import QUrl
+
+    from glmocr_desktop.gui import preview as preview_mod
+
+    asked = []
+    monkeypatch.setattr(preview_mod, "confirm_and_open", lambda url, parent: asked.append(url.toString()))
+    window = make_window(autoload=False)
+    window.results.preview.link_clicked.emit(QUrl("https://example.org/x"))
+    assert asked == ["https://example.org/x"]
+    assert window.act_settings.shortcut().toString() == "Ctrl+,"
