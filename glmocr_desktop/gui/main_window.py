@@ -1052,7 +1052,7 @@ class MainWindow(QMainWindow):
             return
         from glmocr_desktop.gui import clipboard
 
-        for key, label in clipboard.copy_options(entry.task):
+        for key, label in clipboard.copy_options(entry.task, entry.text):
             self.copy_as_menu.addAction(label, lambda k=key: self.results.copy_as(k))
 
     def save_results(self) -> None:

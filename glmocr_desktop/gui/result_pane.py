@@ -384,7 +384,7 @@ class ResultPane(QWidget):
         entry = self.current()
         if entry is None:
             return
-        for key, label in clipboard.copy_options(entry.task):
+        for key, label in clipboard.copy_options(entry.task, entry.text):
             action = QAction(label, self.copy_menu)
             action.triggered.connect(lambda _=False, k=key: self.copy_as(k))
             self.copy_menu.addAction(action)
