@@ -306,3 +306,39 @@ def test_no_weights_or_pickle_only(model_copy):
     (model_copy / "pytorch_model.bin").write_bytes(b"\x80\x04")
     with pytest.raises(ModelLoadError, match="safetensors"):
         LocalEngine(model_copy).load()
+
+
+# --- fast decode path inside the engine -----------------------------------------------------------
+
+
+def test_cpu_keeps_stock_generate(engine):
+    engine.use_fast = True
+    try:
+        assert engine.warm_up_fast_path() is False
+        assert engine.fast is None and engine.info.fast_path.startswith("off")
+    finally:
+        engine.use_fast = False
+
+
+def test_fast_path_in_engine_matches_stock_and_falls_back(engine, monkeypatch):
+    from glmocr_desktop.engines.fast_decode import FastDecoder
+
+    jobs = [Job(image=page_image(448, 448, "alpha"), max_new_tokens=20),
+            Job(image=page_image(320, 560, "beta"), max_new_tokens=14, task=Task.TABLE)]
+    _, stock, _ = collect(engine.stream_many(jobs))
+    decoder = FastDecoder(engine.model, device="cpu", dtype=torch.float32, max_cache_len=2048)
+    assert decoder.available()[0]
+    decoder.warmup(pad_token_id=engine.pad_id)
+    monkeypatch.setattr(engine, "fast", decoder)
+    used = []
+    real_generate = decoder.generate
+    monkeypatch.setattr(decoder, "generate", lambda *a, **k: (used.append(1), real_generate(*a, **k))[1])
+    _, fast, _ = collect(engine.stream_many(jobs))
+    assert used, "the fast decoder ran"
+    for job in jobs:
+        assert fast[job.id].raw_text == stock[job.id].raw_text
+        assert fast[job.id].timings.generated_tokens == stock[job.id].timings.generated_tokens
+    # A job larger than the static cache goes to stock generate instead of failing.
+    big = Job(image=page_image(), max_new_tokens=4000)
+    result = [c.result for c in engine.stream(big) if c.done][0]
+    assert result.ok and result.timings.generated_tokens > 0

@@ -26,6 +26,7 @@ Usage (engine side)::
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -132,6 +133,7 @@ class FastDecoder:
             )
         self._ready = False
         self._warming = False
+        self._gate = contextlib.nullcontext
         self._lock = threading.RLock()
         self._graphs: dict[tuple[int, int], Any] = {}
         self._pool = None
@@ -525,12 +527,16 @@ class FastDecoder:
                 for n in names:
                     st[n].copy_(saved[n])
         torch.cuda.current_stream().wait_stream(s)
-        if self._pool is None:
-            self._pool = torch.cuda.graph_pool_handle()
-        g = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(g, pool=self._pool):
-            out = fn(*args)
-        torch.cuda.synchronize()
+        # The capture itself needs the GPU to itself: while warming up beside a running engine, the
+        # gate (the engine's lock) keeps stock generation out for these few milliseconds only.
+        with self._gate():
+            torch.cuda.synchronize()
+            if self._pool is None:
+                self._pool = torch.cuda.graph_pool_handle()
+            g = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(g, pool=self._pool):
+                out = fn(*args)
+            torch.cuda.synchronize()
         for n in names:
             st[n].copy_(saved[n])
         self.stats.setdefault("captures", []).append(round(time.perf_counter() - t0, 3))
@@ -538,10 +544,21 @@ class FastDecoder:
 
     # ------------------------------------------------------------------ warm-up
     def warmup(self, progress=None, batch_sizes=None, max_len: int | None = None, *,
-               pad_token_id: int = 59246, repetition_penalty: float = 1.1) -> None:
-        """Compile and capture the common buckets (call from a background thread after loading)."""
+               pad_token_id: int = 59246, repetition_penalty: float = 1.1, gate=None) -> None:
+        """Compile and capture the common buckets (call from a background thread after loading).
+
+        ``gate`` is a context-manager factory held around each graph capture only, so a caller can keep
+        generating on the same GPU while the (long) compilation runs; it may raise to abort the warm-up.
+        """
         if not self._ok:
             return
+        if gate is not None:
+            self._gate = gate
+            try:
+                return self.warmup(progress, batch_sizes, max_len, pad_token_id=pad_token_id,
+                                   repetition_penalty=repetition_penalty)
+            finally:
+                self._gate = contextlib.nullcontext
         torch = self.torch
         with self._lock:
             self._warming = True
