@@ -294,11 +294,16 @@ class LocalEngine:
     # --- fast path -------------------------------------------------------------------------------
 
     def warm_up_fast_path(self, progress: ProgressCallback | None = None) -> bool:
-        """Prepare the fast decoder (compile, capture CUDA graphs); call on a background thread after load().
+        """Prepare the fast decoder; call on a background thread after load().
 
-        Jobs keep running on stock ``generate`` meanwhile: the engine lock is taken only around each
-        graph capture (milliseconds), not around the compilation. Compiled kernels are cached on disk,
-        so a second launch is ready within seconds.
+        Two stages, so the fast path arrives in seconds and gets faster later:
+
+        1. CUDA graphs over eager kernels: no compilation, captured in a second or two per batch size.
+        2. The same step compiled by torch.compile (minutes the first time on a machine; the kernels are
+           cached on disk, so later launches take far less), swapped in when every bucket is warm.
+
+        Jobs never wait for the warm-up: until a batch size is warm they run on stock ``generate``, and the
+        engine lock is taken only around each graph capture (milliseconds), never around compilation.
         """
         if not self.use_fast or self.model is None:
             return False
@@ -307,58 +312,76 @@ class LocalEngine:
             self.info.fast_path = "off (stock generate on this device)"
             return False
         try:
-            from glmocr_desktop.engines.fast_decode import FastDecoder
+            from glmocr_desktop.engines.fast_decode import BATCH_BUCKETS, FastDecoder
         except ImportError as exc:
             self.info.fast_path = f"unavailable ({exc})"
             return False
+        order = sorted(BATCH_BUCKETS, key=lambda b: (b != 1, -b))  # single regions first, then pages
+
+        def gate():
+            if self._closed.is_set():
+                raise RuntimeError("the engine is closing")
+            return self._lock
+
+        def warm(decoder, bb: int, lo: float, hi: float) -> bool:
+            step = None if progress is None else (lambda f, m: progress(lo + (hi - lo) * f, m))
+            decoder.warmup(step, batch_sizes=[bb], pad_token_id=self.pad_id,
+                           repetition_penalty=self.repetition_penalty, gate=gate)
+            return decoder.available()[0] and not self._closed.is_set()
+
         try:
-            decoder = FastDecoder(self.model, device=self.device, dtype=self.dtype)
-            ok, reason = decoder.available()
+            eager = FastDecoder(self.model, device=self.device, dtype=self.dtype, compile=False)
+            ok, reason = eager.available()
             if not ok:
                 self.info.fast_path = f"unavailable ({reason})"
                 log.info("Fast decode path unavailable: %s", reason)
                 return False
             self.info.fast_path = "warming"
-
-            def gate():
-                if self._closed.is_set():
-                    raise RuntimeError("the engine is closing")
-                return self._lock
-
-            from glmocr_desktop.engines.fast_decode import BATCH_BUCKETS
-
-            # One batch bucket at a time, single regions first: each becomes usable as soon as it is
-            # warm. A job never waits for the warm-up: while a bucket warms (flag flipped under the
-            # engine lock), jobs take stock generate.
-            order = sorted(BATCH_BUCKETS, key=lambda b: (b != 1, -b))
             for n, bb in enumerate(order):
                 with self._lock:
-                    self._fast_busy = True
+                    self._fast_busy = True  # this decoder is capturing: jobs take stock meanwhile
                 try:
-                    decoder.warmup(None if progress is None else
-                                   (lambda f, m, n=n: progress((n + f) / len(order), m)),
-                                   batch_sizes=[bb], pad_token_id=self.pad_id,
-                                   repetition_penalty=self.repetition_penalty, gate=gate)
+                    ok = warm(eager, bb, 0.1 * n / len(order), 0.1 * (n + 1) / len(order))
                 finally:
                     with self._lock:
                         self._fast_busy = False
-                ok, reason = decoder.available()
-                if not ok or self._closed.is_set():
-                    self.info.fast_path = f"unavailable ({reason or 'closing'})"
+                if not ok:
+                    self.info.fast_path = f"unavailable ({eager.available()[1] or 'closing'})"
                     with self._lock:
-                        self.fast = None
-                        self._fast_buckets = set()
+                        self.fast, self._fast_buckets = None, set()
                     return False
                 with self._lock:
+                    self.fast = eager
                     self._fast_buckets.add(bb)
-                    self.fast = decoder
-                self.info.fast_path = "ready" if n == len(order) - 1 else f"ready for batch {bb}, warming"
-            return True
+            self.info.fast_path = "ready (graphs; compiling)"
+            log.info("Fast decode ready with CUDA graphs; compiling in the background")
         except Exception as exc:  # any failure leaves the stock path in charge
             log.warning("Fast decode path failed to warm up; using stock generate", exc_info=True)
             self.info.fast_path = f"unavailable ({exc})"
-            self.fast = None
+            with self._lock:
+                self.fast, self._fast_buckets = None, set()
             return False
+
+        try:
+            compiled = FastDecoder(self.model, device=self.device, dtype=self.dtype, compile=True)
+            if not compiled.available()[0]:
+                self.info.fast_path = "ready (graphs)"
+                return True
+            for n, bb in enumerate(order):
+                if not warm(compiled, bb, 0.1 + 0.9 * n / len(order), 0.1 + 0.9 * (n + 1) / len(order)):
+                    self.info.fast_path = "ready (graphs)"
+                    return True
+            with self._lock:
+                self.fast = compiled
+                self._fast_buckets = set(order)
+            del eager
+            self._free_memory()
+            self.info.fast_path = "ready"
+            log.info("Fast decode ready with compiled kernels")
+        except Exception:
+            log.warning("Compiling the fast decode step failed; keeping CUDA graphs", exc_info=True)
+            self.info.fast_path = "ready (graphs)"
+        return True
 
     # --- public API ------------------------------------------------------------------------------
 
