@@ -213,7 +213,6 @@ class LocalEngine:
         self.dtype = None
         self.fast = None  # engines.fast_decode.FastDecoder once a batch bucket is warm
         self._fast_buckets: set[int] = set()
-        self._fast_busy = False  # a bucket is warming: jobs use stock generate meanwhile
         self._cancel = threading.Event()
         self._closed = threading.Event()
         self._lock = threading.Lock()  # one generation at a time
@@ -302,8 +301,8 @@ class LocalEngine:
         2. The same step compiled by torch.compile (minutes the first time on a machine; the kernels are
            cached on disk, so later launches take far less), swapped in when every bucket is warm.
 
-        Jobs never wait for the warm-up: until a batch size is warm they run on stock ``generate``, and the
-        engine lock is taken only around each graph capture (milliseconds), never around compilation.
+        Stage 1 holds the engine lock (a job submitted meanwhile waits those seconds); in stage 2 jobs run
+        on the graphs of stage 1 and the lock is taken only around each capture, never around compiling.
         """
         if not self.use_fast or self.model is None:
             return False
@@ -323,7 +322,7 @@ class LocalEngine:
                 raise RuntimeError("the engine is closing")
             return self._lock
 
-        def warm(decoder, bb: int, lo: float, hi: float) -> bool:
+        def warm(decoder, bb: int, lo: float, hi: float, gate=gate) -> bool:
             step = None if progress is None else (lambda f, m: progress(lo + (hi - lo) * f, m))
             decoder.warmup(step, batch_sizes=[bb], pad_token_id=self.pad_id,
                            repetition_penalty=self.repetition_penalty, gate=gate)
@@ -337,20 +336,14 @@ class LocalEngine:
                 log.info("Fast decode path unavailable: %s", reason)
                 return False
             self.info.fast_path = "warming"
-            for n, bb in enumerate(order):
-                with self._lock:
-                    self._fast_busy = True  # this decoder is capturing: jobs take stock meanwhile
-                try:
-                    ok = warm(eager, bb, 0.1 * n / len(order), 0.1 * (n + 1) / len(order))
-                finally:
-                    with self._lock:
-                        self._fast_busy = False
-                if not ok:
-                    self.info.fast_path = f"unavailable ({eager.available()[1] or 'closing'})"
-                    with self._lock:
+            # Stage 1 holds the engine for its ~2 s: measured on an H100, a stock job running beside it
+            # blocks every capture for the whole job, so both would wait far longer.
+            with self._lock:
+                for n, bb in enumerate(order):
+                    if not warm(eager, bb, 0.1 * n / len(order), 0.1 * (n + 1) / len(order), gate=None):
+                        self.info.fast_path = f"unavailable ({eager.available()[1] or 'closing'})"
                         self.fast, self._fast_buckets = None, set()
-                    return False
-                with self._lock:
+                        return False
                     self.fast = eager
                     self._fast_buckets.add(bb)
             self.info.fast_path = "ready (graphs; compiling)"
@@ -625,8 +618,8 @@ class LocalEngine:
             )
 
     def _fast_decoder_for(self, batch: int):
-        """The fast decoder if it is warm for this batch size and not warming another (lock held)."""
-        if self.fast is None or self._fast_busy:
+        """The fast decoder if it is warm for this batch size (called with the engine lock held)."""
+        if self.fast is None:
             return None
         from glmocr_desktop.engines.fast_decode import BATCH_BUCKETS
 
