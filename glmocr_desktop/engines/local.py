@@ -292,7 +292,7 @@ class LocalEngine:
 
     # --- fast path -------------------------------------------------------------------------------
 
-    def warm_up_fast_path(self, progress: ProgressCallback | None = None) -> bool:
+    def warm_up_fast_path(self, progress: ProgressCallback | None = None, *, compile: bool = True) -> bool:
         """Prepare the fast decoder; call on a background thread after load().
 
         Two stages, so the fast path arrives in seconds and gets faster later:
@@ -346,6 +346,9 @@ class LocalEngine:
                         return False
                     self.fast = eager
                     self._fast_buckets.add(bb)
+            if not compile:
+                self.info.fast_path = "ready (graphs)"
+                return True
             self.info.fast_path = "ready (graphs; compiling)"
             log.info("Fast decode ready with CUDA graphs; compiling in the background")
         except Exception as exc:  # any failure leaves the stock path in charge
