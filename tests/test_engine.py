@@ -7,6 +7,7 @@ import shutil
 import threading
 
 import pytest
+from forcing import force_distinct_tokens
 from PIL import Image, ImageDraw
 
 torch = pytest.importorskip("torch")
@@ -42,19 +43,9 @@ def engine(tiny_model_dir):
 @pytest.fixture
 def varied_output(engine, monkeypatch):
     """Random weights loop at once; force a long run of distinct tokens so a run lasts until stopped."""
-    original = engine.model.lm_head.forward
-    state = {"n": 0}
-
-    def head(hidden):
-        logits = original(hidden)
-        forced = torch.full_like(logits, -1e4)
-        forced[..., 300 + (state["n"] % 50000)] = 1e4
-        state["n"] += 1
-        return forced
-
-    monkeypatch.setattr(engine.model.lm_head, "forward", head)
-    monkeypatch.setattr(engine, "repetition_penalty", 1.0)
-    return state
+    monkeypatch.setattr(engine.model.lm_head, "forward", engine.model.lm_head.forward)
+    monkeypatch.setattr(engine, "repetition_penalty", engine.repetition_penalty)
+    return force_distinct_tokens(engine)
 
 
 def collect(chunks):

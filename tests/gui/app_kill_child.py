@@ -12,6 +12,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/
+
+from forcing import force_distinct_tokens  # noqa: E402
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 STREAM_FOR_S = 1.5
@@ -19,8 +22,6 @@ STREAM_FOR_S = 1.5
 
 def varied_engine_factory(settings):
     """The real LocalEngine; after load its lm_head is forced to distinct tokens (random weights stop early)."""
-    import torch
-
     from glmocr_desktop.engines.local import LocalEngine
 
     engine = LocalEngine(model=settings.model, device="cpu", dtype=settings.dtype, fast=False)
@@ -28,19 +29,7 @@ def varied_engine_factory(settings):
 
     def load(progress=None):
         original_load(progress)
-        head = engine.model.lm_head
-        forward = head.forward
-        state = {"n": 0}
-
-        def forced(hidden):
-            logits = forward(hidden)
-            out = torch.full_like(logits, -1e4)
-            out[..., 300 + (state["n"] % 50000)] = 1e4
-            state["n"] += 1
-            return out
-
-        head.forward = forced
-        engine.repetition_penalty = 1.0
+        force_distinct_tokens(engine)
 
     engine.load = load
     return engine

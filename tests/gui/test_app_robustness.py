@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from forcing import force_distinct_tokens
+
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -60,22 +62,7 @@ def qt_warnings():
 
 def varied(engine):
     """Force distinct tokens from the random tiny model so a run lasts until stopped; count decode steps."""
-    import torch
-
-    head = engine.model.lm_head
-    forward = head.forward
-    state = {"n": 0}
-
-    def forced(hidden):
-        logits = forward(hidden)
-        out = torch.full_like(logits, -1e4)
-        out[..., 300 + (state["n"] % 50000)] = 1e4
-        state["n"] += 1
-        return out
-
-    head.forward = forced
-    engine.repetition_penalty = 1.0
-    return state
+    return force_distinct_tokens(engine)
 
 
 # --- unexpected exceptions ---------------------------------------------------------------------
