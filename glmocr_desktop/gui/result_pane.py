@@ -159,6 +159,15 @@ class ResultPane(QWidget):
         self.list.setObjectName("resultList")
         self.list.setUniformItemSizes(True)
         self.list.currentRowChanged.connect(self._on_row)
+        self.empty_hint = QLabel(
+            "No results yet.\nDraw a region on the page (Ctrl+A: whole page), pick a task (1-4)\n"
+            "and press Run (Ctrl+Enter).",
+            self.list.viewport(),
+        )
+        self.empty_hint.setObjectName("emptyHint")
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setEnabled(False)  # drawn in the palette's disabled (muted) colour
+        self.list.viewport().installEventFilter(self)
 
         from glmocr_desktop.gui.preview import PreviewView
 
@@ -371,7 +380,13 @@ class ResultPane(QWidget):
         self._show_fields(entry)
         self.text_edited.emit(entry)
 
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+        if obj is self.list.viewport() and event.type() == event.Type.Resize:
+            self.empty_hint.setGeometry(self.list.viewport().rect())
+        return super().eventFilter(obj, event)
+
     def _update_buttons(self) -> None:
+        self.empty_hint.setVisible(not self.entries)
         entry = self.current()
         has = entry is not None and bool(entry.text)
         self.copy_button.setEnabled(has)
