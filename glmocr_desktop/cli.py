@@ -181,21 +181,23 @@ def _run(args, task: Task, template, region: Region | None, out: TextIO, progres
                 if stream_md and total_pages > 1:
                     out.write(f"\n<!-- {name} page {page + 1} -->\n\n" if done > 1 else
                               f"<!-- {name} page {page + 1} -->\n\n")
+                page_warnings: list[str] = []
                 for chunk in engine.stream(job):
                     if chunk.done and chunk.result is not None:
                         results.append(chunk.result)
+                        page_warnings = list(chunk.result.warnings)
                         if write_md:
                             if total_pages > 1:
                                 out.write(f"<!-- {name} page {page + 1} -->\n\n")
                             out.write(chunk.result.text + "\n\n")
-                        for w in chunk.result.warnings:
-                            progress(f"warning: {name} page {page + 1}: {w}")
                     elif stream_md and chunk.text:
                         out.write(chunk.text)
                         out.flush()
                 if stream_md:
                     out.write("\n")
                     out.flush()
+                for w in page_warnings:
+                    progress(f"warning: {name} page {page + 1}: {w}")
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL
