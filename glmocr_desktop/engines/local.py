@@ -229,6 +229,9 @@ class LocalEngine:
         report(0.1, "Starting PyTorch")
         import torch
         from transformers import GlmOcrForConditionalGeneration
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # progress goes through ``progress``, not a terminal bar
 
         self.device = pick_device(self.requested_device)
         self.dtype = pick_dtype(self.device, self.requested_dtype)
