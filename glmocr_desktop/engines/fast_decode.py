@@ -636,7 +636,6 @@ class FastDecoder:
         st = self._state(bb, need, eos_ids, pad)
         if need > st["lcap"]:
             raise FastDecodeUnavailable(f"prompt {T} + {max(mx)} new tokens exceed the cache ({st['lcap']})")
-        kc, vc = st["kc"], st["vc"]
         am = inputs.get("attention_mask")
         if am is None:
             am = torch.ones_like(ids)

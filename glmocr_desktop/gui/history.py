@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 
 from glmocr_desktop.core.jobs import Result, Source
 from glmocr_desktop.core.store import ResultStore
-from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_view import TASK_COLOURS, RegionSpec
 from glmocr_desktop.gui.result_pane import ResultEntry

@@ -3,15 +3,13 @@ the right. It wires the inference thread, the background loaders and the result 
 
 from __future__ import annotations
 
-import io
 import logging
 import os
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QCoreApplication, QEvent, QByteArray, QIODevice, QSize, Qt, QThreadPool, QTimer, QUrl, Slot
+from PySide6.QtCore import QBuffer, QCoreApplication, QEvent, QIODevice, QSize, Qt, QThreadPool, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QColor, QIcon, QImage, QKeySequence, QPixmap
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,7 +18,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QMainWindow,
-    QMenu,
     QProgressBar,
     QSplitter,
     QStackedWidget,
@@ -30,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from glmocr_desktop import APP_NAME, DEFAULT_MODEL_ID
+from glmocr_desktop import APP_NAME
 from glmocr_desktop.core.errors import (
     ModelNotFoundError,
     OcrError,

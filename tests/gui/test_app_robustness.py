@@ -26,14 +26,7 @@ prepare_webengine()
 from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler  # noqa: E402
 
 from glmocr_desktop.gui import dialogs  # noqa: E402
-from gui.test_app_window import (  # noqa: E402,F401 - fixtures
-    MODEL_WAIT,
-    black_png,
-    errors_shown,
-    make_window,
-    page_png,
-    wait_doc,
-)
+from gui.test_app_window import MODEL_WAIT, wait_doc  # noqa: E402
 
 pytestmark = pytest.mark.gui
 HERE = Path(__file__).resolve().parent

@@ -13,7 +13,6 @@ from glmocr_desktop.gui.webengine import prepare_webengine  # noqa: E402
 
 prepare_webengine()  # before pytest-qt creates the QApplication
 
-from PIL import Image, ImageDraw  # noqa: E402
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent, QImage  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -24,52 +23,6 @@ from glmocr_desktop.gui import dialogs  # noqa: E402
 pytestmark = pytest.mark.gui
 
 MODEL_WAIT = 90_000
-
-
-@pytest.fixture
-def errors_shown(monkeypatch):
-    shown: list[str] = []
-    monkeypatch.setattr(dialogs, "show_error", lambda parent, title, text: shown.append(text))
-    return shown
-
-
-@pytest.fixture
-def make_window(qtbot, tiny_model_dir, errors_shown):
-    windows = []
-
-    def make(*files, autoload=True, model=None):
-        from glmocr_desktop.app import create_app
-
-        args = [str(f) for f in files] + ["--model", str(model or tiny_model_dir)]
-        if not autoload:
-            args.append("--no-autoload")
-        _app, window = create_app(args)
-        qtbot.addWidget(window)
-        windows.append(window)
-        return window
-
-    yield make
-    for w in windows:
-        w.close()
-        assert not w.worker.isRunning()
-
-
-@pytest.fixture
-def page_png(tmp_path):
-    img = Image.new("RGB", (800, 600), "white")
-    d = ImageDraw.Draw(img)
-    for i in range(8):
-        d.text((60, 60 + 50 * i), f"Line {i}: The quick brown fox jumps over the lazy dog", fill="black")
-    path = tmp_path / "page.png"
-    img.save(path)
-    return path
-
-
-@pytest.fixture
-def black_png(tmp_path):
-    path = tmp_path / "black.png"
-    Image.new("RGB", (200, 200), "black").save(path)
-    return path
 
 
 def wait_doc(qtbot, window, n=1):

@@ -13,7 +13,6 @@ import os
 import threading
 
 import pytest
-import shiboken6
 
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -22,7 +21,7 @@ from glmocr_desktop.gui.webengine import prepare_webengine  # noqa: E402
 
 prepare_webengine()  # before pytest-qt creates the QApplication
 
-from glmocr_desktop.gui.preview import PreviewView, js_call  # noqa: E402
+from glmocr_desktop.gui.preview import js_call  # noqa: E402
 
 pytestmark = pytest.mark.gui
 
@@ -52,17 +51,6 @@ def server():
     yield f"127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
-
-
-@pytest.fixture
-def preview(qtbot):
-    view = PreviewView()
-    view.resize(800, 600)
-    view.show()
-    qtbot.waitUntil(lambda: view.is_ready, timeout=30_000)
-    yield view
-    view.close()
-    shiboken6.delete(view)  # view and page before the profile
 
 
 def js(qtbot, view, expression: str, timeout: int = 15_000):

@@ -46,16 +46,6 @@ def dispose(view: PreviewView) -> None:
     shiboken6.delete(view)
 
 
-@pytest.fixture
-def preview(qtbot):
-    view = PreviewView()
-    view.resize(800, 600)
-    view.show()
-    qtbot.waitUntil(lambda: view.is_ready, timeout=30_000)
-    yield view
-    dispose(view)
-
-
 def js(qtbot, view: PreviewView, script: str, timeout: int = 10_000):
     box: list = []
     view.query(script, box.append)
