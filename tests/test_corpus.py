@@ -7,7 +7,6 @@ it this module is skipped.
 from __future__ import annotations
 
 import csv
-import os
 import re
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import corpus_path
 from PIL import Image
 
 from glmocr_desktop.core import imaging
@@ -33,16 +33,7 @@ from glmocr_desktop.core.regions import Region
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _find_corpus() -> Path | None:
-    env = os.environ.get("GLMOCR_CORPUS")
-    candidates = [ROOT.parent / "shared" / "corpus", ROOT / "shared" / "corpus"]
-    for cand in ([Path(env)] if env else []) + candidates:
-        if (cand / "MANIFEST.tsv").is_file():
-            return cand
-    return None
-
-
-CORPUS = _find_corpus()
+CORPUS = corpus_path()
 if CORPUS is None:
     pytest.skip("the shared corpus is not beside this checkout (set GLMOCR_CORPUS)", allow_module_level=True)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import random
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import traceback
 from pathlib import Path
 
 import pytest
+from conftest import corpus_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20240611
@@ -48,15 +48,6 @@ CORPUS_SEEDS = [
     "formulas/rapidlatexocr_1.png",
     "tables/pubtabnet_PMC5332562_005_00.png",
 ]
-
-
-def _corpus() -> Path | None:
-    env = os.environ.get("GLMOCR_CORPUS")
-    candidates = [ROOT.parent / "shared" / "corpus", ROOT / "shared" / "corpus"]
-    for cand in ([Path(env)] if env else []) + candidates:
-        if (cand / "MANIFEST.tsv").is_file():
-            return cand
-    return None
 
 
 def synthetic_seeds() -> dict[str, bytes]:
@@ -132,7 +123,7 @@ def run(out_path: str) -> None:
 
     rng = random.Random(SEED)
     seeds: dict[str, bytes] = synthetic_seeds()
-    corpus = _corpus()
+    corpus = corpus_path()
     if corpus is not None:
         for name in CORPUS_SEEDS:
             if (corpus / name).is_file():
