@@ -153,6 +153,49 @@ def median_time(fn, clock, reps=5):
     return statistics.median(ts)
 
 
+def profile_decode(fd, torch, steps=200):
+    """GPU time of one decode step with no host in the loop (back-to-back graph replays), and the
+    kernels inside it (torch.profiler), for batch 1 and 8 at the first attended-length bucket."""
+    from glmocr_desktop.engines.fast_decode import LEN_STEP
+
+    out = {}
+    for bb in (1, 8):
+        st = fd._state(bb, LEN_STEP, None, PAD)
+        entry = st["graphs"].get((LEN_STEP, PAD, 1.1))
+        if entry is None:
+            continue
+        g = entry[0]
+        st["slot"].fill_(0)
+        st["finished"].fill_(True)
+        torch.cuda.synchronize()
+        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        a.record()
+        for _ in range(steps):
+            g.replay()
+        b.record()
+        torch.cuda.synchronize()
+        ms = a.elapsed_time(b) / steps
+        out[f"replay_step_b{bb}_ms"] = round(ms, 4)
+        out[f"replay_tok_s_b{bb}"] = round(bb * 1000 / ms, 1)
+        st["slot"].fill_(0)
+        from torch.profiler import ProfilerActivity, profile
+
+        with profile(activities=[ProfilerActivity.CUDA]) as prof:
+            for _ in range(20):
+                g.replay()
+            torch.cuda.synchronize()
+        rows = []
+        for ev in prof.key_averages():
+            t = getattr(ev, "device_time_total", None) or getattr(ev, "cuda_time_total", 0)
+            if t:
+                rows.append((t / 20, ev.count // 20, ev.key[:90]))
+        rows.sort(reverse=True)
+        out[f"replay_kernels_b{bb}"] = [dict(us_per_step=round(t, 1), per_step=c, name=k) for t, c, k in rows[:30]]
+        out[f"replay_kernel_sum_b{bb}_us"] = round(sum(r[0] for r in rows), 1)
+        st["slot"].fill_(0)
+    return out
+
+
 def warm_start_probe(args):
     """A fresh process: build the model, then time FastDecoder construction to its first token."""
     import torch
@@ -191,7 +234,7 @@ def main(argv=None):
     ap.add_argument("--tokens", type=int, default=256, help="forced output length for decode rates")
     ap.add_argument("--a4-tokens", type=int, default=1024)
     ap.add_argument("--threads", type=int, default=None)
-    ap.add_argument("--skip", default="", help="comma list: stock,fp32,a4,warm,vision,variants")
+    ap.add_argument("--skip", default="", help="comma list: stock,fp32,a4,warm,vision,variants,profile")
     ap.add_argument("--probe-warm-start", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.probe_warm_start:
@@ -275,6 +318,15 @@ def main(argv=None):
         log({k: v for k, v in R.items() if k.startswith("fast_")})
         save()
 
+    # ------------------------------------------------------------ inside the decode step
+    if cuda and "profile" not in skip and fd.ready:
+        try:
+            R.update(profile_decode(fd, torch))
+        except Exception as exc:  # keep the rest of the run
+            R["profile_error"] = repr(exc)[:2000]
+        log({k: v for k, v in R.items() if k.startswith("replay_")})
+        save()
+
     # ------------------------------------------------------------ vision
     if "vision" not in skip:
         def vis_stock(inp):
@@ -340,7 +392,7 @@ def main(argv=None):
     if cuda and "variants" not in skip and fd.ready:
         try:
             fg = FastDecoder(model, device=device, dtype=dtype, compile=False, use_graphs=True)
-            fg.warmup(batch_sizes=[1, 8], max_len=1024)
+            fg.warmup(batch_sizes=[1, 8], max_len=1024, prefill=False)
             r1 = fast_generate(fg, region, N, clock)
             r8 = fast_generate(fg, batch8, N, clock)
             R["graphs_only_decode_b1_tok_s"] = round(r1["decode_tok_s"], 1)

@@ -127,3 +127,73 @@ def test_fallback_without_cuda(tiny, monkeypatch):
     assert not fd.ready
     with pytest.raises(FastDecodeUnavailable):
         fd.generate({}, max_new_tokens=1, eos_token_ids=EOS, pad_token_id=PAD, on_step=lambda t: None)
+
+
+def test_bucketed_prefill_and_vision_identical(tiny):
+    """The shape-bucketed prompt path (what CUDA graphs replay): images padded with masked-out patches,
+    prompts padded on the right, batch rows padded up to the bucket; output stays token-identical."""
+    from glmocr_desktop.engines import fast_decode as fdm
+
+    model, proc = tiny
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False,
+                     bucket_prefill=True)
+    for sizes in ([(112, 84)], [(112, 84), (56, 196), (224, 140)]):
+        inputs = make_inputs(proc, sizes)
+        grids = inputs["image_grid_thw"].tolist()
+        patches = [t * h * w for t, h, w in grids]
+        assert all(n % 256 for n in patches), "each image should need padding to its bucket"
+        assert inputs["input_ids"].shape[1] not in fdm.PREFILL_BUCKETS
+        with torch.inference_mode():
+            ref_img = torch.cat(model.model.get_image_features(
+                inputs["pixel_values"], inputs["image_grid_thw"], return_dict=True).pooler_output)
+            got_img = fd.encode_images(inputs["pixel_values"], inputs["image_grid_thw"])
+        torch.testing.assert_close(got_img, ref_img, rtol=1e-4, atol=1e-5)
+        n = 30
+        assert fast(fd, inputs, n, min_new=n) == stock(model, inputs, n, min_new=n)
+    # the padded entries really were used
+    assert fd._vision_entries and any(st.get("prefill") for st in fd._graphs.values())
+
+
+def test_bucket_helper():
+    from glmocr_desktop.engines.fast_decode import PREFILL_BUCKETS, VISION_BUCKETS, _bucket
+
+    assert _bucket(1, PREFILL_BUCKETS) == 64
+    assert _bucket(281, PREFILL_BUCKETS) == 320
+    assert _bucket(1025, PREFILL_BUCKETS) is None
+    assert _bucket(1024, VISION_BUCKETS) == 1024
+    assert _bucket(4097, VISION_BUCKETS) is None
+
+
+class _ReplayByRecompute:
+    """Stands in for a CUDA graph on the CPU: a replay recomputes the captured function from its static
+    input buffers into the captured output, so anything read from outside those buffers shows up."""
+
+    def __init__(self, fn, out):
+        self.fn, self.out = fn, out
+
+    def replay(self):
+        self.out.copy_(self.fn())
+
+
+def test_prefill_graph_buffers_feed_replays(tiny, monkeypatch):
+    """warm_prefill's captured entries are driven only through their static buffers: replaying them for
+    new prompts (other images, other lengths, a padded batch) still gives stock's tokens."""
+    model, proc = tiny
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False,
+                     bucket_prefill=True, max_batch=4)
+
+    def fake_graph(fn, reset=None):
+        out = fn()
+        return _ReplayByRecompute(fn, out), out
+
+    monkeypatch.setattr(fd, "_graph", fake_graph)
+    fd.use_graphs = True  # only for warm_prefill: decode steps stay eager on the CPU
+    fd.warm_prefill([1, 4], pad_token_id=PAD)
+    fd.use_graphs = False
+    assert "prefill_graph_error" not in fd.stats
+    assert all(e["graph"] is not None for e in fd._vision_entries.values())
+    captured = [e for st in fd._graphs.values() for e in st.get("prefill", {}).values()]
+    assert captured and all(e["graph"] is not None for e in captured)
+    for sizes in ([(84, 112)], [(196, 56), (112, 84), (140, 140)]):
+        inputs = make_inputs(proc, sizes)
+        assert fast(fd, inputs, 24, min_new=24) == stock(model, inputs, 24, min_new=24)

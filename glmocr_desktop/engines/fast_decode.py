@@ -42,6 +42,13 @@ log = logging.getLogger(__name__)
 BATCH_BUCKETS = (1, 2, 4, 8)
 #: Granularity of the attended-length bucket: a decode step reads the KV cache up to the next multiple.
 LEN_STEP = 512
+#: Prompt lengths (tokens) for which the prefill is captured in a CUDA graph; a prompt is padded on the
+#: right up to the next bucket (causal attention: the padding never reaches the real tokens). Longer
+#: prompts (whole pages) are compute-bound and run eagerly.
+PREFILL_BUCKETS = (64, 128, 192, 256, 320, 384, 448, 512, 640, 768, 896, 1024)
+#: Vision patch counts (4 patches make one image token) for which the tower is captured per image; an
+#: image is padded with masked-out patches up to the next bucket. Bigger images run eagerly.
+VISION_BUCKETS = (256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096)
 
 
 class FastDecodeUnavailable(RuntimeError):
@@ -87,6 +94,13 @@ def _round_up(n: int, m: int) -> int:
     return ((n + m - 1) // m) * m
 
 
+def _bucket(n: int, buckets) -> int | None:
+    for b in buckets:
+        if n <= b:
+            return b
+    return None
+
+
 def _batch_bucket(b: int, max_batch: int) -> int:
     for bb in BATCH_BUCKETS:
         if bb >= b and bb <= max(max_batch, 1):
@@ -111,6 +125,7 @@ class FastDecoder:
         compile: bool | None = None,
         cache_tokens: int | None = None,
         compile_cache_dir: str | Path | None = None,
+        bucket_prefill: bool | None = None,
     ):
         import torch
 
@@ -123,6 +138,8 @@ class FastDecoder:
         is_cuda = self.device.type == "cuda"
         self.use_graphs = is_cuda if use_graphs is None else bool(use_graphs)
         self.compile = is_cuda if compile is None else bool(compile)
+        # vision tower per image and prefill padded to shape buckets (captured in graphs on CUDA)
+        self.bucket_prefill = self.use_graphs if bucket_prefill is None else bool(bucket_prefill)
         self._reason = ""
         self._ok = True
         if (self.use_graphs or self.compile) and not (is_cuda and torch.cuda.is_available()):
@@ -142,6 +159,11 @@ class FastDecoder:
         # a full cache holds this many token slots in all (batch x length); grows on demand
         self._cache_tokens = int(cache_tokens or (16384 if is_cuda else 4096))
         self._flat_k = self._flat_v = None
+        self._vision_entries: dict[int, dict] = {}
+        self._vision_rope_cache: dict[tuple, tuple] = {}
+        self._pre_pool = None
+        self._prefill_flat: dict[str, Any] = {}
+        self._prefill_graphs_failed = False
         if self.compile:
             configure_compile_cache(compile_cache_dir)
         try:
@@ -315,23 +337,37 @@ class FastDecoder:
         return nxt
 
     # ------------------------------------------------------------------ vision
-    def _vision(self, pixel_values, grid_thw):
-        """The vision tower without its per-layer host syncs (lengths are read once)."""
-        torch = self.torch
+    def _vision_helpers(self):
         visual = self.model.model.visual
         mod = sys.modules[type(visual).__module__]
         try:
-            get_pos = mod.get_vision_position_ids
-            get_seq = mod.get_vision_attention_seqlens
-            apply_rope = mod.apply_rotary_pos_emb_vision
+            return visual, mod.get_vision_position_ids, mod.apply_rotary_pos_emb_vision
         except AttributeError:  # another transformers layout: use the stock tower
-            return self.model.model.get_image_features(pixel_values, grid_thw, return_dict=True).pooler_output
-        pixel_values = pixel_values.type(visual.dtype)
-        position_ids = get_pos(grid_thw, visual.spatial_merge_size, kwargs={})
-        cu, _ = get_seq(grid_thw, visual.config, kwargs={})
-        lengths = (cu[1:] - cu[:-1]).tolist()  # the only sync
-        h = visual.patch_embed(pixel_values)
-        cos, sin = visual.rotary_pos_emb(h, position_ids)
+            return visual, None, None
+
+    def _vision_rope(self, grid: tuple, like):
+        """Rotary cos/sin (float32, (patches, D)) for one image grid; cached (a few grids recur)."""
+        got = self._vision_rope_cache.get(grid)
+        if got is None:
+            torch = self.torch
+            visual, get_pos, _ = self._vision_helpers()
+            g = torch.tensor([grid], device=like.device)
+            cos, sin = visual.rotary_pos_emb(like, get_pos(g, visual.spatial_merge_size, kwargs={}))
+            got = (cos.float(), sin.float())
+            if len(self._vision_rope_cache) >= 64:
+                self._vision_rope_cache.pop(next(iter(self._vision_rope_cache)))
+            self._vision_rope_cache[grid] = got
+        return got
+
+    def _vision_tower(self, h, cos, sin, lengths=None, keep=None):
+        """The tower from patch embeddings to merged image tokens, as the stock tower computes it.
+
+        ``lengths`` splits attention per image (several images in one pass); ``keep`` (1, 1, 1, n) bool
+        masks padding patches out of the keys (one image padded to a bucket). Every other op is per patch
+        or per 2x2 merge group, so padding never changes the real patches' outputs.
+        """
+        torch = self.torch
+        visual, _, apply_rope = self._vision_helpers()
         n = h.shape[0]
         sdpa = torch.nn.functional.scaled_dot_product_attention
         for blk in visual.blocks:
@@ -344,14 +380,14 @@ class FastDecoder:
             q = q.transpose(0, 1).unsqueeze(0)
             k = k.transpose(0, 1).unsqueeze(0)
             v = v.transpose(0, 1).unsqueeze(0)
-            if len(lengths) == 1:
-                o = sdpa(q, k, v, scale=att.scaling)
-            else:
+            if lengths is not None and len(lengths) > 1:
                 outs = [
                     sdpa(qq, kk, vv, scale=att.scaling)
                     for qq, kk, vv in zip(q.split(lengths, 2), k.split(lengths, 2), v.split(lengths, 2))
                 ]
                 o = torch.cat(outs, dim=2)
+            else:
+                o = sdpa(q, k, v, attn_mask=keep, scale=att.scaling)
             o = o.transpose(1, 2).reshape(n, -1)
             h = h + att.proj(o)
             h = h + blk.mlp(blk.norm2(h))
@@ -361,10 +397,96 @@ class FastDecoder:
         h = visual.downsample(h).view(-1, visual.config.out_hidden_size)
         return visual.merger(h)
 
+    def _vision(self, pixel_values, grid_thw):
+        """Image embeddings: per image through a padded (graphed) tower where it fits a bucket, else one
+        eager pass over all images without the stock tower's per-layer host syncs."""
+        torch = self.torch
+        visual, get_pos, apply_rope = self._vision_helpers()
+        if get_pos is None or apply_rope is None:
+            return self.model.model.get_image_features(pixel_values, grid_thw, return_dict=True).pooler_output
+        pixel_values = pixel_values.type(visual.dtype)
+        grids = [tuple(int(x) for x in g) for g in grid_thw.tolist()]  # the only host sync
+        sizes = [t * h * w for t, h, w in grids]
+        if self.bucket_prefill and all(_bucket(n, VISION_BUCKETS) for n in sizes):
+            outs, off = [], 0
+            for grid, n in zip(grids, sizes):
+                outs.append(self._vision_image(pixel_values[off : off + n], grid))
+                off += n
+            return outs[0] if len(outs) == 1 else torch.cat(outs)
+        position_ids = get_pos(grid_thw, visual.spatial_merge_size, kwargs={})
+        h = visual.patch_embed(pixel_values)
+        cos, sin = visual.rotary_pos_emb(h, position_ids)
+        return self._vision_tower(h, cos, sin, lengths=sizes)
+
+    def _vision_entry(self, np_: int, like):
+        """Static inputs (and, on CUDA, a captured graph) for one vision bucket of ``np_`` patches."""
+        torch = self.torch
+        e = self._vision_entries.get(np_)
+        if e is None:
+            visual = self.model.model.visual
+            dev = self.device
+            d = visual.blocks[0].attn.head_dim
+            e = {
+                "pv": torch.zeros(np_, like.shape[-1], dtype=visual.dtype, device=dev),
+                "cos": torch.zeros(np_, d, dtype=torch.float32, device=dev),
+                "sin": torch.zeros(np_, d, dtype=torch.float32, device=dev),
+                "n": torch.full((1,), np_, dtype=torch.long, device=dev),
+                "ar": torch.arange(np_, device=dev),
+                "graph": None,
+                "out": None,
+            }
+            self._vision_entries[np_] = e
+        return e
+
+    def _vision_padded(self, e):
+        visual = self.model.model.visual
+        keep = (e["ar"] < e["n"])[None, None, None, :]
+        return self._vision_tower(visual.patch_embed(e["pv"]), e["cos"], e["sin"], keep=keep)
+
+    def _vision_image(self, pv, grid):
+        """One image through its bucket: copy in, replay (or run), slice the real tokens out."""
+        n = pv.shape[0]
+        np_ = _bucket(n, VISION_BUCKETS)
+        e = self._vision_entry(np_, pv)
+        cos, sin = self._vision_rope(grid, pv)
+        e["pv"][:n].copy_(pv)
+        e["cos"][:n].copy_(cos)
+        e["sin"][:n].copy_(sin)
+        e["n"].fill_(n)
+        m = self.model.model.visual.spatial_merge_size
+        if e["graph"] is not None:
+            e["graph"].replay()
+            out = e["out"]
+        else:
+            out = self._vision_padded(e)
+        return out[: n // (m * m)].clone()
+
     def encode_images(self, pixel_values, grid_thw):
         """Image embeddings for the placeholder tokens (public for benchmarks)."""
         with self.torch.inference_mode():
             return self._vision(pixel_values, grid_thw)
+
+    def _graph(self, fn, reset=None):
+        """Capture ``fn()`` in a CUDA graph on the prefill pool (two warm-up runs first); returns
+        (graph, output). ``reset`` restores any state the warm-up runs changed."""
+        torch = self.torch
+        s = torch.cuda.Stream()
+        s.wait_stream(torch.cuda.current_stream())
+        with torch.cuda.stream(s):
+            for _ in range(2):
+                fn()
+        torch.cuda.current_stream().wait_stream(s)
+        with self._gate():
+            torch.cuda.synchronize()
+            if self._pre_pool is None:
+                self._pre_pool = torch.cuda.graph_pool_handle()
+            g = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(g, pool=self._pre_pool):
+                out = fn()
+            torch.cuda.synchronize()
+        if reset is not None:
+            reset()
+        return g, out
 
     # ------------------------------------------------------------------ cache
     def _cache_views(self, bb: int, need_len: int):
@@ -398,8 +520,8 @@ class FastDecoder:
         return kcs, vcs, lcap
 
     # ------------------------------------------------------------------ prefill
-    def _prefill(self, st, inputs):
-        """Run the prompt (images included) through the decoder, fill the cache, return first logits."""
+    def _prefill_inputs(self, inputs):
+        """Prompt embeddings (image features scattered in), M-RoPE cos/sin, key validity, last positions."""
         torch = self.torch
         model = self.model
         ids = inputs["input_ids"]
@@ -425,13 +547,21 @@ class FastDecoder:
         cos, sin = model.model.language_model.rotary_emb(emb, pos3)
         valid = am.bool()
         no_pad = B == 1 or bool(valid.all())
-        causal = torch.ones(T, T, dtype=torch.bool, device=ids.device).tril()
-        amask = causal[None] & valid[:, None, :]
-        amask = amask | torch.eye(T, dtype=torch.bool, device=ids.device)[None]  # no all-masked pad rows
-        amask = amask[:, None]
-        x = emb
-        kc, vc = st["kc"], st["vc"]
+        return emb, cos, sin, valid, pos3[0, :, -1], no_pad
+
+    def _prefill_core(self, x, cos, sin, kc, vc, valid, no_pad, last=None):
+        """The decoder over a whole prompt: fills the cache rows ``[:B, :, :T]``, returns the logits of the
+        token at ``last`` (default: the final position) of every row."""
+        torch = self.torch
+        B, T = x.shape[:2]
+        amask = None
+        if not no_pad:
+            causal = torch.ones(T, T, dtype=torch.bool, device=x.device).tril()
+            amask = causal[None] & valid[:, None, :]
+            amask = amask | torch.eye(T, dtype=torch.bool, device=x.device)[None]  # no all-masked pad rows
+            amask = amask[:, None]
         g = self.n_heads // self.n_kv
+        sdpa = torch.nn.functional.scaled_dot_product_attention
         for li, w in enumerate(self.layers):
             h = self._rms(x, w["ln_in"])
             qkv = torch.nn.functional.linear(h, w["qkv"])
@@ -443,10 +573,10 @@ class FastDecoder:
             vc[li][:B, :, :T] = v
             kr = k[:, :, None].expand(B, self.n_kv, g, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
             vr = v[:, :, None].expand(B, self.n_kv, g, T, self.head_dim).reshape(B, self.n_heads, T, self.head_dim)
-            if no_pad:
-                a = torch.nn.functional.scaled_dot_product_attention(q, kr, vr, is_causal=True, scale=self.scaling)
+            if amask is None:
+                a = sdpa(q, kr, vr, is_causal=True, scale=self.scaling)
             else:
-                a = torch.nn.functional.scaled_dot_product_attention(q, kr, vr, attn_mask=amask, scale=self.scaling)
+                a = sdpa(q, kr, vr, attn_mask=amask, scale=self.scaling)
             a = a.transpose(1, 2).reshape(B, T, self.q_dim)
             a = torch.nn.functional.linear(a, w["o"])
             x = x + self._rms(a, w["ln_post_attn"])
@@ -455,10 +585,117 @@ class FastDecoder:
             gate, up = gu.chunk(2, dim=-1)
             m = torch.nn.functional.linear(up * torch.nn.functional.silu(gate), w["down"])
             x = x + self._rms(m, w["ln_post_mlp"])
-        x = self._rms(x[:, -1], self.final_norm)
-        logits = torch.nn.functional.linear(x, self.lm_head)
-        last_pos = pos3[0, :, -1]
-        return logits, last_pos
+        if last is None:
+            x = x[:, -1]
+        else:
+            x = x.gather(1, last.view(B, 1, 1).expand(B, 1, x.shape[-1]))[:, 0]
+        x = self._rms(x, self.final_norm)
+        return torch.nn.functional.linear(x, self.lm_head)
+
+    def _prefill_entry(self, st, bb: int, tp: int, no_pad: bool):
+        """Static inputs (views of shared buffers) and, once captured, the graph of one prefill bucket."""
+        torch = self.torch
+        key = (tp, no_pad)
+        e = st.setdefault("prefill", {}).get(key)
+        if e is not None:
+            return e
+        fl = self._prefill_flat
+        if not fl:
+            rows = max(b for b in BATCH_BUCKETS if b <= max(self.max_batch, 1)) * PREFILL_BUCKETS[-1]
+            rot = 2 * self.inv_freq.shape[0]
+            dt = self.embed.dtype
+            fl.update(
+                x=torch.zeros(rows * self.hidden, dtype=dt, device=self.device),
+                cos=torch.zeros(rows * rot, dtype=dt, device=self.device),
+                sin=torch.zeros(rows * rot, dtype=dt, device=self.device),
+                valid=torch.zeros(rows, dtype=torch.bool, device=self.device),
+                last=torch.zeros(max(BATCH_BUCKETS), dtype=torch.long, device=self.device),
+                rot=rot,
+            )
+        rot = fl["rot"]
+        e = {
+            "x": fl["x"][: bb * tp * self.hidden].view(bb, tp, self.hidden),
+            "cos": fl["cos"][: bb * tp * rot].view(bb, tp, rot),
+            "sin": fl["sin"][: bb * tp * rot].view(bb, tp, rot),
+            "valid": fl["valid"][: bb * tp].view(bb, tp),
+            "last": fl["last"][:bb],
+            "no_pad": no_pad,
+            "graph": None,
+            "out": None,
+        }
+        st["prefill"][key] = e
+        return e
+
+    def _prefill_run(self, st, e):
+        return self._prefill_core(e["x"], e["cos"], e["sin"], st["kc"], st["vc"], e["valid"], e["no_pad"],
+                                  e["last"])
+
+    def _prefill(self, st, inputs, bb: int):
+        """Run the prompt (images included) through the decoder, fill the cache; returns the first logits
+        (one row per batch-bucket row) and every row's last prompt position."""
+        torch = self.torch
+        emb, cos, sin, valid, last_pos, no_pad = self._prefill_inputs(inputs)
+        B, T = emb.shape[:2]
+        tp = _bucket(T, PREFILL_BUCKETS) if self.bucket_prefill else None
+        if tp is None:
+            logits = self._prefill_core(emb, cos, sin, st["kc"], st["vc"], valid, no_pad)
+            if bb > B:
+                logits = torch.cat([logits, logits.new_zeros(bb - B, logits.shape[-1])])
+            return logits, last_pos
+        no_pad = bb == 1  # batches always take the masked graph (left padding is the rule there)
+        e = self._prefill_entry(st, bb, tp, no_pad)
+        e["x"][:B, :T].copy_(emb)
+        e["cos"][:B, :T].copy_(cos)
+        e["sin"][:B, :T].copy_(sin)
+        if not no_pad:
+            e["valid"].zero_()
+            e["valid"][:B, :T].copy_(valid)
+        e["last"].fill_(T - 1)
+        if e["graph"] is not None:
+            e["graph"].replay()
+            return e["out"], last_pos
+        return self._prefill_run(st, e), last_pos
+
+    def warm_prefill(self, batch_sizes=None, progress=None, *, pad_token_id: int = 59246) -> None:
+        """Capture the vision tower per patch bucket and the prefill per prompt bucket (CUDA only; the
+        decode graphs come first in :meth:`warmup`). A failure keeps the eager prefill, with the reason."""
+        torch = self.torch
+        if not (self._ok and self.bucket_prefill and self.use_graphs) or self._prefill_graphs_failed:
+            return
+        bss = [b for b in (batch_sizes or BATCH_BUCKETS) if b <= self.max_batch]
+        with self._lock, torch.inference_mode():
+            try:
+                t0 = time.perf_counter()
+                visual = self.model.model.visual
+                pe = visual.patch_embed
+                pdim = pe.in_channels * pe.temporal_patch_size * pe.patch_size**2
+                like = torch.empty(0, pdim, device=self.device)
+                for i, np_ in enumerate(VISION_BUCKETS):
+                    e = self._vision_entry(np_, like)
+                    if e["graph"] is None:
+                        if progress:
+                            progress(0.5 * i / len(VISION_BUCKETS), "preparing fast image encoding")
+                        e["n"].fill_(np_)
+                        e["graph"], e["out"] = self._graph(lambda e=e: self._vision_padded(e))
+                for j, bb in enumerate(bss):
+                    st = self._state(bb, LEN_STEP, None, pad_token_id)
+                    for tp in PREFILL_BUCKETS:
+                        e = self._prefill_entry(st, bb, tp, bb == 1)
+                        if e["graph"] is None:
+                            e["last"].fill_(tp - 1)
+                            e["graph"], e["out"] = self._graph(lambda st=st, e=e: self._prefill_run(st, e))
+                    if progress:
+                        progress(0.5 + 0.5 * (j + 1) / len(bss), "preparing fast prefill")
+                self.stats["prefill_warmup_s"] = round(time.perf_counter() - t0, 3)
+            except Exception as exc:  # keep decoding fast; the prompt runs eagerly (same math)
+                log.warning("prefill graphs unavailable (%r); the prompt runs eagerly", exc)
+                self.stats["prefill_graph_error"] = repr(exc)[:2000]
+                for e in self._vision_entries.values():
+                    e["graph"] = e["out"] = None
+                for st in self._graphs.values():
+                    for e in st.get("prefill", {}).values():
+                        e["graph"] = e["out"] = None
+                self._prefill_graphs_failed = True
 
     # ------------------------------------------------------------------ graphs
     def _step_fn(self):
@@ -544,11 +781,13 @@ class FastDecoder:
 
     # ------------------------------------------------------------------ warm-up
     def warmup(self, progress=None, batch_sizes=None, max_len: int | None = None, *,
-               pad_token_id: int = 59246, repetition_penalty: float = 1.1, gate=None) -> None:
+               pad_token_id: int = 59246, repetition_penalty: float = 1.1, gate=None,
+               prefill: bool = True) -> None:
         """Compile and capture the common buckets (call from a background thread after loading).
 
         ``gate`` is a context-manager factory held around each graph capture only, so a caller can keep
         generating on the same GPU while the (long) compilation runs; it may raise to abort the warm-up.
+        ``prefill`` also captures the vision tower and prompt buckets (:meth:`warm_prefill`) afterwards.
         """
         if not self._ok:
             return
@@ -556,7 +795,7 @@ class FastDecoder:
             self._gate = gate
             try:
                 return self.warmup(progress, batch_sizes, max_len, pad_token_id=pad_token_id,
-                                   repetition_penalty=repetition_penalty)
+                                   repetition_penalty=repetition_penalty, prefill=prefill)
             finally:
                 self._gate = contextlib.nullcontext
         torch = self.torch
@@ -579,6 +818,8 @@ class FastDecoder:
                 if self.device.type == "cuda":
                     torch.cuda.synchronize()
                 self._ready = True
+                if prefill:
+                    self.warm_prefill(bss, pad_token_id=pad_token_id)
                 self.stats["warmup_s"] = round(time.perf_counter() - t0, 3)
                 if progress:
                     progress(1.0, "fast decode ready")
@@ -591,7 +832,7 @@ class FastDecoder:
                     self._graphs.clear()
                     self._warming = False
                     return self.warmup(progress, batch_sizes, max_len, pad_token_id=pad_token_id,
-                                       repetition_penalty=repetition_penalty)
+                                       repetition_penalty=repetition_penalty, prefill=prefill)
                 self._ok = False
                 self._reason = f"fast decode warm-up failed: {exc!r}"
                 log.warning("fast decode unavailable: %s", self._reason)
@@ -658,10 +899,7 @@ class FastDecoder:
         st["tokens"].fill_(pad)
         # ---- prefill + first token
         t0 = time.perf_counter()
-        logits, last_pos = self._prefill(st, inputs)
-        lg = logits
-        if bb > B:
-            lg = torch.cat([logits, logits.new_zeros(bb - B, logits.shape[-1])])
+        lg, last_pos = self._prefill(st, inputs, bb)
         first = self._penalise_pick(lg, st["seen"], st["finished"], st["n_gen"], st["min_new"],
                                     st["eos_mask"] if eos_ids else None, pad, penalty)
         st["seen"].scatter_(1, first[:, None], True)

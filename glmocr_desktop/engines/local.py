@@ -304,8 +304,10 @@ class LocalEngine:
         2. The same step compiled by torch.compile (minutes the first time on a machine; the kernels are
            cached on disk, so later launches take far less), swapped in when every bucket is warm.
 
-        Stage 1 holds the engine lock (a job submitted meanwhile waits those seconds); in stage 2 jobs run
-        on the graphs of stage 1 and the lock is taken only around each capture, never around compiling.
+        Stage 1 holds the engine lock per batch size (a job submitted meanwhile waits a second or two); in
+        stage 2 jobs run on the graphs of stage 1 and the lock is taken only around each capture, never
+        around compiling. The prompt (vision tower and prefill) is captured per shape bucket too: for
+        single regions in stage 1, for every batch size in stage 2.
         """
         if not self.use_fast or self.model is None:
             return False
@@ -325,10 +327,10 @@ class LocalEngine:
                 raise RuntimeError("the engine is closing")
             return self._lock
 
-        def warm(decoder, bb: int, lo: float, hi: float, gate=gate) -> bool:
+        def warm(decoder, bb: int, lo: float, hi: float, gate=gate, prefill=True) -> bool:
             step = None if progress is None else (lambda f, m: progress(lo + (hi - lo) * f, m))
             decoder.warmup(step, batch_sizes=[bb], pad_token_id=self.pad_id,
-                           repetition_penalty=self.repetition_penalty, gate=gate)
+                           repetition_penalty=self.repetition_penalty, gate=gate, prefill=prefill)
             return decoder.available()[0] and not self._closed.is_set()
 
         try:
@@ -341,14 +343,17 @@ class LocalEngine:
             self.info.fast_path = "warming"
             # Stage 1 holds the engine for its ~2 s: measured on an H100, a stock job running beside it
             # blocks every capture for the whole job, so both would wait far longer.
-            with self._lock:
-                for n, bb in enumerate(order):
-                    if not warm(eager, bb, 0.1 * n / len(order), 0.1 * (n + 1) / len(order), gate=None):
+            for n, bb in enumerate(order):
+                with self._lock:
+                    if not warm(eager, bb, 0.1 * n / len(order), 0.1 * (n + 1) / len(order), gate=None,
+                                prefill=False):
                         self.info.fast_path = f"unavailable ({eager.available()[1] or 'closing'})"
                         self.fast, self._fast_buckets = None, set()
                         return False
                     self.fast = eager
                     self._fast_buckets.add(bb)
+                    if bb == 1:  # image tower and single-region prompts in graphs (~1-2 s); batches later
+                        eager.warm_prefill([1], pad_token_id=self.pad_id)
             if not compile:
                 self.info.fast_path = "ready (graphs)"
                 return True
