@@ -153,13 +153,18 @@ def median_time(fn, clock, reps=5):
     return statistics.median(ts)
 
 
-def profile_decode(fd, torch, steps=200):
+def profile_decode(fd, torch, steps=200, batches=(1, 8)):
     """GPU time of one decode step with no host in the loop (back-to-back graph replays), and the
     kernels inside it (torch.profiler), for batch 1 and 8 at the first attended-length bucket."""
+    with torch.inference_mode():
+        return _profile_decode(fd, torch, steps, batches)
+
+
+def _profile_decode(fd, torch, steps, batches):
     from glmocr_desktop.engines.fast_decode import LEN_STEP
 
     out = {}
-    for bb in (1, 8):
+    for bb in batches:
         st = fd._state(bb, LEN_STEP, None, PAD)
         entry = st["graphs"].get((LEN_STEP, PAD, 1.1))
         if entry is None:

@@ -197,3 +197,15 @@ def test_prefill_graph_buffers_feed_replays(tiny, monkeypatch):
     for sizes in ([(84, 112)], [(196, 56), (112, 84), (140, 140)]):
         inputs = make_inputs(proc, sizes)
         assert fast(fd, inputs, 24, min_new=24) == stock(model, inputs, 24, min_new=24)
+
+
+@pytest.mark.parametrize("gemv,attn", [(True, False), (False, True), (True, True)])
+def test_reduction_forms_identical(tiny, gemv, attn):
+    """The multiply-and-sum forms of the decode step (what the compiled GPU step may use) decode the same
+    tokens as stock in fp32."""
+    model, proc = tiny
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False,
+                     reduce_gemv=gemv, reduce_attn=attn)
+    for sizes in ([(112, 84)], [(112, 84), (56, 196)]):
+        inputs = make_inputs(proc, sizes)
+        assert fast(fd, inputs, 30, min_new=30) == stock(model, inputs, 30, min_new=30)

@@ -126,6 +126,8 @@ class FastDecoder:
         cache_tokens: int | None = None,
         compile_cache_dir: str | Path | None = None,
         bucket_prefill: bool | None = None,
+        reduce_gemv: bool | None = None,
+        reduce_attn: bool | None = None,
     ):
         import torch
 
@@ -140,6 +142,11 @@ class FastDecoder:
         self.compile = is_cuda if compile is None else bool(compile)
         # vision tower per image and prefill padded to shape buckets (captured in graphs on CUDA)
         self.bucket_prefill = self.use_graphs if bucket_prefill is None else bool(bucket_prefill)
+        # Written as multiply + sum, a batch-1 matrix-vector product and the decode attention become
+        # reductions that inductor fuses and splits (cuBLAS runs p @ V over a long cache on a handful of
+        # blocks). Only worth it compiled: eagerly the product would be materialised.
+        self.reduce_gemv = False if reduce_gemv is None else bool(reduce_gemv)
+        self.reduce_attn = False if reduce_attn is None else bool(reduce_attn)
         self._reason = ""
         self._ok = True
         if (self.use_graphs or self.compile) and not (is_cuda and torch.cuda.is_available()):
@@ -280,6 +287,13 @@ class FastDecoder:
         nxt = scores.argmax(-1)
         return torch.where(finished, torch.full_like(nxt, pad), nxt)
 
+    def _lin(self, h, w):
+        """h (B, K) @ w.T for a decode step; batch 1 as a fused reduction when ``reduce_gemv``."""
+        torch = self.torch
+        if self.reduce_gemv and h.shape[0] == 1:
+            return (h.to(torch.float32)[:, None, :] * w.to(torch.float32)[None]).sum(-1).to(h.dtype)
+        return torch.nn.functional.linear(h, w)
+
     def _decode_step(self, tokens, pos, slot, kcs, vcs, kv_valid, lb, seen, finished, n_gen, max_new,
                      min_new, eos_mask, pad, penalty):
         """One greedy decode step for a batch; all state tensors are updated in place.
@@ -303,7 +317,7 @@ class FastDecoder:
         g = self.n_heads // self.n_kv
         for li, w in enumerate(self.layers):
             h = self._rms(x, w["ln_in"])
-            qkv = torch.nn.functional.linear(h, w["qkv"])
+            qkv = self._lin(h, w["qkv"])
             q = qkv[:, : self.q_dim].view(B, self.n_heads, 1, self.head_dim)
             k = qkv[:, self.q_dim : self.q_dim + self.kv_dim].view(B, self.n_kv, 1, self.head_dim)
             v = qkv[:, self.q_dim + self.kv_dim :].view(B, self.n_kv, 1, self.head_dim)
@@ -313,18 +327,25 @@ class FastDecoder:
             keys = kcs[li][:, :, :Lb]
             vals = vcs[li][:, :, :Lb]
             qg = q.view(B, self.n_kv, g, self.head_dim)
-            s = torch.matmul(qg, keys.transpose(-1, -2)).to(torch.float32) * self.scaling + neg
-            p = torch.softmax(s, dim=-1).to(dt)
-            a = torch.matmul(p, vals).reshape(B, self.q_dim)
-            a = torch.nn.functional.linear(a, w["o"])
+            if self.reduce_attn:
+                f32 = torch.float32
+                s = (qg.to(f32)[:, :, :, None, :] * keys.to(f32)[:, :, None]).sum(-1).to(dt)
+                s = s.to(f32) * self.scaling + neg
+                p = torch.softmax(s, dim=-1).to(dt)
+                a = (p.to(f32)[..., None] * vals.to(f32)[:, :, None]).sum(-2).to(dt).reshape(B, self.q_dim)
+            else:
+                s = torch.matmul(qg, keys.transpose(-1, -2)).to(torch.float32) * self.scaling + neg
+                p = torch.softmax(s, dim=-1).to(dt)
+                a = torch.matmul(p, vals).reshape(B, self.q_dim)
+            a = self._lin(a, w["o"])
             x = x + self._rms(a, w["ln_post_attn"])
             h = self._rms(x, w["ln_post"])
-            gu = torch.nn.functional.linear(h, w["gate_up"])
+            gu = self._lin(h, w["gate_up"])
             gate, up = gu.chunk(2, dim=-1)
-            m = torch.nn.functional.linear(up * torch.nn.functional.silu(gate), w["down"])
+            m = self._lin(up * torch.nn.functional.silu(gate), w["down"])
             x = x + self._rms(m, w["ln_post_mlp"])
         x = self._rms(x, self.final_norm)
-        logits = torch.nn.functional.linear(x, self.lm_head)
+        logits = self._lin(x, self.lm_head)
         nxt = self._penalise_pick(logits, seen, finished, n_gen, min_new, eos_mask, pad, penalty)
         # bookkeeping, in place, so that a replayed graph feeds itself
         seen.scatter_(1, nxt[:, None], True)

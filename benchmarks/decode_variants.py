@@ -1,0 +1,96 @@
+"""Formulations of the compiled decode step, side by side on one GPU (batch 1, bf16, real size).
+
+    python benchmarks/decode_variants.py --out benchmarks/results/decode-variants-nvidia-h100.json
+
+For each variant a FastDecoder is compiled and captured for batch 1 up to an A4 page's cache length,
+then measured on a 448x448 region (256 forced tokens) and an A4 page (1,024 forced tokens), with the
+GPU time of one replayed step and its kernels. ``base`` is the step as shipped; ``gemv`` writes the
+batch-1 matrix-vector products as multiply + sum (one fused, split reduction per matrix); ``attn`` does
+the same for the two attention products over the cache; ``cdt`` adds inductor's coordinate-descent tuning.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import A4, REGION, Clock, build, fast_generate, log, make_inputs, profile_decode  # noqa: E402
+
+VARIANTS = {
+    "base": {},
+    "gemv": {"reduce_gemv": True},
+    "attn": {"reduce_attn": True},
+    "gemv+attn": {"reduce_gemv": True, "reduce_attn": True},
+    "gemv+attn+cdt": {"reduce_gemv": True, "reduce_attn": True, "cdt": True},
+}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--only", default="", help="comma list of variant names")
+    ap.add_argument("--tokens", type=int, default=256)
+    ap.add_argument("--device", default="cuda")
+    ap.add_argument("--size", default="real", choices=["real", "tiny"])
+    args = ap.parse_args()
+    import torch
+    import torch._inductor.config as ic
+    from make_tiny_model import build_processor
+
+    from glmocr_desktop.engines.fast_decode import FastDecoder, configure_compile_cache
+
+    configure_compile_cache()
+    dev = torch.device(args.device)
+    model = build(args.size, dev, torch.bfloat16, torch)
+    proc = build_processor()
+    region = make_inputs(proc, [REGION], dev)
+    a4 = make_inputs(proc, [A4], dev)
+    clock = Clock(torch, dev)
+    R = {"gpu": torch.cuda.get_device_name(0) if dev.type == "cuda" else None, "torch": torch.__version__, "variants": {}}
+    names = [n for n in VARIANTS if not args.only or n in args.only.split(",")]
+    base_tokens = None
+    for name in names:
+        opts = dict(VARIANTS[name])
+        cdt = opts.pop("cdt", False)
+        ic.coordinate_descent_tuning = cdt
+        r: dict = {}
+        try:
+            t = time.perf_counter()
+            fd = FastDecoder(model, device=dev, dtype=torch.bfloat16, **opts)
+            fd.warmup(batch_sizes=[1], max_len=6144, prefill=False)
+            r["warmup_s"] = round(time.perf_counter() - t, 1)
+            r["ready"] = fd.ready
+            r["compile_error"] = fd.stats.get("compile_error")
+            fast_generate(fd, region, 8, clock)
+            g = fast_generate(fd, region, args.tokens, clock)
+            r["decode_b1_tok_s"] = round(g["decode_tok_s"], 1)
+            fast_generate(fd, a4, 4, clock)
+            a = fast_generate(fd, a4, 1024, clock)
+            r["a4_1024_s"] = round(a["total_s"], 3)
+            r["a4_decode_tok_s"] = round(a["decode_tok_s"], 1)
+            r["a4_ttft_s"] = round(a["ttft_s"], 3)
+            if base_tokens is None:
+                base_tokens = g["tokens"][0]
+            same = next((i for i, (x, y) in enumerate(zip(base_tokens, g["tokens"][0])) if x != y), None)
+            r["first_token_differing_from_base"] = same
+            if dev.type == "cuda":
+                r.update(profile_decode(fd, torch, batches=(1,)))
+            del fd
+            torch.cuda.empty_cache()
+        except Exception as exc:  # keep the other variants
+            r["error"] = repr(exc)[:2000]
+        ic.coordinate_descent_tuning = False
+        R["variants"][name] = r
+        log(name, {k: v for k, v in r.items() if not k.startswith("replay_kernels")})
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.out).write_text(json.dumps(R, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
