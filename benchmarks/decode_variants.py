@@ -6,7 +6,10 @@ For each variant a FastDecoder is compiled and captured for batch 1 up to an A4 
 then measured on a 448x448 region (256 forced tokens) and an A4 page (1,024 forced tokens), with the
 GPU time of one replayed step and its kernels. ``base`` is the step as shipped; ``gemv`` writes the
 batch-1 matrix-vector products as multiply + sum (one fused, split reduction per matrix); ``attn`` does
-the same for the two attention products over the cache; ``cdt`` adds inductor's coordinate-descent tuning.
+the same for the two attention products over the cache; ``cdt`` adds inductor's coordinate-descent tuning;
+``flex`` runs the cache attention through flex_attention (a split-KV decoding kernel); ``small`` is a
+two-stage vocabulary argmax and one rope kernel for q and k; ``autotune`` is inductor's
+max-autotune-no-cudagraphs mode (GEMM choices benchmarked).
 """
 
 from __future__ import annotations
@@ -27,6 +30,11 @@ VARIANTS = {
     "attn": {"reduce_attn": True},
     "gemv+attn": {"reduce_gemv": True, "reduce_attn": True},
     "gemv+attn+cdt": {"reduce_gemv": True, "reduce_attn": True, "cdt": True},
+    "flex": {"attn": "flex"},
+    "flex+small": {"attn": "flex", "split_argmax": True, "fused_rope": True},
+    "autotune": {"compile_mode": "max-autotune-no-cudagraphs"},
+    "flex+small+autotune": {"attn": "flex", "split_argmax": True, "fused_rope": True,
+                            "compile_mode": "max-autotune-no-cudagraphs"},
 }
 
 
@@ -52,7 +60,7 @@ def main() -> int:
     a4 = make_inputs(proc, [A4], dev)
     clock = Clock(torch, dev)
     R = {"gpu": torch.cuda.get_device_name(0) if dev.type == "cuda" else None, "torch": torch.__version__, "variants": {}}
-    names = [n for n in VARIANTS if not args.only or n in args.only.split(",")]
+    names = args.only.split(",") if args.only else list(VARIANTS)
     base_tokens = None
     for name in names:
         opts = dict(VARIANTS[name])

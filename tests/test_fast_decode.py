@@ -199,13 +199,28 @@ def test_prefill_graph_buffers_feed_replays(tiny, monkeypatch):
         assert fast(fd, inputs, 24, min_new=24) == stock(model, inputs, 24, min_new=24)
 
 
-@pytest.mark.parametrize("gemv,attn", [(True, False), (False, True), (True, True)])
-def test_reduction_forms_identical(tiny, gemv, attn):
-    """The multiply-and-sum forms of the decode step (what the compiled GPU step may use) decode the same
-    tokens as stock in fp32."""
+@pytest.mark.parametrize("opts", [
+    {"reduce_gemv": True}, {"reduce_attn": True}, {"reduce_gemv": True, "reduce_attn": True},
+    {"attn": "flex"}, {"split_argmax": True}, {"fused_rope": True},
+    {"attn": "flex", "split_argmax": True, "fused_rope": True},
+], ids=lambda o: "+".join(f"{k}={v}" for k, v in o.items()))
+def test_step_forms_identical(tiny, opts):
+    """Other formulations of the decode step (what the compiled GPU step may use: multiply-and-sum
+    products, flex attention, a two-stage argmax, one rope over q and k) decode stock's tokens in fp32."""
     model, proc = tiny
-    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False,
-                     reduce_gemv=gemv, reduce_attn=attn)
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False, **opts)
     for sizes in ([(112, 84)], [(112, 84), (56, 196)]):
         inputs = make_inputs(proc, sizes)
         assert fast(fd, inputs, 30, min_new=30) == stock(model, inputs, 30, min_new=30)
+
+
+def test_split_argmax_first_index_on_ties():
+    from glmocr_desktop.engines.fast_decode import FastDecoder as FD
+
+    fd = FD.__new__(FD)
+    fd.split_argmax = True
+    scores = torch.zeros(3, 128)
+    scores[0, [5, 70]] = 2.0  # tie across chunks: the first index wins
+    scores[1, [66, 67]] = 1.0  # tie inside a chunk
+    scores[2] = -1.0
+    assert fd._argmax(scores).tolist() == scores.argmax(-1).tolist() == [5, 66, 0]

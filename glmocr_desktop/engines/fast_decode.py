@@ -128,6 +128,10 @@ class FastDecoder:
         bucket_prefill: bool | None = None,
         reduce_gemv: bool | None = None,
         reduce_attn: bool | None = None,
+        attn: str | None = None,
+        split_argmax: bool | None = None,
+        fused_rope: bool | None = None,
+        compile_mode: str | None = None,
     ):
         import torch
 
@@ -147,6 +151,17 @@ class FastDecoder:
         # blocks). Only worth it compiled: eagerly the product would be materialised.
         self.reduce_gemv = False if reduce_gemv is None else bool(reduce_gemv)
         self.reduce_attn = False if reduce_attn is None else bool(reduce_attn)
+        # decode attention over the cache: "matmul" (two batched products + softmax) or "flex"
+        # (torch's flex_attention: one split-KV flash-decoding kernel when compiled)
+        self.attn = attn or "matmul"
+        if self.attn not in ("matmul", "flex"):
+            raise ValueError(f"unknown decode attention {attn!r}")
+        # argmax over the vocabulary in two stages (64 chunks, then the chunk maxima): same first-index
+        # rule, but the reduction is spread over many blocks instead of one per row
+        self.split_argmax = False if split_argmax is None else bool(split_argmax)
+        # rotate q and k heads as one tensor (one kernel instead of two per layer)
+        self.fused_rope = False if fused_rope is None else bool(fused_rope)
+        self.compile_mode = compile_mode
         self._reason = ""
         self._ok = True
         if (self.use_graphs or self.compile) and not (is_cuda and torch.cuda.is_available()):
@@ -267,6 +282,26 @@ class FastDecoder:
         k_emb = (k_rot * cos) + (self._rotate_half_llm(k_rot) * sin)
         return torch.cat([q_emb, q_pass], -1), torch.cat([k_emb, k_pass], -1)
 
+    def _rope1(self, x, cos, sin):
+        """RoPE on one (B, heads, T, D) tensor (the first ``rot`` dims rotate, pairwise interleaved)."""
+        torch = self.torch
+        cos = cos.unsqueeze(1)
+        sin = sin.unsqueeze(1)
+        rd = cos.shape[-1]
+        xr, xp = x[..., :rd], x[..., rd:]
+        return torch.cat([(xr * cos) + (self._rotate_half_llm(xr) * sin), xp], -1)
+
+    def _flex(self, q, keys, vals, valid):
+        """Decode attention with flex_attention: q (B, H, 1, D) against (B, KV, Lb, D), masked by valid."""
+        from torch.nn.attention.flex_attention import flex_attention
+
+        torch = self.torch
+
+        def score_mod(score, b, h, q_idx, kv_idx):
+            return torch.where(valid[b, kv_idx], score, -float("inf"))
+
+        return flex_attention(q, keys, vals, score_mod=score_mod, scale=self.scaling, enable_gqa=True)
+
     def _text_rope(self, pos, dtype):
         """cos/sin for text positions (all three M-RoPE axes equal): pos (B,) -> (B, 1, rot)."""
         torch = self.torch
@@ -284,8 +319,18 @@ class FastDecoder:
         if eos is not None:
             ban = (n_gen < min_new)[:, None] & eos
             scores = scores.masked_fill(ban, float("-inf"))
-        nxt = scores.argmax(-1)
+        nxt = self._argmax(scores)
         return torch.where(finished, torch.full_like(nxt, pad), nxt)
+
+    def _argmax(self, scores):
+        """argmax over the last dim (first index on ties), optionally in two stages."""
+        B, V = scores.shape
+        if not self.split_argmax or V % 64:
+            return scores.argmax(-1)
+        w = V // 64
+        mv, mi = scores.view(B, 64, w).max(-1)
+        j = mv.argmax(-1)
+        return mi.gather(1, j[:, None])[:, 0] + j * w
 
     def _lin(self, h, w):
         """h (B, K) @ w.T for a decode step; batch 1 as a fused reduction when ``reduce_gemv``."""
@@ -318,16 +363,23 @@ class FastDecoder:
         for li, w in enumerate(self.layers):
             h = self._rms(x, w["ln_in"])
             qkv = self._lin(h, w["qkv"])
-            q = qkv[:, : self.q_dim].view(B, self.n_heads, 1, self.head_dim)
-            k = qkv[:, self.q_dim : self.q_dim + self.kv_dim].view(B, self.n_kv, 1, self.head_dim)
             v = qkv[:, self.q_dim + self.kv_dim :].view(B, self.n_kv, 1, self.head_dim)
-            q, k = self._apply_rope(q, k, cos, sin)
+            if self.fused_rope:
+                qk = qkv[:, : self.q_dim + self.kv_dim].view(B, self.n_heads + self.n_kv, 1, self.head_dim)
+                qk = self._rope1(qk, cos, sin)
+                q, k = qk[:, : self.n_heads], qk[:, self.n_heads :]
+            else:
+                q = qkv[:, : self.q_dim].view(B, self.n_heads, 1, self.head_dim)
+                k = qkv[:, self.q_dim : self.q_dim + self.kv_dim].view(B, self.n_kv, 1, self.head_dim)
+                q, k = self._apply_rope(q, k, cos, sin)
             kcs[li].index_copy_(2, slot, k)
             vcs[li].index_copy_(2, slot, v)
             keys = kcs[li][:, :, :Lb]
             vals = vcs[li][:, :, :Lb]
-            qg = q.view(B, self.n_kv, g, self.head_dim)
-            if self.reduce_attn:
+            qg = q.reshape(B, self.n_kv, g, self.head_dim)
+            if self.attn == "flex":
+                a = self._flex(q, keys, vals, valid).reshape(B, self.q_dim)
+            elif self.reduce_attn:
                 f32 = torch.float32
                 s = (qg.to(f32)[:, :, :, None, :] * keys.to(f32)[:, :, None]).sum(-1).to(dt)
                 s = s.to(f32) * self.scaling + neg
@@ -723,7 +775,7 @@ class FastDecoder:
         if self._compiled is None:
             fn = self._decode_step
             if self.compile:
-                fn = self.torch.compile(fn, dynamic=True, fullgraph=True)
+                fn = self.torch.compile(fn, dynamic=True, fullgraph=True, mode=self.compile_mode)
             self._compiled = fn
         return self._compiled
 
