@@ -9,7 +9,8 @@ batch-1 matrix-vector products as multiply + sum (one fused, split reduction per
 the same for the two attention products over the cache; ``cdt`` adds inductor's coordinate-descent tuning;
 ``flex`` runs the cache attention through flex_attention (a split-KV decoding kernel); ``small`` is a
 two-stage vocabulary argmax and one rope kernel for q and k; ``autotune`` is inductor's
-max-autotune-no-cudagraphs mode (GEMM choices benchmarked).
+max-autotune-no-cudagraphs mode (GEMM choices benchmarked); ``argmax`` is the two-stage argmax alone;
+``pvN`` computes p @ V over the cache in chunks of N slots, then sums the chunks.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ VARIANTS = {
     "gemv+attn+cdt": {"reduce_gemv": True, "reduce_attn": True, "cdt": True},
     "flex": {"attn": "flex"},
     "flex+small": {"attn": "flex", "split_argmax": True, "fused_rope": True},
+    "argmax": {"split_argmax": True},
+    "argmax+pv512": {"split_argmax": True, "pv_chunk": 512},
+    "argmax+pv256": {"split_argmax": True, "pv_chunk": 256},
     "autotune": {"compile_mode": "max-autotune-no-cudagraphs"},
     "flex+small+autotune": {"attn": "flex", "split_argmax": True, "fused_rope": True,
                             "compile_mode": "max-autotune-no-cudagraphs"},
@@ -87,7 +91,7 @@ def main() -> int:
             same = next((i for i, (x, y) in enumerate(zip(base_tokens, g["tokens"][0])) if x != y), None)
             r["first_token_differing_from_base"] = same
             if dev.type == "cuda":
-                r.update(profile_decode(fd, torch, batches=(1,)))
+                r.update(profile_decode(fd, torch, batches=(1,), lbs=(512, 6144)))
             del fd
             torch.cuda.empty_cache()
         except Exception as exc:  # keep the other variants

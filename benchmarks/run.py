@@ -153,51 +153,55 @@ def median_time(fn, clock, reps=5):
     return statistics.median(ts)
 
 
-def profile_decode(fd, torch, steps=200, batches=(1, 8)):
+def profile_decode(fd, torch, steps=200, batches=(1, 8), lbs=(512,)):
     """GPU time of one decode step with no host in the loop (back-to-back graph replays), and the
-    kernels inside it (torch.profiler), for batch 1 and 8 at the first attended-length bucket."""
+    kernels inside it (torch.profiler), per batch size and attended-length bucket."""
     with torch.inference_mode():
-        return _profile_decode(fd, torch, steps, batches)
+        return _profile_decode(fd, torch, steps, batches, lbs)
 
 
-def _profile_decode(fd, torch, steps, batches):
+def _profile_decode(fd, torch, steps, batches, lbs):
+    from torch.profiler import ProfilerActivity, profile
+
     from glmocr_desktop.engines.fast_decode import LEN_STEP
 
     out = {}
     for bb in batches:
         st = fd._state(bb, LEN_STEP, None, PAD)
-        entry = st["graphs"].get((LEN_STEP, PAD, 1.1))
-        if entry is None:
-            continue
-        g = entry[0]
-        st["slot"].fill_(0)
-        st["finished"].fill_(True)
-        torch.cuda.synchronize()
-        a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        a.record()
-        for _ in range(steps):
-            g.replay()
-        b.record()
-        torch.cuda.synchronize()
-        ms = a.elapsed_time(b) / steps
-        out[f"replay_step_b{bb}_ms"] = round(ms, 4)
-        out[f"replay_tok_s_b{bb}"] = round(bb * 1000 / ms, 1)
-        st["slot"].fill_(0)
-        from torch.profiler import ProfilerActivity, profile
-
-        with profile(activities=[ProfilerActivity.CUDA]) as prof:
-            for _ in range(20):
-                g.replay()
+        for lb in lbs:
+            entry = st["graphs"].get((lb, PAD, 1.1))
+            if entry is None:
+                continue
+            tag = f"b{bb}" if lb == LEN_STEP else f"b{bb}_L{lb}"
+            start = max(0, lb - steps - 64)
+            g = entry[0]
+            st["slot"].fill_(start)
+            st["finished"].fill_(True)
             torch.cuda.synchronize()
-        rows = []
-        for ev in prof.key_averages():
-            t = getattr(ev, "device_time_total", None) or getattr(ev, "cuda_time_total", 0)
-            if t:
-                rows.append((t / 20, ev.count // 20, ev.key[:90]))
-        rows.sort(reverse=True)
-        out[f"replay_kernels_b{bb}"] = [dict(us_per_step=round(t, 1), per_step=c, name=k) for t, c, k in rows[:30]]
-        out[f"replay_kernel_sum_b{bb}_us"] = round(sum(r[0] for r in rows), 1)
-        st["slot"].fill_(0)
+            a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            a.record()
+            for _ in range(steps):
+                g.replay()
+            b.record()
+            torch.cuda.synchronize()
+            ms = a.elapsed_time(b) / steps
+            out[f"replay_step_{tag}_ms"] = round(ms, 4)
+            out[f"replay_tok_s_{tag}"] = round(bb * 1000 / ms, 1)
+            st["slot"].fill_(start)
+            with profile(activities=[ProfilerActivity.CUDA]) as prof:
+                for _ in range(20):
+                    g.replay()
+                torch.cuda.synchronize()
+            rows = []
+            for ev in prof.key_averages():
+                t = getattr(ev, "device_time_total", None) or getattr(ev, "cuda_time_total", 0)
+                if t:
+                    rows.append((t / 20, ev.count // 20, ev.key[:90]))
+            rows.sort(reverse=True)
+            out[f"replay_kernels_{tag}"] = [dict(us_per_step=round(t, 1), per_step=c, name=k)
+                                           for t, c, k in rows[:30]]
+            out[f"replay_kernel_sum_{tag}_us"] = round(sum(r[0] for r in rows), 1)
+            st["slot"].fill_(0)
     return out
 
 

@@ -132,6 +132,7 @@ class FastDecoder:
         split_argmax: bool | None = None,
         fused_rope: bool | None = None,
         compile_mode: str | None = None,
+        pv_chunk: int | None = None,
     ):
         import torch
 
@@ -162,6 +163,11 @@ class FastDecoder:
         # rotate q and k heads as one tensor (one kernel instead of two per layer)
         self.fused_rope = False if fused_rope is None else bool(fused_rope)
         self.compile_mode = compile_mode
+        # p @ V over the cache in chunks of this many slots (a batched product per chunk, then a sum):
+        # one product per KV head over thousands of slots keeps only a few blocks busy
+        self.pv_chunk = int(pv_chunk) if pv_chunk else 0
+        if self.pv_chunk and LEN_STEP % self.pv_chunk:
+            raise ValueError(f"pv_chunk must divide {LEN_STEP}")
         self._reason = ""
         self._ok = True
         if (self.use_graphs or self.compile) and not (is_cuda and torch.cuda.is_available()):
@@ -388,7 +394,14 @@ class FastDecoder:
             else:
                 s = torch.matmul(qg, keys.transpose(-1, -2)).to(torch.float32) * self.scaling + neg
                 p = torch.softmax(s, dim=-1).to(dt)
-                a = torch.matmul(p, vals).reshape(B, self.q_dim)
+                if self.pv_chunk:
+                    c = self.pv_chunk
+                    n_c = Lb // c
+                    pc = p.view(B, self.n_kv, g, n_c, c).transpose(2, 3)
+                    vch = vals.view(B, self.n_kv, n_c, c, self.head_dim)
+                    a = torch.matmul(pc, vch).sum(2).reshape(B, self.q_dim)
+                else:
+                    a = torch.matmul(p, vals).reshape(B, self.q_dim)
             a = self._lin(a, w["o"])
             x = x + self._rms(a, w["ln_post_attn"])
             h = self._rms(x, w["ln_post"])
