@@ -10,7 +10,9 @@ the same for the two attention products over the cache; ``cdt`` adds inductor's 
 ``flex`` runs the cache attention through flex_attention (a split-KV decoding kernel); ``small`` is a
 two-stage vocabulary argmax and one rope kernel for q and k; ``autotune`` is inductor's
 max-autotune-no-cudagraphs mode (GEMM choices benchmarked); ``argmax`` is the two-stage argmax alone;
-``pvN`` computes p @ V over the cache in chunks of N slots, then sums the chunks.
+``pvN`` computes p @ V over the cache in chunks of N slots, then sums the chunks; ``long`` compiles the step
+a second time for attended lengths over 1,024, traced first at the longest (inductor sizes reductions
+from the first shapes it sees).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ VARIANTS = {
     "argmax": {"split_argmax": True},
     "argmax+pv512": {"split_argmax": True, "pv_chunk": 512},
     "argmax+pv256": {"split_argmax": True, "pv_chunk": 256},
+    "argmax+long": {"split_argmax": True, "long_from": 1024},
     "autotune": {"compile_mode": "max-autotune-no-cudagraphs"},
     "flex+small+autotune": {"attn": "flex", "split_argmax": True, "fused_rope": True,
                             "compile_mode": "max-autotune-no-cudagraphs"},

@@ -203,6 +203,7 @@ def test_prefill_graph_buffers_feed_replays(tiny, monkeypatch):
     {"reduce_gemv": True}, {"reduce_attn": True}, {"reduce_gemv": True, "reduce_attn": True},
     {"attn": "flex"}, {"split_argmax": True}, {"fused_rope": True},
     {"attn": "flex", "split_argmax": True, "fused_rope": True}, {"pv_chunk": 128},
+    {"long_from": 1, "split_argmax": True},
 ], ids=lambda o: "+".join(f"{k}={v}" for k, v in o.items()))
 def test_step_forms_identical(tiny, opts):
     """Other formulations of the decode step (what the compiled GPU step may use: multiply-and-sum
