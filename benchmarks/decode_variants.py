@@ -4,15 +4,14 @@
 
 For each variant a FastDecoder is compiled and captured for batch 1 up to an A4 page's cache length,
 then measured on a 448x448 region (256 forced tokens) and an A4 page (1,024 forced tokens), with the
-GPU time of one replayed step and its kernels. ``base`` is the step as shipped; ``gemv`` writes the
-batch-1 matrix-vector products as multiply + sum (one fused, split reduction per matrix); ``attn`` does
-the same for the two attention products over the cache; ``cdt`` adds inductor's coordinate-descent tuning;
-``flex`` runs the cache attention through flex_attention (a split-KV decoding kernel); ``small`` is a
-two-stage vocabulary argmax and one rope kernel for q and k; ``autotune`` is inductor's
-max-autotune-no-cudagraphs mode (GEMM choices benchmarked); ``argmax`` is the two-stage argmax alone;
-``pvN`` computes p @ V over the cache in chunks of N slots, then sums the chunks; ``long`` compiles the step
-a second time for attended lengths over 1,024, traced first at the longest (inductor sizes reductions
-from the first shapes it sees).
+GPU time of one replayed step and its kernels, at 512 and 6,144 attended slots. ``base`` is the step
+with a one-stage vocabulary argmax and one compiled form; ``argmax`` splits the argmax in two stages;
+``argmax+long`` (the default) adds the long form (chunked softmax) above 1,024 slots.
+
+Forms that lost on an H100 and were taken out (numbers in docs/performance-notes.md): batch-1
+matrix-vector products and the cache attention as multiply + sum reductions, flex_attention over the
+cache, p @ V in chunks, one rope kernel for q and k, inductor's max-autotune and coordinate-descent
+tuning.
 """
 
 from __future__ import annotations
@@ -28,20 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import A4, REGION, Clock, build, fast_generate, log, make_inputs, profile_decode  # noqa: E402
 
 VARIANTS = {
-    "base": {},
-    "gemv": {"reduce_gemv": True},
-    "attn": {"reduce_attn": True},
-    "gemv+attn": {"reduce_gemv": True, "reduce_attn": True},
-    "gemv+attn+cdt": {"reduce_gemv": True, "reduce_attn": True, "cdt": True},
-    "flex": {"attn": "flex"},
-    "flex+small": {"attn": "flex", "split_argmax": True, "fused_rope": True},
-    "argmax": {"split_argmax": True},
-    "argmax+pv512": {"split_argmax": True, "pv_chunk": 512},
-    "argmax+pv256": {"split_argmax": True, "pv_chunk": 256},
-    "argmax+long": {"split_argmax": True, "long_from": 1024},
-    "autotune": {"compile_mode": "max-autotune-no-cudagraphs"},
-    "flex+small+autotune": {"attn": "flex", "split_argmax": True, "fused_rope": True,
-                            "compile_mode": "max-autotune-no-cudagraphs"},
+    "base": {"split_argmax": False, "long_from": 0},
+    "argmax": {"long_from": 0},
+    "argmax+long": {},
 }
 
 
@@ -54,7 +42,6 @@ def main() -> int:
     ap.add_argument("--size", default="real", choices=["real", "tiny"])
     args = ap.parse_args()
     import torch
-    import torch._inductor.config as ic
     from make_tiny_model import build_processor
 
     from glmocr_desktop.engines.fast_decode import FastDecoder, configure_compile_cache
@@ -71,8 +58,6 @@ def main() -> int:
     base_tokens = None
     for name in names:
         opts = dict(VARIANTS[name])
-        cdt = opts.pop("cdt", False)
-        ic.coordinate_descent_tuning = cdt
         r: dict = {}
         try:
             t = time.perf_counter()
@@ -99,7 +84,6 @@ def main() -> int:
             torch.cuda.empty_cache()
         except Exception as exc:  # keep the other variants
             r["error"] = repr(exc)[:2000]
-        ic.coordinate_descent_tuning = False
         R["variants"][name] = r
         log(name, {k: v for k, v in r.items() if not k.startswith("replay_kernels")})
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)

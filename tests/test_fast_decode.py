@@ -200,14 +200,11 @@ def test_prefill_graph_buffers_feed_replays(tiny, monkeypatch):
 
 
 @pytest.mark.parametrize("opts", [
-    {"reduce_gemv": True}, {"reduce_attn": True}, {"reduce_gemv": True, "reduce_attn": True},
-    {"attn": "flex"}, {"split_argmax": True}, {"fused_rope": True},
-    {"attn": "flex", "split_argmax": True, "fused_rope": True}, {"pv_chunk": 128},
-    {"long_from": 1, "split_argmax": True},
+    {"split_argmax": False}, {"long_from": 1}, {"long_from": 1, "split_argmax": False},
 ], ids=lambda o: "+".join(f"{k}={v}" for k, v in o.items()))
 def test_step_forms_identical(tiny, opts):
-    """Other formulations of the decode step (what the compiled GPU step may use: multiply-and-sum
-    products, flex attention, a two-stage argmax, one rope over q and k) decode stock's tokens in fp32."""
+    """The other forms of the decode step (one-stage argmax; the long form's chunked softmax, which the
+    compiled GPU step uses past LONG_FROM slots) decode stock's tokens in fp32 too."""
     model, proc = tiny
     fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False, **opts)
     for sizes in ([(112, 84)], [(112, 84), (56, 196)]):

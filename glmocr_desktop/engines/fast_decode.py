@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 BATCH_BUCKETS = (1, 2, 4, 8)
 #: Granularity of the attended-length bucket: a decode step reads the KV cache up to the next multiple.
 LEN_STEP = 512
+#: Compiled, attended lengths above this use the step's long form (chunked softmax, compiled apart).
+LONG_FROM = 1024
 #: Prompt lengths (tokens) for which the prefill is captured in a CUDA graph; a prompt is padded on the
 #: right up to the next bucket (causal attention: the padding never reaches the real tokens). Longer
 #: prompts (whole pages) are compute-bound and run eagerly.
@@ -127,13 +129,7 @@ class FastDecoder:
         cache_tokens: int | None = None,
         compile_cache_dir: str | Path | None = None,
         bucket_prefill: bool | None = None,
-        reduce_gemv: bool | None = None,
-        reduce_attn: bool | None = None,
-        attn: str | None = None,
-        split_argmax: bool | None = None,
-        fused_rope: bool | None = None,
-        compile_mode: str | None = None,
-        pv_chunk: int | None = None,
+        split_argmax: bool = True,
         long_from: int | None = None,
     ):
         import torch
@@ -149,32 +145,14 @@ class FastDecoder:
         self.compile = is_cuda if compile is None else bool(compile)
         # vision tower per image and prefill padded to shape buckets (captured in graphs on CUDA)
         self.bucket_prefill = self.use_graphs if bucket_prefill is None else bool(bucket_prefill)
-        # Written as multiply + sum, a batch-1 matrix-vector product and the decode attention become
-        # reductions that inductor fuses and splits (cuBLAS runs p @ V over a long cache on a handful of
-        # blocks). Only worth it compiled: eagerly the product would be materialised.
-        self.reduce_gemv = False if reduce_gemv is None else bool(reduce_gemv)
-        self.reduce_attn = False if reduce_attn is None else bool(reduce_attn)
-        # decode attention over the cache: "matmul" (two batched products + softmax) or "flex"
-        # (torch's flex_attention: one split-KV flash-decoding kernel when compiled)
-        self.attn = attn or "matmul"
-        if self.attn not in ("matmul", "flex"):
-            raise ValueError(f"unknown decode attention {attn!r}")
         # argmax over the vocabulary in two stages (64 chunks, then the chunk maxima): same first-index
         # rule, but the reduction is spread over many blocks instead of one per row
-        self.split_argmax = False if split_argmax is None else bool(split_argmax)
-        # rotate q and k heads as one tensor (one kernel instead of two per layer)
-        self.fused_rope = False if fused_rope is None else bool(fused_rope)
-        self.compile_mode = compile_mode
-        # p @ V over the cache in chunks of this many slots (a batched product per chunk, then a sum):
-        # one product per KV head over thousands of slots keeps only a few blocks busy
-        self.pv_chunk = int(pv_chunk) if pv_chunk else 0
+        self.split_argmax = bool(split_argmax)
         # Attended lengths above this use a second form of the step (compiled apart, traced first at the
         # longest bucket) whose softmax over the cache is reduced in chunks: one block per row over
         # thousands of slots idles most of the GPU (16 us per layer at 6k slots on an H100).
-        self.long_from = int(long_from) if long_from else 0
+        self.long_from = (LONG_FROM if self.compile else 0) if long_from is None else int(long_from)
         self._compiled_long = None
-        if self.pv_chunk and LEN_STEP % self.pv_chunk:
-            raise ValueError(f"pv_chunk must divide {LEN_STEP}")
         self._reason = ""
         self._ok = True
         if (self.use_graphs or self.compile) and not (is_cuda and torch.cuda.is_available()):
@@ -295,26 +273,6 @@ class FastDecoder:
         k_emb = (k_rot * cos) + (self._rotate_half_llm(k_rot) * sin)
         return torch.cat([q_emb, q_pass], -1), torch.cat([k_emb, k_pass], -1)
 
-    def _rope1(self, x, cos, sin):
-        """RoPE on one (B, heads, T, D) tensor (the first ``rot`` dims rotate, pairwise interleaved)."""
-        torch = self.torch
-        cos = cos.unsqueeze(1)
-        sin = sin.unsqueeze(1)
-        rd = cos.shape[-1]
-        xr, xp = x[..., :rd], x[..., rd:]
-        return torch.cat([(xr * cos) + (self._rotate_half_llm(xr) * sin), xp], -1)
-
-    def _flex(self, q, keys, vals, valid):
-        """Decode attention with flex_attention: q (B, H, 1, D) against (B, KV, Lb, D), masked by valid."""
-        from torch.nn.attention.flex_attention import flex_attention
-
-        torch = self.torch
-
-        def score_mod(score, b, h, q_idx, kv_idx):
-            return torch.where(valid[b, kv_idx], score, -float("inf"))
-
-        return flex_attention(q, keys, vals, score_mod=score_mod, scale=self.scaling, enable_gqa=True)
-
     def _text_rope(self, pos, dtype):
         """cos/sin for text positions (all three M-RoPE axes equal): pos (B,) -> (B, 1, rot)."""
         torch = self.torch
@@ -345,13 +303,6 @@ class FastDecoder:
         j = mv.argmax(-1)
         return mi.gather(1, j[:, None])[:, 0] + j * w
 
-    def _lin(self, h, w):
-        """h (B, K) @ w.T for a decode step; batch 1 as a fused reduction when ``reduce_gemv``."""
-        torch = self.torch
-        if self.reduce_gemv and h.shape[0] == 1:
-            return (h.to(torch.float32)[:, None, :] * w.to(torch.float32)[None]).sum(-1).to(h.dtype)
-        return torch.nn.functional.linear(h, w)
-
     def _decode_step(self, tokens, pos, slot, kcs, vcs, kv_valid, lb, seen, finished, n_gen, max_new,
                      min_new, eos_mask, pad, penalty, long=False):
         """One greedy decode step for a batch; all state tensors are updated in place.
@@ -375,55 +326,34 @@ class FastDecoder:
         g = self.n_heads // self.n_kv
         for li, w in enumerate(self.layers):
             h = self._rms(x, w["ln_in"])
-            qkv = self._lin(h, w["qkv"])
+            qkv = torch.nn.functional.linear(h, w["qkv"])
+            q = qkv[:, : self.q_dim].view(B, self.n_heads, 1, self.head_dim)
+            k = qkv[:, self.q_dim : self.q_dim + self.kv_dim].view(B, self.n_kv, 1, self.head_dim)
             v = qkv[:, self.q_dim + self.kv_dim :].view(B, self.n_kv, 1, self.head_dim)
-            if self.fused_rope:
-                qk = qkv[:, : self.q_dim + self.kv_dim].view(B, self.n_heads + self.n_kv, 1, self.head_dim)
-                qk = self._rope1(qk, cos, sin)
-                q, k = qk[:, : self.n_heads], qk[:, self.n_heads :]
-            else:
-                q = qkv[:, : self.q_dim].view(B, self.n_heads, 1, self.head_dim)
-                k = qkv[:, self.q_dim : self.q_dim + self.kv_dim].view(B, self.n_kv, 1, self.head_dim)
-                q, k = self._apply_rope(q, k, cos, sin)
+            q, k = self._apply_rope(q, k, cos, sin)
             kcs[li].index_copy_(2, slot, k)
             vcs[li].index_copy_(2, slot, v)
             keys = kcs[li][:, :, :Lb]
             vals = vcs[li][:, :, :Lb]
-            qg = q.reshape(B, self.n_kv, g, self.head_dim)
-            if self.attn == "flex":
-                a = self._flex(q, keys, vals, valid).reshape(B, self.q_dim)
-            elif self.reduce_attn:
-                f32 = torch.float32
-                s = (qg.to(f32)[:, :, :, None, :] * keys.to(f32)[:, :, None]).sum(-1).to(dt)
-                s = s.to(f32) * self.scaling + neg
-                p = torch.softmax(s, dim=-1).to(dt)
-                a = (p.to(f32)[..., None] * vals.to(f32)[:, :, None]).sum(-2).to(dt).reshape(B, self.q_dim)
+            qg = q.view(B, self.n_kv, g, self.head_dim)
+            s = torch.matmul(qg, keys.transpose(-1, -2)).to(torch.float32) * self.scaling + neg
+            if long:  # the softmax in LEN_STEP-slot chunks: every reduction spreads over many blocks
+                sc = s.view(B, self.n_kv, g, Lb // LEN_STEP, LEN_STEP)
+                mx = sc.amax(-1, keepdim=True).amax(-2, keepdim=True)
+                ex = torch.exp(sc - mx)
+                p = (ex / ex.sum(-1, keepdim=True).sum(-2, keepdim=True)).view(B, self.n_kv, g, Lb).to(dt)
             else:
-                s = torch.matmul(qg, keys.transpose(-1, -2)).to(torch.float32) * self.scaling + neg
-                if long:  # the softmax in LEN_STEP-slot chunks: every reduction spreads over many blocks
-                    sc = s.view(B, self.n_kv, g, Lb // LEN_STEP, LEN_STEP)
-                    mx = sc.amax(-1, keepdim=True).amax(-2, keepdim=True)
-                    ex = torch.exp(sc - mx)
-                    p = (ex / ex.sum(-1, keepdim=True).sum(-2, keepdim=True)).view(B, self.n_kv, g, Lb).to(dt)
-                else:
-                    p = torch.softmax(s, dim=-1).to(dt)
-                if self.pv_chunk:
-                    c = self.pv_chunk
-                    n_c = Lb // c
-                    pc = p.view(B, self.n_kv, g, n_c, c).transpose(2, 3)
-                    vch = vals.view(B, self.n_kv, n_c, c, self.head_dim)
-                    a = torch.matmul(pc, vch).sum(2).reshape(B, self.q_dim)
-                else:
-                    a = torch.matmul(p, vals).reshape(B, self.q_dim)
-            a = self._lin(a, w["o"])
+                p = torch.softmax(s, dim=-1).to(dt)
+            a = torch.matmul(p, vals).reshape(B, self.q_dim)
+            a = torch.nn.functional.linear(a, w["o"])
             x = x + self._rms(a, w["ln_post_attn"])
             h = self._rms(x, w["ln_post"])
-            gu = self._lin(h, w["gate_up"])
+            gu = torch.nn.functional.linear(h, w["gate_up"])
             gate, up = gu.chunk(2, dim=-1)
-            m = self._lin(up * torch.nn.functional.silu(gate), w["down"])
+            m = torch.nn.functional.linear(up * torch.nn.functional.silu(gate), w["down"])
             x = x + self._rms(m, w["ln_post_mlp"])
         x = self._rms(x, self.final_norm)
-        logits = self._lin(x, self.lm_head)
+        logits = torch.nn.functional.linear(x, self.lm_head)
         nxt = self._penalise_pick(logits, seen, finished, n_gen, min_new, eos_mask, pad, penalty)
         # bookkeeping, in place, so that a replayed graph feeds itself
         seen.scatter_(1, nxt[:, None], True)
@@ -802,13 +732,13 @@ class FastDecoder:
             if self._compiled_long is None:
                 fn = functools.partial(self._decode_step, long=True)
                 if self.compile:
-                    fn = self.torch.compile(fn, dynamic=True, fullgraph=True, mode=self.compile_mode)
+                    fn = self.torch.compile(fn, dynamic=True, fullgraph=True)
                 self._compiled_long = fn
             return self._compiled_long
         if self._compiled is None:
             fn = self._decode_step
             if self.compile:
-                fn = self.torch.compile(fn, dynamic=True, fullgraph=True, mode=self.compile_mode)
+                fn = self.torch.compile(fn, dynamic=True, fullgraph=True)
             self._compiled = fn
         return self._compiled
 
