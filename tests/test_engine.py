@@ -333,3 +333,27 @@ def test_fast_path_in_engine_matches_stock_and_falls_back(engine, monkeypatch):
     big = Job(image=page_image(), max_new_tokens=4000)
     result = [c.result for c in engine.stream(big) if c.done][0]
     assert result.ok and result.timings.generated_tokens > 0
+
+
+def test_warm_up_lets_a_waiting_job_go_first(engine):
+    """Between its steps the fast-path warm-up yields the engine to a job that is waiting for it."""
+    import threading
+
+    engine._lock.acquire()  # the warm-up is "between two steps" while holding nothing; a job holds this
+    chunks = engine.stream(Job(image=page_image(448, 448, "wait"), max_new_tokens=3))
+    got = []
+    t = threading.Thread(target=lambda: got.extend(chunks), daemon=True)
+    t.start()
+    for _ in range(200):
+        if engine._waiting == 1:
+            break
+        threading.Event().wait(0.01)
+    assert engine._waiting == 1, "the job waits for the engine and says so"
+    yielded = threading.Event()
+    w = threading.Thread(target=lambda: (engine._let_jobs_first(), yielded.set()), daemon=True)
+    w.start()
+    assert not yielded.wait(0.2), "the warm-up must not take its next step while a job waits"
+    engine._lock.release()
+    t.join(timeout=60)
+    assert yielded.wait(5) and engine._waiting == 0
+    assert got and got[-1].done and got[-1].result.ok

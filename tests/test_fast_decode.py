@@ -222,3 +222,21 @@ def test_split_argmax_first_index_on_ties():
     scores[1, [66, 67]] = 1.0  # tie inside a chunk
     scores[2] = -1.0
     assert fd._argmax(scores).tolist() == scores.argmax(-1).tolist() == [5, 66, 0]
+
+
+@pytest.mark.parametrize("group", [3, 5])
+def test_grouped_delivery(tiny, group):
+    """Steps enqueued in groups (as on CUDA) change nothing the caller sees: same tokens, eos ends rows,
+    a stopped row gets pad, and the last group never runs past the token budget."""
+    model, proc = tiny
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    fd.group = group
+    inputs = make_inputs(proc, [(112, 84), (56, 196)])
+    assert fast(fd, inputs, 17, min_new=17) == stock(model, inputs, 17, min_new=17)
+    got = fast(fd, inputs, 20, min_new=20, stop_at={0: 4})
+    ref = stock(model, inputs, 20, min_new=20)
+    assert got[0][:4] == ref[0][:4] and set(got[0][4:]) == {PAD} and got[1] == ref[1]
+    inputs = make_inputs(proc, [(84, 84), (140, 56), (56, 56)])
+    got = fast(fd, inputs, 25)
+    ref = stock(model, inputs, 25)
+    assert [r[: len(got[0])] for r in ref] == got

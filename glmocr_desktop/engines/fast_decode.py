@@ -153,6 +153,8 @@ class FastDecoder:
         # thousands of slots idles most of the GPU (16 us per layer at 6k slots on an H100).
         self.long_from = (LONG_FROM if self.compile else 0) if long_from is None else int(long_from)
         self._compiled_long = None
+        #: decode steps enqueued per host wake-up (CUDA graphs): tokens reach the caller in groups
+        self.group = 4 if self.use_graphs else 1
         self._reason = ""
         self._ok = True
         if (self.use_graphs or self.compile) and not (is_cuda and torch.cuda.is_available()):
@@ -955,21 +957,14 @@ class FastDecoder:
         host_done = [False] * B
         counts = [0] * B
         pinned = dev.type == "cuda"
-        host_buf = [torch.empty(bb, dtype=torch.long, pin_memory=pinned) for _ in range(2)]
+        group = max(1, int(self.group))
+        host = [torch.empty(group, bb, dtype=torch.long, pin_memory=pinned) for _ in range(2)]
         events = [torch.cuda.Event() if pinned else None for _ in range(2)]
 
-        def enqueue_copy(tok, i):
-            host_buf[i].copy_(tok, non_blocking=pinned)
-            if pinned:
-                events[i].record()
-
-        def deliver(i) -> bool:
+        def deliver(vals) -> bool:
             """Hand one step's tokens to the caller; returns True when every row is finished."""
-            if pinned:
-                events[i].synchronize()
-            vals = host_buf[i][:B].tolist()
             out = []
-            for r, t in enumerate(vals):
+            for r, t in enumerate(vals[:B]):
                 if host_done[r]:
                     out.append(pad)
                     continue
@@ -987,37 +982,42 @@ class FastDecoder:
                     st["finished"][torch.as_tensor(newly, device=dev)] = True
             return all(host_done)
 
-        enqueue_copy(st["tokens"], 0)
+        host[0][0].copy_(st["tokens"], non_blocking=pinned)
         if pinned:
+            events[0].record()
             events[0].synchronize()
         self.stats["ttft_s"] = time.perf_counter() - t0
-        if deliver(0):
+        if deliver(host[0][0].tolist()):
             return
+        # Decode in groups of steps: a group is enqueued (graph replays + one small copy each) before
+        # the previous group's tokens go to the caller, so the GPU never waits for the host, and the
+        # host wakes once per group (it may share the interpreter with a compiling thread).
+        left = max(mx) - 1  # steps that can still produce a token for some row
         slot = T
-        i = 0
-        # pipelined: enqueue step k+1 before handing step k's tokens to the caller
-        lb = _round_up(slot + 1, LEN_STEP)
-        nxt = self._run_step(st, lb, pad, penalty)
-        slot += 1
-        i = 1
-        enqueue_copy(nxt, i)
-        while True:
-            if self.use_graphs:
+
+        def enqueue(buf: int) -> int:
+            nonlocal slot, left
+            n = min(group, left)
+            for j in range(n):
                 lb = _round_up(slot + 1, LEN_STEP)
                 if lb > st["lcap"]:
                     raise FastDecodeUnavailable("cache exhausted")  # cannot happen: need was checked
-                nxt2 = self._run_step(st, lb, pad, penalty)
-                slot += 1
-                enqueue_copy(nxt2, 1 - i)
-                if deliver(i):
-                    break
-                i = 1 - i
-            else:
-                if deliver(i):
-                    break
-                lb = _round_up(slot + 1, LEN_STEP)
                 nxt = self._run_step(st, lb, pad, penalty)
                 slot += 1
-                enqueue_copy(nxt, i)
+                host[buf][j].copy_(nxt, non_blocking=pinned)
+            if pinned and n:
+                events[buf].record()
+            left -= n
+            return n
+
+        buf = 0
+        n = enqueue(buf)
+        while n:
+            n_next = enqueue(1 - buf)
+            if pinned:
+                events[buf].synchronize()
+            if any(deliver(vals) for vals in host[buf][:n].tolist()):
+                break
+            buf, n = 1 - buf, n_next
         if pinned:
             torch.cuda.current_stream().synchronize()
