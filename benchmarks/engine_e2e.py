@@ -108,6 +108,22 @@ def run(model_dir: Path, tokens: int, quick_start: bool = False, quick_only: boo
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     if quick_start:
+        marks: dict = {}
+
+        def mark(name, fn):
+            def wrapped(*a, **k):
+                marks.setdefault(f"{name}_start", round(time.perf_counter() - t_warm, 3))
+                try:
+                    return fn(*a, **k)
+                finally:
+                    marks.setdefault(f"{name}_end", round(time.perf_counter() - t_warm, 3))
+            return wrapped
+
+        from glmocr_desktop.engines import fast_decode
+
+        engine.prepare_inputs = mark("prepare", engine.prepare_inputs)
+        real_gen = fast_decode.FastDecoder.generate
+        fast_decode.FastDecoder.generate = mark("fast_generate", real_gen)
         while th.is_alive() and 1 not in engine._fast_buckets:
             time.sleep(0.005)
         ready = time.perf_counter() - t_warm
@@ -117,7 +133,9 @@ def run(model_dir: Path, tokens: int, quick_start: bool = False, quick_only: boo
             "first_fast_token_after_load_s": round(ready + job["first_token_s"], 3),
             "job": {k: v for k, v in job.items() if k != "texts"},
             "fast_path_then": engine.info.fast_path,
+            "first_job_marks_after_load_s": marks,
         }
+        fast_decode.FastDecoder.generate = real_gen
         during = {"texts": [None]}
         if quick_only:
             again = stream_once(engine, [Job(image=region, max_new_tokens=64)])

@@ -287,7 +287,18 @@ class LocalEngine:
             attention=attention,
             fast_path="off",
         )
+        self._prime_processor()
         report(1.0, "Model ready")
+
+    def _prime_processor(self) -> None:
+        """Run the processor once on a blank image, so the first job does not pay its first-call costs
+        (chat template compilation, image transforms)."""
+        from PIL import Image
+
+        try:
+            self.prepare_inputs([Job(image=Image.new("RGB", (112, 112), "white"), max_new_tokens=1)])
+        except Exception:  # only a warm-up: the first real job reports any real problem
+            log.debug("Processor warm-up failed", exc_info=True)
 
     def _eos_ids(self) -> list[int]:
         gen = getattr(self.model, "generation_config", None)
@@ -357,8 +368,11 @@ class LocalEngine:
                         return False
                     self.fast = eager
                     self._fast_buckets.add(bb)
-                    if bb == 1:  # image tower and single-region prompts in graphs (~1-2 s); batches later
-                        eager.warm_prefill([1], pad_token_id=self.pad_id)
+            # then the image tower and single-region prompts in graphs (~2-3 s; until then the prompt runs
+            # eagerly on the same buckets); batches' prompts are captured in stage 2
+            self._let_jobs_first()
+            with self._lock:
+                eager.warm_prefill([1], pad_token_id=self.pad_id)
             if not compile:
                 self.info.fast_path = "ready (graphs)"
                 return True
