@@ -497,26 +497,31 @@ class FastDecoder:
         with self.torch.inference_mode():
             return self._vision(pixel_values, grid_thw)
 
-    def _graph(self, fn, reset=None):
-        """Capture ``fn()`` in a CUDA graph on the prefill pool (two warm-up runs first); returns
-        (graph, output). ``reset`` restores any state the warm-up runs changed."""
+    def _graph(self, fn, *, pool: str = "_pre_pool", restore=None):
+        """Capture ``fn()`` in a CUDA graph (two warm-up runs on a side stream first, for compiling and
+        library handles) on the memory pool named by ``pool``; returns (graph, output). ``restore`` puts
+        back any state a run changed, after each warm-up run and after the capture."""
         torch = self.torch
         s = torch.cuda.Stream()
         s.wait_stream(torch.cuda.current_stream())
         with torch.cuda.stream(s):
             for _ in range(2):
                 fn()
+                if restore is not None:
+                    restore()
         torch.cuda.current_stream().wait_stream(s)
+        # The capture itself needs the GPU to itself: while warming up beside a running engine, the
+        # gate (the engine's lock) keeps generation out for these few milliseconds only.
         with self._gate():
             torch.cuda.synchronize()
-            if self._pre_pool is None:
-                self._pre_pool = torch.cuda.graph_pool_handle()
+            if getattr(self, pool) is None:
+                setattr(self, pool, torch.cuda.graph_pool_handle())
             g = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(g, pool=self._pre_pool):
+            with torch.cuda.graph(g, pool=getattr(self, pool)):
                 out = fn()
             torch.cuda.synchronize()
-        if reset is not None:
-            reset()
+        if restore is not None:
+            restore()
         return g, out
 
     # ------------------------------------------------------------------ cache
@@ -790,32 +795,17 @@ class FastDecoder:
 
     def _capture(self, st, fn, args):
         """Capture a decode step in a CUDA graph without disturbing the state it runs on."""
-        torch = self.torch
         names = ("tokens", "pos", "slot", "kv_valid", "seen", "finished", "n_gen")
         saved = {n: st[n].clone() for n in names}
+
+        def restore():
+            for n in names:
+                st[n].copy_(saved[n])
+
         t0 = time.perf_counter()
-        s = torch.cuda.Stream()
-        s.wait_stream(torch.cuda.current_stream())
-        with torch.cuda.stream(s):
-            for _ in range(2):  # warm-up runs (compile, cuBLAS handles) before capture
-                fn(*args)
-                for n in names:
-                    st[n].copy_(saved[n])
-        torch.cuda.current_stream().wait_stream(s)
-        # The capture itself needs the GPU to itself: while warming up beside a running engine, the
-        # gate (the engine's lock) keeps stock generation out for these few milliseconds only.
-        with self._gate():
-            torch.cuda.synchronize()
-            if self._pool is None:
-                self._pool = torch.cuda.graph_pool_handle()
-            g = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(g, pool=self._pool):
-                out = fn(*args)
-            torch.cuda.synchronize()
-        for n in names:
-            st[n].copy_(saved[n])
+        entry = self._graph(lambda: fn(*args), pool="_pool", restore=restore)
         self.stats.setdefault("captures", []).append(round(time.perf_counter() - t0, 3))
-        return (g, out)
+        return entry
 
     # ------------------------------------------------------------------ warm-up
     def warmup(self, progress=None, batch_sizes=None, max_len: int | None = None, *,
