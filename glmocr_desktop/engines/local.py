@@ -356,8 +356,9 @@ class LocalEngine:
                 log.info("Fast decode path unavailable: %s", reason)
                 return False
             self.info.fast_path = "warming"
-            # Stage 1 holds the engine for its ~2 s: measured on an H100, a stock job running beside it
-            # blocks every capture for the whole job, so both would wait far longer.
+            # Stage 1 holds the engine for each batch size (about a second each), letting a waiting job go
+            # between them: measured on an H100, a stock job running beside the captures blocked every
+            # capture for the whole job, so both waited far longer.
             for n, bb in enumerate(order):
                 self._let_jobs_first()
                 with self._lock:
