@@ -321,3 +321,25 @@ def test_graph_capture_and_replay_plumbing(tiny, monkeypatch):
     got = fast(fd, inputs, 20, min_new=20, stop_at={1: 6})
     ref = stock(model, inputs, 20, min_new=20)
     assert got[0] == ref[0] and got[1][:6] == ref[1][:6] and set(got[1][6:]) == {PAD}
+
+
+def test_padding_never_penalised_region_same_alone_and_in_batch():
+    """Left padding uses the pad id, which is also EOS: it must not count as a seen token, or a region
+    that ends with EOS alone runs on with another token (penalised EOS) inside a padded batch."""
+    model = build_model(tiny_config_dict(), seed=0, dtype=torch.float32)
+    proc = build_processor()
+    sizes = [(56, 56), (224, 140), (112, 196)]
+    alone, batch = make_inputs(proc, sizes[:1]), make_inputs(proc, sizes)
+    assert (batch["attention_mask"][0] == 0).any(), "the region's row should be left-padded"
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    n = 20
+    forced = fast(fd, alone, n, min_new=n)[0]
+    # A random head almost never picks EOS; make EOS's output row a scaled copy of the row of the last
+    # token the region emits, so that ending is a real, close decision that the penalty can tip.
+    with torch.no_grad():
+        model.lm_head.weight[PAD] = 1.05 * model.lm_head.weight[forced[-1]]
+    solo = fast(fd, alone, n)[0]
+    assert PAD in solo and len(solo) < n, "the region should end with EOS on its own"
+    in_batch = fast(fd, batch, n)[0]
+    assert in_batch[: len(solo)] == solo
+    assert set(in_batch[len(solo):]) <= {PAD}

@@ -7,9 +7,10 @@ fused q/k/v matrix, which the model's q/k/v projections then view) so that one d
 fixed-shape function: it can be compiled (torch.compile) and captured in a CUDA graph per
 (batch bucket, attended-length bucket), and replayed with one tiny device->host copy per token.
 
-The decoding rule is exactly the official one: greedy with transformers' RepetitionPenaltyLogitsProcessor
-(every id seen in the prompt, padding included, and in the output is penalised), EOS ends a row, finished
-rows emit ``pad``. In float32 the output is token-identical to stock ``generate`` (tests/test_fast_decode.py).
+The decoding rule is the official one: greedy with transformers' repetition penalty over every id seen in
+the real prompt (attention-mask positions; left padding never counts) and in the output, EOS ends a row,
+finished rows emit ``pad``. In float32 a row's tokens are identical to stock ``generate`` on that row alone,
+whatever batch it runs in (tests/test_fast_decode.py).
 
 On a CPU the same code runs eagerly (no graphs, no compile) so its fidelity can be tested in CI.
 
@@ -915,8 +916,12 @@ class FastDecoder:
         # ---- reset state for this batch
         st["kv_valid"].zero_()
         st["kv_valid"][:B, :T] = am.bool()
+        # Only real prompt tokens count as seen: left padding uses the pad id (also an EOS id), and
+        # penalising it would make a row's text depend on the batch it ran in.
         st["seen"].zero_()
-        st["seen"][:B].scatter_(1, ids, True)
+        real_counts = torch.zeros(B, self.vocab, dtype=torch.long, device=dev)
+        real_counts.scatter_add_(1, ids, am.long())
+        st["seen"][:B] = real_counts > 0
         st["eos_mask"].zero_()
         if eos_ids:
             st["eos_mask"][:, torch.as_tensor(list(eos_ids), device=dev)] = True
