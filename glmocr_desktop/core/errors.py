@@ -1,7 +1,7 @@
 """Typed errors whose messages a user can act on.
 
 Every error the app shows to a person derives from :class:`OcrError`; its ``str()`` is the message
-and ``exit_code`` is what the CLI returns (3 input error, 4 model error).
+and ``exit_code`` is what the CLI returns (3 input error, 4 model error, 5 export error).
 """
 
 from __future__ import annotations
@@ -68,6 +68,15 @@ class RegionError(InputError):
 
 class TemplateError(InputError):
     """An extraction template is not a JSON object whose leaves are empty strings."""
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+class ExportError(OcrError):
+    """A result could not be written in the chosen format (a converter is missing, failed or hung)."""
+
+    exit_code = 5
 
 
 # --- model -------------------------------------------------------------------------------------

@@ -309,11 +309,16 @@ def save_result(
 
 
 def atomic_write_text(path: str | os.PathLike[str], content: str, encoding: str = "utf-8") -> None:
+    atomic_write_bytes(path, content.encode(encoding))
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], content: bytes) -> None:
+    """Write next to the final name, sync, then rename over it: the old file or the new one, never half."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as f:
+        with os.fdopen(fd, "wb") as f:
             f.write(content)
             f.flush()
             os.fsync(f.fileno())
