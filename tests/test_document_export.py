@@ -193,3 +193,31 @@ def test_write_document_picks_the_writer_by_suffix(tmp_path, document):
     assert write_document(document, tmp_path / "a.json").read_text(encoding="utf-8").startswith("[")
     with pytest.raises(ExportError, match="Unknown document format"):
         write_document(document, tmp_path / "a.xyz")
+
+
+def test_single_region_results_saved_as_word_and_searchable_pdf(tmp_path):
+    from glmocr_desktop.core.exports import save_result
+    from glmocr_desktop.core.jobs import Result, Source
+    from glmocr_desktop.core.tasks import Task
+
+    def result(task, text, page, region):
+        return Result(job_id=f"{task.value}{page}", task=task, text=text, raw_text=text,
+                      source=Source(file="scan.pdf", page=page, region=region))  # fmt: skip
+
+    formula_box, table_box, text_box = Region(0.1, 0.6, 0.9, 0.7), Region(0.1, 0.1, 0.9, 0.4), Region(0.1, 0.1, 0.9, 0.3)
+    results = [
+        result(Task.FORMULA, "$$\na^2+b^2=c^2\n$$", 0, formula_box),
+        result(Task.TABLE, TABLE, 0, table_box),
+        result(Task.TEXT, "Second page words", 1, text_box),
+    ]
+    word = docx.Document(str(save_result(tmp_path / "r.docx", results)))
+    assert len(word.tables) == 1 and word.element.body.findall(f".//{qn('m:oMath')}")
+    # The table (higher on the page) comes before the formula.
+    body = [child.tag for child in word.element.body if child.tag in (qn("w:tbl"), qn("w:p"))]
+    assert body.index(qn("w:tbl")) == 0
+    images = {0: _page_image(), 1: _page_image()}
+    with pymupdf.open(save_result(tmp_path / "r.pdf", results, page_images=images)) as pdf:
+        assert pdf.page_count == 2
+        assert "a^2+b^2=c^2" in pdf[0].get_text(clip=_clip(pdf[0], formula_box))
+        assert "Region totals" in pdf[0].get_text(clip=_clip(pdf[0], table_box))
+        assert "Second page words" in pdf[1].get_text(clip=_clip(pdf[1], text_box))

@@ -115,7 +115,7 @@ def test_save_markdown_and_json(tmp_path):
     single = save_result(tmp_path / "one.txt", _result(Task.TEXT, "solo"), fmt="md")
     assert single.read_text(encoding="utf-8") == "solo\n"
     with pytest.raises(ValueError):
-        save_result(tmp_path / "x.pdf", results)
+        save_result(tmp_path / "x.odt", results)
 
 
 def test_save_is_atomic(tmp_path, monkeypatch):

@@ -18,6 +18,7 @@ Every writer leaves either the old file or the complete new one (write beside, t
 from __future__ import annotations
 
 import base64
+import functools
 import html
 import io
 import json
@@ -251,8 +252,30 @@ def _fits(page: Any, rect: Any, text: str, fontname: str, size: float) -> bool:
     return shape.insert_textbox(rect, text, fontsize=size, fontname=fontname) >= 0
 
 
+@functools.cache
+def _font(fontname: str) -> Any:
+    import pymupdf
+
+    return pymupdf.Font(fontname)
+
+
+def _unwrapped_size(rect: Any, text: str, fontname: str) -> float:
+    """The largest font size at which every line of ``text`` fits the box's width, and all of its
+    lines its height, without wrapping."""
+    font = _font(fontname)
+    lines = text.split("\n")
+    widest = max(font.text_length(line, fontsize=1) for line in lines) or 1e-6
+    line_height = (font.ascender - font.descender) or 1.2
+    return min(MAX_FONT_SIZE, 0.97 * rect.width / widest, rect.height / (len(lines) * line_height))
+
+
 def _place_text(page: Any, rect: Any, text: str, *, visible: bool) -> None:
-    """Lay ``text`` into ``rect`` at the largest font size that fits (found by bisection)."""
+    """Lay ``text`` into ``rect`` at the largest font size that fits.
+
+    The text's own lines are kept when that costs at most half the size that wrapping could reach
+    (a title, a block whose lines the model kept), so a copy gives back the lines that were read;
+    a paragraph written as one long line is wrapped to fill the box instead.
+    """
     import pymupdf
 
     fontname = _font_for(text)
@@ -272,7 +295,11 @@ def _place_text(page: Any, rect: Any, text: str, *, visible: bool) -> None:
                 lo = mid
             else:
                 hi = mid
-    page.insert_textbox(rect, text, fontsize=lo, fontname=fontname, render_mode=0 if visible else 3)
+    unwrapped = _unwrapped_size(rect, text, fontname)
+    while unwrapped >= lo / 2 and unwrapped > MIN_FONT_SIZE and not _fits(page, rect, text, fontname, unwrapped):
+        unwrapped *= 0.95
+    size = unwrapped if unwrapped >= lo / 2 and unwrapped > MIN_FONT_SIZE else lo
+    page.insert_textbox(rect, text, fontsize=size, fontname=fontname, render_mode=0 if visible else 3)
 
 
 def searchable_pdf_bytes(doc: AssembledDocument, *, dpi: int = RENDER_DPI, jpeg_quality: int = 90) -> bytes:

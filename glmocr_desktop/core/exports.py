@@ -21,6 +21,7 @@ from glmocr_desktop.core.jobs import Result
 from glmocr_desktop.core.postprocess import (
     clean_table_html,
     formula_body,
+    hard_line_breaks,
     html_table_to_markdown,
     html_table_to_rows,
     html_tables_to_rows,
@@ -35,6 +36,7 @@ JSON = "application/json"
 _LABELS = {
     "text": "Plain text",
     "markdown": "Markdown",
+    "rich": "Formatted text (HTML)",
     "latex": "LaTeX",
     "latex_display": "LaTeX with $$ delimiters",
     "table": "Table (HTML + TSV)",
@@ -53,7 +55,7 @@ def copy_as_options(task: Task | str, text: str = "") -> list[tuple[str, str]]:
     """
     task = Task.parse(task)
     if task is Task.TEXT:
-        keys = ["markdown", "text"]
+        keys = ["markdown", "rich", "text"]
         if "<table" in (text or "").lower():
             keys += ["table"]
     elif task is Task.FORMULA:
@@ -81,7 +83,12 @@ def payload_for(
     task = Task.parse(task)
     text = text or ""
     if key == "markdown":
-        return {PLAIN: text}
+        # line breaks on the page stay line breaks wherever the Markdown is pasted
+        return {PLAIN: hard_line_breaks(text) if task is Task.TEXT else text}
+    if key == "rich":
+        from glmocr_desktop.core.render import render_document
+
+        return {HTML: _html_document(render_document(text, task)), PLAIN: markdown_to_plain(text)}
     if key == "text":
         if task is Task.EXTRACT:
             rows = flatten_fields(extraction if extraction is not None else (parse_json_tolerant(text)[0] or {}))
@@ -284,12 +291,50 @@ def results_json(results: Iterable[Result | Mapping[str, Any]]) -> str:
     return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
 
 
+_BLOCK_LABELS = {Task.TEXT: "text", Task.TABLE: "table", Task.FORMULA: "formula", Task.EXTRACT: "text"}
+
+
+def results_document(
+    results: Iterable[Result | Mapping[str, Any]], page_images: Mapping[int, Any] | None = None
+) -> Any:
+    """Single-region results as an assembled document (``core.assembly``): one page per source page,
+    each result a block in its region (the whole page when it has none), top to bottom.
+
+    ``page_images`` (0-based page -> rendered page image) gives the pages their size and picture, for
+    the searchable PDF.
+    """
+    from glmocr_desktop.core.assembly import PageBlock, PageInput, assemble
+    from glmocr_desktop.core.regions import Region
+
+    by_page: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in results:
+        d = _as_dict(r)
+        by_page.setdefault((d.get("file") or "", int(d.get("page") or 1) - 1), []).append(d)
+    pages = []
+    for (_file, page), items in sorted(by_page.items()):
+        blocks = []
+        for d in items:
+            region = Region(*d["region"]) if d.get("region") else Region(0.0, 0.0, 1.0, 1.0)
+            label = _BLOCK_LABELS[Task.parse(d.get("task", "text"))]
+            blocks.append(PageBlock(0, label, "text", result_markdown(d), region))
+        blocks.sort(key=lambda b: (b.region.y0, b.region.x0))
+        for i, block in enumerate(blocks):
+            block.index = i
+        image = (page_images or {}).get(page)
+        width, height = image.size if image is not None else (0, 0)
+        pages.append(PageInput(page, width, height, blocks, image))
+    return assemble(pages)
+
+
 def save_result(
     path: str | os.PathLike[str],
     results: Result | Mapping[str, Any] | Iterable[Result | Mapping[str, Any]],
     fmt: str | None = None,
+    *,
+    page_images: Mapping[int, Any] | None = None,
 ) -> Path:
-    """Write results to ``path`` as Markdown (``"md"``) or JSON (``"json"``), atomically.
+    """Write results to ``path`` as Markdown (``"md"``), JSON (``"json"``), Word (``"docx"``) or a
+    searchable PDF (``"pdf"``, over ``page_images`` when given), atomically.
 
     ``fmt`` defaults to the file's suffix. The file is written next to its final name, synced to disk,
     then renamed over it, so a crash leaves either the old file or the new one, never half of one.
@@ -302,8 +347,13 @@ def save_result(
         content = results_markdown(results)  # type: ignore[arg-type]
     elif fmt == "json":
         content = results_json(results)  # type: ignore[arg-type]
+    elif fmt in ("docx", "pdf"):
+        from glmocr_desktop.core.document_export import write_docx, write_searchable_pdf
+
+        doc = results_document(results, page_images)  # type: ignore[arg-type]
+        return (write_docx if fmt == "docx" else write_searchable_pdf)(doc, path)
     else:
-        raise ValueError(f"Unknown export format {fmt!r}; use md or json.")
+        raise ValueError(f"Unknown export format {fmt!r}; use md, json, docx or pdf.")
     atomic_write_text(path, content)
     return path
 
