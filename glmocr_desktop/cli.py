@@ -148,7 +148,8 @@ def _run(args, task: Task, template, region: Region | None, out: TextIO, progres
         if not args.no_fast and engine.info.device.startswith("cuda"):
             # CUDA graphs take a few seconds and pay off from the first page; compiling would not.
             engine.warm_up_fast_path(compile=False)
-        progress(f"Model ready on {engine.info.device} ({engine.info.dtype}, fast path: {engine.info.fast_path}).")
+        info = engine.info
+        progress(f"Model ready on {info.device} ({info.dtype}, fast path: {info.fast_path_text()}).")
     except ModelError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL

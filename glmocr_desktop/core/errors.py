@@ -58,6 +58,10 @@ class RenderTimeoutError(InputError):
     pass
 
 
+class RenderError(InputError):
+    """A page or region could not be rendered for recognition."""
+
+
 class PageRangeError(InputError):
     pass
 
@@ -106,5 +110,6 @@ class ImageTooLargeForModelError(ModelError):
     pass
 
 
-class EngineBusyError(ModelError):
-    pass
+def user_message(exc: BaseException) -> str:
+    """What a person reads for any exception: an OcrError's own message, anything else with its class."""
+    return str(exc) if isinstance(exc, OcrError) else f"{type(exc).__name__}: {exc}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from glmocr_desktop.core.regions import Region
@@ -15,6 +16,35 @@ from glmocr_desktop.core.tasks import DEFAULT_MAX_NEW_TOKENS, Task, prompt_for
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL.Image import Image
+
+
+class JobState(StrEnum):
+    """A job's lifecycle, the one vocabulary of the inference thread, the window and the results store.
+
+    Values are what the store persists. ``INTERRUPTED`` is a job that was running when the process died.
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+    ERROR = "error"
+
+    @property
+    def active(self) -> bool:
+        """Still owned by the inference thread (not yet settled)."""
+        return self in (JobState.QUEUED, JobState.RUNNING)
+
+    @classmethod
+    def of_result(cls, result: Result) -> JobState:
+        """The settled state a finished result stands for: an error outranks a cancel, which outranks done
+        (a job stopped by a failure is a failure, whatever else happened)."""
+        if result.error:
+            return cls.ERROR
+        if result.cancelled:
+            return cls.CANCELLED
+        return cls.DONE
 
 
 def new_id() -> str:

@@ -34,7 +34,7 @@ from glmocr_desktop.core.errors import (
 )
 from glmocr_desktop.core.jobs import Chunk, Job, Result, Timings
 from glmocr_desktop.core.tasks import REPETITION_PENALTY, Task
-from glmocr_desktop.engines.base import EngineInfo, ProgressCallback
+from glmocr_desktop.engines.base import EngineInfo, FastPathState, ProgressCallback
 from glmocr_desktop.engines.modelfiles import resolve_model
 
 log = logging.getLogger(__name__)
@@ -253,6 +253,7 @@ class LocalEngine:
                 path,
                 dtype=self.dtype,
                 attn_implementation=attention,
+        self.on_fast_path = None  # callable(FastPathState, detail), called on the warm-up thread
                 local_files_only=True,
                 use_safetensors=True,
             )
@@ -285,7 +286,7 @@ class LocalEngine:
             device=self.device,
             dtype=str(self.dtype).replace("torch.", ""),
             attention=attention,
-            fast_path="off",
+            fast_path=FastPathState.OFF,
         )
         self._prime_processor()
         report(1.0, "Model ready")
@@ -327,12 +328,12 @@ class LocalEngine:
             return False
         if not self.device.startswith("cuda"):
             # Measured on 2 cores: ~10% faster at best and bounded by a static cache; stock is kept.
-            self.info.fast_path = "off (stock generate on this device)"
+            self._set_fast_path(FastPathState.OFF, "stock generate on this device")
             return False
         try:
             from glmocr_desktop.engines.fast_decode import BATCH_BUCKETS, FastDecoder
         except ImportError as exc:
-            self.info.fast_path = f"unavailable ({exc})"
+            self._set_fast_path(FastPathState.UNAVAILABLE, str(exc))
             return False
         order = sorted(BATCH_BUCKETS, key=lambda b: (b != 1, -b))  # single regions first, then pages
 
@@ -349,13 +350,20 @@ class LocalEngine:
             return decoder.available()[0] and not self._closed.is_set()
 
         try:
+    def _set_fast_path(self, state: FastPathState, detail: str = "") -> None:
+        """Record the warm-up's state; ``on_fast_path`` (set by a front end) hears every change."""
+        self.info.fast_path, self.info.fast_path_detail = state, detail
+        listener = self.on_fast_path
+        if listener is not None:
+            listener(state, detail)
+
             eager = FastDecoder(self.model, device=self.device, dtype=self.dtype, compile=False)
             ok, reason = eager.available()
             if not ok:
-                self.info.fast_path = f"unavailable ({reason})"
+                self._set_fast_path(FastPathState.UNAVAILABLE, str(reason))
                 log.info("Fast decode path unavailable: %s", reason)
                 return False
-            self.info.fast_path = "warming"
+            self._set_fast_path(FastPathState.WARMING)
             # Stage 1 holds the engine for each batch size (about a second each), letting a waiting job go
             # between them: measured on an H100, a stock job running beside the captures blocked every
             # capture for the whole job, so both waited far longer.
@@ -364,7 +372,7 @@ class LocalEngine:
                 with self._lock:
                     if not warm(eager, bb, 0.1 * n / len(order), 0.1 * (n + 1) / len(order), gate=None,
                                 prefill=False):
-                        self.info.fast_path = f"unavailable ({eager.available()[1] or 'closing'})"
+                        self._set_fast_path(FastPathState.UNAVAILABLE, eager.available()[1] or "closing")
                         self.fast, self._fast_buckets = None, set()
                         return False
                     self.fast = eager
@@ -375,13 +383,13 @@ class LocalEngine:
             with self._lock:
                 eager.warm_prefill([1], pad_token_id=self.pad_id)
             if not compile:
-                self.info.fast_path = "ready (graphs)"
+                self._set_fast_path(FastPathState.GRAPHS)
                 return True
-            self.info.fast_path = "ready (graphs; compiling)"
+            self._set_fast_path(FastPathState.COMPILING)
             log.info("Fast decode ready with CUDA graphs; compiling in the background")
         except Exception as exc:  # any failure leaves the stock path in charge
             log.warning("Fast decode path failed to warm up; using stock generate", exc_info=True)
-            self.info.fast_path = f"unavailable ({exc})"
+            self._set_fast_path(FastPathState.UNAVAILABLE, str(exc))
             with self._lock:
                 self.fast, self._fast_buckets = None, set()
             return False
@@ -394,22 +402,22 @@ class LocalEngine:
         try:
             compiled = FastDecoder(self.model, device=self.device, dtype=self.dtype, compile=True)
             if not compiled.available()[0]:
-                self.info.fast_path = "ready (graphs)"
+                self._set_fast_path(FastPathState.GRAPHS)
                 return True
             for n, bb in enumerate(order):
                 if not warm(compiled, bb, 0.1 + 0.9 * n / len(order), 0.1 + 0.9 * (n + 1) / len(order)):
-                    self.info.fast_path = "ready (graphs)"
+                    self._set_fast_path(FastPathState.GRAPHS)
                     return True
             with self._lock:
                 self.fast = compiled
                 self._fast_buckets = set(order)
             del eager
             self._free_memory()
-            self.info.fast_path = "ready"
+            self._set_fast_path(FastPathState.READY)
             log.info("Fast decode ready with compiled kernels")
         except Exception:
             log.warning("Compiling the fast decode step failed; keeping CUDA graphs", exc_info=True)
-            self.info.fast_path = "ready (graphs)"
+            self._set_fast_path(FastPathState.GRAPHS)
         finally:
             sys.setswitchinterval(switch)
         return True

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from glmocr_desktop import DEFAULT_MODEL_ID
+from glmocr_desktop.core.extraction import READY_TEMPLATES, validate_template
 from glmocr_desktop.core.settings import DEVICES, DTYPES, MAX_DPI, MAX_TOKENS, MIN_DPI, THEMES, Settings
 from glmocr_desktop.gui.icons import icon
 
@@ -261,12 +262,7 @@ class SettingsDialog(QDialog):
 
 
 def ready_templates() -> dict[str, dict]:
-    try:
-        from glmocr_desktop.core.extraction import READY_TEMPLATES
-
-        return dict(READY_TEMPLATES)
-    except ImportError:
-        return {}
+    return dict(READY_TEMPLATES)
 
 
 def check_template(text: str) -> dict:
@@ -277,12 +273,6 @@ def check_template(text: str) -> dict:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise TemplateError(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
-    try:
-        from glmocr_desktop.core.extraction import validate_template
-    except ImportError:
-        if not isinstance(data, dict) or not data:
-            raise TemplateError("A template is a JSON object whose values are empty strings.") from None
-        return data
     checked = validate_template(data)
     return checked if isinstance(checked, dict) else data
 

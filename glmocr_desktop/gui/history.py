@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from glmocr_desktop.core.jobs import Result, Source
-from glmocr_desktop.core.store import ResultStore
+from glmocr_desktop.core.jobs import JobState, Result, Source
+from glmocr_desktop.core.store import ResultStore, SavedRegion
 from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_view import TASK_COLOURS, RegionSpec
 from glmocr_desktop.gui.result_pane import ResultEntry
@@ -80,7 +80,7 @@ class HistoryDock(QDockWidget):
     @Slot()
     def refresh(self) -> None:
         store = self.window_.result_store
-        if store is None or getattr(store, "_closed", False):
+        if store is None or store.closed:
             return
         query = self.search.text().strip()
         try:
@@ -120,9 +120,19 @@ class HistoryDock(QDockWidget):
         rid = item.data(Qt.ItemDataRole.UserRole)
         store.delete_result(rid)
         for e in list(self.window_.results.entries):
-            if e.meta.get("store_id") == rid and e.state not in ("running", "queued"):
+            if e.meta.get("store_id") == rid and not e.state.active:
                 self.window_.results.remove(e)
         self.list.takeItem(self.list.row(item))
+
+
+#: A stored row as the result list shows it: a job that never finished here is a stopped one.
+_SHOWN_AS = {
+    JobState.DONE: JobState.DONE,
+    JobState.CANCELLED: JobState.CANCELLED,
+    JobState.ERROR: JobState.ERROR,
+    JobState.RUNNING: JobState.CANCELLED,
+    JobState.INTERRUPTED: JobState.CANCELLED,
+}
 
 
 def _entry_from_stored(r, document) -> ResultEntry:
@@ -132,12 +142,10 @@ def _entry_from_stored(r, document) -> ResultEntry:
         label=f"{r.document_name or '?'} · p.{r.page + 1} · {where}",
         task=r.task,
         text=r.text or "",
-        state={"done": "done", "running": "cancelled", "interrupted": "cancelled"}.get(r.status, r.status),
+        state=_SHOWN_AS.get(r.status, JobState.ERROR if r.error else JobState.DONE),
         document=document,
         page=r.page,
     )
-    if entry.state not in ("done", "cancelled", "failed"):
-        entry.state = "failed" if r.error else "done"
     try:
         entry.result = r.to_result()
     except Exception:  # noqa: BLE001
@@ -193,7 +201,8 @@ def attach_store(window) -> None:
     def regions(st) -> None:
         h = _hash(st.doc)
         if h:
-            store.set_regions(h, st.page, list(st.regions.get(st.page, [])))
+            specs = st.regions.get(st.page, [])
+            store.set_regions(h, st.page, [SavedRegion(s.region, s.task, s.template) for s in specs])
 
     def start(entry: ResultEntry) -> None:
         h = _hash(entry.document)
@@ -222,7 +231,7 @@ def attach_store(window) -> None:
             result = Result(
                 job_id=entry.id, task=entry.task, text=entry.text, raw_text=entry.text,
                 source=Source(page=entry.page, region=entry.meta.get("region"), document_hash=_hash(entry.document)),
-                cancelled=entry.state == "cancelled", error=entry.error or None,
+                cancelled=entry.state is JobState.CANCELLED, error=entry.error or None,
             )  # fmt: skip
         elif entry.edited:
             result = dataclasses.replace(result, text=entry.text)
@@ -238,7 +247,7 @@ def attach_store(window) -> None:
 
     def guarded(fn):
         def call(*args):
-            if store._closed:  # late signals after close
+            if store.closed:  # late signals after close
                 return None
             try:
                 return fn(*args)

@@ -30,13 +30,15 @@ from PySide6.QtWidgets import (
 from glmocr_desktop import APP_NAME
 from glmocr_desktop.core.errors import (
     ModelNotFoundError,
-    OcrError,
     PasswordRequiredError,
     WrongPasswordError,
+    user_message,
 )
+from glmocr_desktop.core.jobs import JobState, Result, Source
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.engines.base import FastPathState, ModelState
 from glmocr_desktop.gui import dialogs
 from glmocr_desktop.gui.icons import clear_cache, icon
 from glmocr_desktop.gui.loaders import DocumentOpener, PageRenderer
@@ -73,13 +75,11 @@ def _thumb_icon(image: QImage | QPixmap) -> QIcon:
     return ic
 
 
-def _supported(path: Path) -> bool:
-    try:
-        from glmocr_desktop.core.documents import is_supported
+def is_supported(path: Path) -> bool:
+    """Imported on first use: core.documents brings PyMuPDF and numpy, which start-up does not need."""
+    from glmocr_desktop.core.documents import is_supported as supported
 
-        return bool(is_supported(path))
-    except ImportError:  # pragma: no cover
-        return path.suffix.lower() in {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp", ".gif"}
+    return supported(path)
 
 
 class MainWindow(QMainWindow):
@@ -91,7 +91,7 @@ class MainWindow(QMainWindow):
         self.settings: Settings = self.store.load()
         self.docs: list[DocState] = []
         self.current: DocState | None = None
-        self.model_state = "idle"  # idle, loading, ready, missing, error
+        self.model_state = ModelState.IDLE
         self.last_error = ""
         self.messages: list[str] = []  # user-facing messages, newest last (tests read them)
         self._paste_count = 0
@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.worker.chunk.connect(self._on_chunk)
         self.worker.job_finished.connect(self._on_job_finished)
         self.worker.job_failed.connect(self._on_job_failed)
+        self.worker.job_cancelled.connect(self._on_job_cancelled)
         self.worker.busy_changed.connect(self._on_busy)
         self.worker.fast_path_changed.connect(self._on_fast_path)
 
@@ -454,14 +455,14 @@ class MainWindow(QMainWindow):
         for raw in paths:
             path = Path(raw).expanduser()
             if path.is_dir():
-                files = sorted(p for p in path.iterdir() if p.is_file() and _supported(p))
+                files = sorted(p for p in path.iterdir() if p.is_file() and is_supported(p))
                 if not files:
                     refused.append(f"{path.name}/ (no supported files)")
                 for f in files:
                     started += self._open_one(f)
             elif not path.exists():
                 refused.append(f"{path.name} (not found)")
-            elif not _supported(path):
+            elif not is_supported(path):
                 refused.append(f"{path.name} (not a supported image or PDF)")
             else:
                 started += self._open_one(path)
@@ -509,8 +510,7 @@ class MainWindow(QMainWindow):
             else:
                 self.show_message(f"{name} was not opened (it needs a password).")
             return
-        text = str(exc) if isinstance(exc, OcrError) else f"{type(exc).__name__}: {exc}"
-        self.show_message(f"Could not open {name}: {text}", error=True, dialog=True)
+        self.show_message(f"Could not open {name}: {user_message(exc)}", error=True, dialog=True)
 
     def paste(self) -> bool:
         """Paste an image (or image files) from the clipboard as a new document."""
@@ -806,12 +806,12 @@ class MainWindow(QMainWindow):
 
     # --- model ------------------------------------------------------------------------------------
     def load_model(self) -> None:
-        self.model_state = "loading"
+        self.model_state = ModelState.LOADING
         self.worker.request_load(self.settings)
 
     @Slot()
     def _on_load_started(self) -> None:
-        self.model_state = "loading"
+        self.model_state = ModelState.LOADING
         self.load_bar.setRange(0, 0)
         self.load_bar.show()
         self.model_label.setText("Loading model…")
@@ -828,7 +828,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_loaded(self, info: Any) -> None:
-        self.model_state = "ready"
+        self.model_state = ModelState.READY
         self.load_bar.hide()
         model = str(getattr(info, "model", "") or self.settings.model)
         short = Path(model).name if os.sep in model else model
@@ -841,33 +841,38 @@ class MainWindow(QMainWindow):
             self.worker.submit(reqs, batch)
         self._update_actions()
 
-    @Slot(str)
-    def _on_fast_path(self, state: str) -> None:
+    @Slot(object, str)
+    def _on_fast_path(self, state: FastPathState, detail: str) -> None:
         """The fast decode path warms up beside the loaded model; stock generate serves meanwhile."""
-        text = {"warming": "fast path: warming…", "ready": "fast path: ready", "off": ""}.get(state)
-        if text is None:  # "unavailable (reason)"
+        if state is FastPathState.WARMING:
+            text = "fast path: warming…"
+        elif state.ready:
+            text = "fast path: ready"
+        elif state is FastPathState.UNAVAILABLE:
             text = "fast path: off"
+        else:
+            text = ""
         self.fast_label.setText(text)
-        self.fast_label.setToolTip(f"Fast decode path: {state}")
+        self.fast_label.setToolTip(f"Fast decode path: {state.value}" + (f" ({detail})" if detail else ""))
         self.fast_label.setVisible(bool(text))
 
     @Slot(object)
     def _on_load_failed(self, exc: Any) -> None:
         self.load_bar.hide()
-        message = str(exc) if isinstance(exc, OcrError) else f"{type(exc).__name__}: {exc}"
+        message = user_message(exc)
         for reqs, _ in self._pending_runs:
             for r in reqs:
                 entry = self.results.entry(r.id)
                 if entry is not None:
-                    self.results.set_state(entry, "failed", "The model is not loaded.")
+                    self.results.set_state(entry, JobState.ERROR, "The model is not loaded.")
         self._pending_runs = []
         if isinstance(exc, ModelNotFoundError):
-            self.model_state = "missing"
+            self.model_state = ModelState.MISSING
             self.model_label.setText("No model")
             self.state_label.setText("The GLM-OCR model is not on this computer yet.")
             self.show_model_dialog(message)
         else:
-            self.model_state = "error"
+            self.model_state = ModelState.ERROR
             self.model_label.setText("Model failed")
             self.show_message(f"The model could not be loaded: {message}", error=True, dialog=True)
         self._update_actions()
@@ -958,13 +963,13 @@ class MainWindow(QMainWindow):
             )  # fmt: skip
             entry.meta["region"] = r.region
             self.results.add(entry, select=(r is reqs[0]))
-        if self.model_state == "ready":
+        if self.model_state is ModelState.READY:
             self.worker.submit(reqs, batch)
         else:
             self._pending_runs.append((reqs, batch))
-            if self.model_state in ("idle", "error"):
+            if self.model_state in (ModelState.IDLE, ModelState.ERROR):
                 self.load_model()
-            elif self.model_state == "missing":
+            elif self.model_state is ModelState.MISSING:
                 self.show_model_dialog("The model is needed to recognise text.")
         self.state_label.setText(f"Queued {len(reqs)} job(s)")
         self._update_actions()
@@ -973,12 +978,12 @@ class MainWindow(QMainWindow):
     def cancel(self) -> None:
         if self._model_dialog is not None and self._model_dialog.isVisible():
             return
-        running = [e for e in self.results.entries if e.state in ("running", "queued")]
+        running = [e for e in self.results.entries if e.state.active]
         for reqs, _ in self._pending_runs:
             for r in reqs:
                 e = self.results.entry(r.id)
                 if e is not None:
-                    self.results.set_state(e, "cancelled")
+                    self.results.set_state(e, JobState.CANCELLED)
         self._pending_runs = []
         if running or self.worker.pending:
             self.worker.cancel_all()
@@ -989,7 +994,7 @@ class MainWindow(QMainWindow):
         entry = self.results.entry(job_id)
         if entry is None:
             return
-        self.results.set_state(entry, "running")
+        self.results.set_state(entry, JobState.RUNNING)
         self.state_label.setText(f"Recognising {entry.label}…")
         self._store_start(entry)
 
@@ -1015,27 +1020,34 @@ class MainWindow(QMainWindow):
         self.state_label.setText(f"Done: {entry.label}{note}")
         self._store_finish(entry)
 
-    @Slot(str, str)
-    def _on_job_failed(self, job_id: str, message: str) -> None:
+    @Slot(str, object)
+    def _on_job_failed(self, job_id: str, exc: BaseException) -> None:
         entry = self.results.entry(job_id)
         if entry is None:
             return
-        cancelled = message.lower().startswith("cancel")
-        self.results.set_state(entry, "cancelled" if cancelled else "failed", "" if cancelled else message)
-        if not cancelled:
-            self.show_message(f"{entry.label}: {message}", error=True)
+        message = user_message(exc)
+        self.results.set_state(entry, JobState.ERROR, message)
+        self.show_message(f"{entry.label}: {message}", error=True)
+        self._store_finish(entry)
+
+    @Slot(str)
+    def _on_job_cancelled(self, job_id: str) -> None:
+        entry = self.results.entry(job_id)
+        if entry is None:
+            return
+        self.results.set_state(entry, JobState.CANCELLED)
         self._store_finish(entry)
 
     @Slot(bool)
     def _on_busy(self, busy: bool) -> None:
         if not busy and not self._closing:
-            if not any(e.state in ("running", "queued") for e in self.results.entries):
+            if not any(e.state.active for e in self.results.entries):
                 if self.state_label.text().startswith(("Stopping", "Recognising", "Queued")):
                     self.state_label.setText("Ready")
         self._update_actions()
 
     def is_busy(self) -> bool:
-        return any(e.state in ("running", "queued") for e in self.results.entries)
+        return any(e.state.active for e in self.results.entries)
 
     # --- results ------------------------------------------------------------------------------
     def copy_result(self) -> bool:
@@ -1065,25 +1077,16 @@ class MainWindow(QMainWindow):
     def save_results_to(self, path: str, fmt: str) -> None:
         entries = [e for e in self.results.entries if e.text]
         results = [self._entry_result(e) for e in entries]
+        from glmocr_desktop.core.exports import save_result
+
         try:
-            from glmocr_desktop.core.exports import save_result
-
             save_result(path, results, fmt)
-        except ImportError:
-            import json
-
-            if fmt == "json":
-                Path(path).write_text(json.dumps([r.to_dict() for r in results], ensure_ascii=False, indent=2))
-            else:
-                Path(path).write_text("\n\n".join(r.text for r in results) + "\n", encoding="utf-8")
         except Exception as exc:  # noqa: BLE001
             self.show_message(f"Could not save {path}: {exc}", error=True, dialog=True)
             return
         self.show_message(f"Saved {len(results)} result(s) to {path}")
 
     def _entry_result(self, entry: ResultEntry):
-        from glmocr_desktop.core.jobs import Result, Source
-
         if entry.result is not None:
             r = entry.result
             if entry.edited:
@@ -1095,7 +1098,7 @@ class MainWindow(QMainWindow):
             job_id=entry.id, task=entry.task, text=entry.text, raw_text=entry.text,
             source=Source(file=str(getattr(entry.document, "path", "")), page=entry.page,
                           region=entry.meta.get("region")),
-            cancelled=entry.state == "cancelled",
+            cancelled=entry.state is JobState.CANCELLED,
         )  # fmt: skip
 
     @Slot(object)

@@ -26,18 +26,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from glmocr_desktop.core.jobs import Result
+from glmocr_desktop.core.extraction import flatten_fields
+from glmocr_desktop.core.jobs import JobState, Result
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui import clipboard
 from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_view import TASK_COLOURS
 
 STATE_TEXT = {
-    "queued": "queued",
-    "running": "running",
-    "done": "done",
-    "cancelled": "stopped",
-    "failed": "failed",
+    JobState.QUEUED: "queued",
+    JobState.RUNNING: "running",
+    JobState.DONE: "done",
+    JobState.CANCELLED: "stopped",
+    JobState.INTERRUPTED: "stopped",
+    JobState.ERROR: "failed",
 }
 
 
@@ -47,7 +49,7 @@ class ResultEntry:
     label: str
     task: Task
     text: str = ""
-    state: str = "queued"
+    state: JobState = JobState.QUEUED
     result: Result | None = None
     error: str = ""
     tokens: int = 0
@@ -58,6 +60,9 @@ class ResultEntry:
     spec_id: str = ""
     edited: bool = False
     meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.state = JobState(self.state)
 
     @property
     def extraction(self) -> Any:
@@ -86,27 +91,7 @@ class ResultEntry:
 
 
 def flatten(data: Any) -> list[tuple[str, str]]:
-    try:
-        from glmocr_desktop.core.extraction import flatten_fields
-
-        rows = flatten_fields(data)
-        return [(str(k), "" if v is None else str(v)) for k, v in (rows.items() if isinstance(rows, dict) else rows)]
-    except ImportError:
-        pass
-    out: list[tuple[str, str]] = []
-
-    def walk(prefix: str, value: Any) -> None:
-        if isinstance(value, dict):
-            for k, v in value.items():
-                walk(f"{prefix}.{k}" if prefix else str(k), v)
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(f"{prefix}[{i}]", v)
-        else:
-            out.append((prefix, "" if value is None else str(value)))
-
-    walk("", data)
-    return out
+    return [(str(k), "" if v is None else str(v)) for k, v in flatten_fields(data)]
 
 
 class ResultPane(QWidget):
@@ -265,7 +250,7 @@ class ResultPane(QWidget):
 
     def _delete_current(self) -> None:
         entry = self.current()
-        if entry is not None and entry.state not in ("running", "queued"):
+        if entry is not None and not entry.state.active:
             self.remove(entry)
             self.delete_requested.emit(entry)
 
@@ -274,19 +259,19 @@ class ResultPane(QWidget):
         item = self.list.item(row)
         state = STATE_TEXT.get(entry.state, entry.state)
         extra = ""
-        if entry.state == "running" and entry.tokens:
+        if entry.state is JobState.RUNNING and entry.tokens:
             extra = f" · {entry.tokens} tokens"
-        elif entry.state == "failed" and entry.error:
+        elif entry.state is JobState.ERROR and entry.error:
             extra = f" · {entry.error.splitlines()[0][:80]}"
         item.setText(f"{entry.label} — {state}{extra}")
         colour = TASK_COLOURS.get(entry.task, QColor("#888"))
         item.setIcon(icon(entry.task.value, colour))
         item.setToolTip(entry.error or entry.label)
 
-    def set_state(self, entry: ResultEntry, state: str, error: str = "") -> None:
-        entry.state = state
+    def set_state(self, entry: ResultEntry, state: JobState, error: str = "") -> None:
+        entry.state = JobState(state)
         entry.error = error
-        if state == "running" and not entry.started:
+        if state is JobState.RUNNING and not entry.started:
             entry.started = time.monotonic()
         self._refresh_item(entry)
         if entry is self.current():
@@ -312,8 +297,7 @@ class ResultPane(QWidget):
         entry.result = result
         entry.text = result.text
         entry.tokens = result.timings.generated_tokens or entry.tokens
-        state = "cancelled" if result.cancelled else ("failed" if result.error else "done")
-        self.set_state(entry, state, result.error or "")
+        self.set_state(entry, JobState.of_result(result), result.error or "")
 
     # showing ------------------------------------------------------------------------------------
     def select(self, entry: ResultEntry) -> None:
@@ -342,8 +326,8 @@ class ResultPane(QWidget):
         else:
             if self.source.toPlainText() != entry.text:
                 self.source.setPlainText(entry.text)
-            self.source.setReadOnly(entry.state in ("running", "queued"))
-            if entry.state == "running":
+            self.source.setReadOnly(entry.state.active)
+            if entry.state is JobState.RUNNING:
                 self.preview.stream_text(entry.text, entry.task)
             else:
                 self.preview.set_text(entry.text, entry.task)
@@ -351,7 +335,7 @@ class ResultPane(QWidget):
         self._updating_source = False
 
     def _show_fields(self, entry: ResultEntry) -> None:
-        if entry.task is not Task.EXTRACT or entry.state == "running":
+        if entry.task is not Task.EXTRACT or entry.state is JobState.RUNNING:
             self.fields.setVisible(entry.task is Task.EXTRACT)
             return
         data = entry.extraction
@@ -366,7 +350,7 @@ class ResultPane(QWidget):
         if self._updating_source:
             return
         entry = self.current()
-        if entry is None or entry.state in ("running", "queued"):
+        if entry is None or entry.state.active:
             return
         entry.text = self.source.toPlainText()
         entry.edited = True
@@ -391,7 +375,7 @@ class ResultPane(QWidget):
         has = entry is not None and bool(entry.text)
         self.copy_button.setEnabled(has)
         self.save_button.setEnabled(any(e.text for e in self.entries))
-        self.clear_button.setEnabled(entry is not None and entry.state not in ("running", "queued"))
+        self.clear_button.setEnabled(entry is not None and not entry.state.active)
 
     # copying ------------------------------------------------------------------------------------
     def _fill_copy_menu(self) -> None:

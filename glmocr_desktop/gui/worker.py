@@ -4,6 +4,9 @@ Loading, rendering crops at recognition DPI and generation all happen here; the 
 requests (a thread-safe queue) and receives signals. Stream deltas are coalesced so at most ~30 chunk
 signals a second reach the GUI, whatever the token rate. Cancellation goes through ``engine.cancel()``
 (a ``threading.Event`` the engine checks every token); the thread is never terminated.
+
+Outcomes cross to the GUI typed: a job ends in ``job_finished`` (a Result), ``job_cancelled`` or
+``job_failed`` with the exception object itself; the fast path reports a ``FastPathState`` and a detail.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
-from glmocr_desktop.core.errors import OcrError
+from glmocr_desktop.core.errors import ModelError, OcrError, RenderError
 from glmocr_desktop.core.jobs import Job, Result, Source
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.engines.base import FastPathState
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +85,10 @@ class InferenceThread(QThread):
     job_started = Signal(str)  # request id
     chunk = Signal(str, str, int)  # request id, new text since the last signal, generated tokens
     job_finished = Signal(str, object)  # request id, Result
-    job_failed = Signal(str, str)  # request id, message
+    job_failed = Signal(str, object)  # request id, the exception (core.errors.user_message words it)
+    job_cancelled = Signal(str)  # request id: stopped by the user before or while it ran
     busy_changed = Signal(bool)
-    fast_path_changed = Signal(str)  # engine.info.fast_path: "off", "warming", "ready", "unavailable (...)"
+    fast_path_changed = Signal(object, str)  # FastPathState, detail
 
     def __init__(self, engine_factory: Callable[[Settings], Any] | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -155,17 +160,22 @@ class InferenceThread(QThread):
                 elif kind == "run":
                     _, requests, batch, gen = item
                     if gen != self._generation:
-                        self._drop(requests, "Cancelled")
+                        self._cancelled(requests)
                         continue
                     self._do_run(requests, batch)
             except Exception:  # noqa: BLE001 - the loop must survive anything
                 log.exception("inference loop error")
         self._close_engine()
 
-    def _drop(self, requests: list[Request], message: str) -> None:
+    def _cancelled(self, requests: list[Request]) -> None:
         for r in requests:
             self._done_one()
-            self.job_failed.emit(r.id, message)
+            self.job_cancelled.emit(r.id)
+
+    def _failed(self, requests: list[Request], exc: BaseException) -> None:
+        for r in requests:
+            self._done_one()
+            self.job_failed.emit(r.id, exc)
 
     def _done_one(self) -> None:
         with self._pending_lock:
@@ -212,18 +222,24 @@ class InferenceThread(QThread):
         if warm is None:
             return
 
+        def report(state, detail: str = "") -> None:
+            if not stop.is_set():
+                self.fast_path_changed.emit(FastPathState(state), str(detail))
+
         def run() -> None:
             try:
                 warm()
             except Exception:  # noqa: BLE001 - the stock path keeps working
                 log.warning("fast path warm-up failed", exc_info=True)
             finally:
-                if not stop.is_set():
-                    self.fast_path_changed.emit(str(getattr(engine.info, "fast_path", "off")))
+                info = engine.info
+                report(getattr(info, "fast_path", FastPathState.OFF), getattr(info, "fast_path_detail", ""))
 
         stop = threading.Event()
         self._warmup_stop = stop
-        self.fast_path_changed.emit("warming")
+        if hasattr(engine, "on_fast_path"):
+            engine.on_fast_path = report  # every change as it happens, not only the last
+        report(FastPathState.WARMING)
         self._warmup = threading.Thread(target=run, name="fast-path-warm-up", daemon=True)
         self._warmup.start()
 
@@ -231,7 +247,7 @@ class InferenceThread(QThread):
         with self._engine_lock:
             engine = self._engine
         if engine is None:
-            self._drop(requests, "The model is not loaded.")
+            self._failed(requests, ModelError("The model is not loaded."))
             return
         self._cancel.clear()
         gen = self._generation
@@ -240,7 +256,7 @@ class InferenceThread(QThread):
             groups = [requests] if batch and len(requests) > 1 else [[r] for r in requests]
             for group in groups:
                 if gen != self._generation:
-                    self._drop(group, "Cancelled")
+                    self._cancelled(group)
                     continue
                 self._run_group(engine, group)
         finally:
@@ -252,8 +268,11 @@ class InferenceThread(QThread):
             try:
                 jobs.append(r.make_job())
             except Exception as exc:  # noqa: BLE001 - a bad page must not stop the queue
-                self._done_one()
-                self.job_failed.emit(r.id, str(exc) if isinstance(exc, OcrError) else f"Could not render: {exc}")
+                if not isinstance(exc, OcrError):
+                    wrapped = RenderError(f"Could not render: {exc}")
+                    wrapped.__cause__ = exc
+                    exc = wrapped
+                self._failed([r], exc)
         if not jobs:
             return
         for j in jobs:
@@ -295,11 +314,12 @@ class InferenceThread(QThread):
                 if j.id not in finished:
                     flush(j.id)
                     finished.add(j.id)
-                    self._done_one()
-                    self.job_failed.emit(j.id, str(exc))
+                    self._failed([j], exc)
             return
         for j in jobs:  # an engine that ended without a done chunk
             if j.id not in finished:
                 flush(j.id)
-                self._done_one()
-                self.job_failed.emit(j.id, "Cancelled" if self._cancel.is_set() else "The engine stopped early.")
+                if self._cancel.is_set():
+                    self._cancelled([j])
+                else:
+                    self._failed([j], ModelError("The engine stopped early."))

@@ -197,7 +197,7 @@ def test_draw_run_stream_copy(qtbot, make_window, page_png):
     qtbot.keyClick(w.view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     entry = w.results.entries[-1]
     assert entry.task is Task.FORMULA
-    qtbot.waitUntil(lambda: entry.state in ("done", "cancelled", "failed"), timeout=60_000)
+    qtbot.waitUntil(lambda: entry.state in ("done", "cancelled", "error"), timeout=60_000)
     assert entry.state == "done", entry.error
     assert chunks and entry.text
     assert "tok/s" in w.speed_label.text()
@@ -255,7 +255,7 @@ def test_escape_cancels_long_run(qtbot, make_window, black_png):
     entry = w.results.entries[-1]
     qtbot.waitUntil(lambda: entry.state == "running", timeout=30_000)
     qtbot.keyClick(w.view, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: entry.state in ("cancelled", "done", "failed"), timeout=10_000)
+    qtbot.waitUntil(lambda: entry.state in ("cancelled", "done", "error"), timeout=10_000)
     assert entry.state == "cancelled"
     assert not w.is_busy()
     assert entry.result is not None and entry.result.cancelled
