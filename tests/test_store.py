@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from glmocr_desktop.core import store as store_mod
+from glmocr_desktop.core.store import schema as store_schema
 from glmocr_desktop.core.jobs import Job, Result, Source, Timings
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.store import MIGRATIONS, SCHEMA_VERSION, ResultStore, SavedRegion, migrate
@@ -58,9 +59,12 @@ def test_documents_regions_and_results_round_trip(tmp_path):
     s.save_document("doc1", "/scans/a.pdf", page_count=4)
     s.save_document("doc1", "/copies/a-copy.pdf")
     tmpl = {"name": ""}
-    s.set_regions("doc1", 0, [SavedRegion(Region(0.1, 0.2, 0.5, 0.6), Task.TABLE), (None, "extract", tmpl)])
-    s.set_regions("doc1", 1, [Region(0, 0, 1, 0.5)])
-    s.set_regions("doc1", 0, [(Region(0.2, 0.2, 0.4, 0.4), Task.FORMULA)])  # replaces page 0
+    s.set_regions("doc1", 0, [SavedRegion(Region(0.1, 0.2, 0.5, 0.6), Task.TABLE),
+                              SavedRegion(None, Task.EXTRACT, tmpl)])
+    s.set_regions("doc1", 1, [SavedRegion(Region(0, 0, 1, 0.5))])
+    s.set_regions("doc1", 0, [SavedRegion(Region(0.2, 0.2, 0.4, 0.4), Task.FORMULA)])  # replaces page 0
+    with pytest.raises(TypeError):
+        s.set_regions("doc1", 0, [(Region(0.2, 0.2, 0.4, 0.4), Task.FORMULA)])  # one shape only
     job = Job(image=None, task=Task.EXTRACT, template=tmpl,  # type: ignore[arg-type]
               source=Source(file="/scans/a.pdf", page=1, region=Region(0, 0, 1, 0.5), document_hash="doc1"))
     rid = s.begin_result(job, model="GLM-OCR", settings={"max_new_tokens": 4096})
@@ -188,7 +192,7 @@ def test_search_history_delete(store):
 
 
 def test_like_fallback_without_fts(tmp_path, monkeypatch):
-    monkeypatch.setattr(store_mod, "fts5_tokenizer", lambda conn: None)
+    monkeypatch.setattr(store_schema, "fts5_tokenizer", lambda conn: None)
     s = ResultStore(tmp_path / "nofts.sqlite3")
     try:
         assert not s.fts
@@ -305,8 +309,10 @@ def test_concurrent_writers_from_threads(store):
 
 def test_closed_store_refuses_writes(tmp_path):
     s = ResultStore(tmp_path / "x.sqlite3")
+    assert not s.closed
     s.close()
     s.close()
+    assert s.closed
     with pytest.raises(RuntimeError):
         s.begin_result(task="text")
 

@@ -1,0 +1,114 @@
+"""What the app asks of stored results: one document's regions and results, history, search.
+
+Why a module of its own: reads use their own connection (WAL lets them run beside the writer thread)
+and see what has been committed; they never raise for a bad row or a failed query, so a listing in the
+GUI can always be drawn. Search uses the FTS5 index (trigram: substring search in any script) for
+queries of three characters or more, else ``LIKE``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from glmocr_desktop.core.store.records import (
+    RESULT_COLUMNS,
+    RESULT_FROM,
+    SavedRegion,
+    StoredDocument,
+    StoredResult,
+    loads_json,
+    region_from,
+    result_from_row,
+    task_from,
+)
+
+log = logging.getLogger(__name__)
+
+
+class ResultQueries:
+    """Read-only queries over one reader connection (shared by threads behind a lock)."""
+
+    def __init__(self, conn: sqlite3.Connection, fts: bool) -> None:
+        self._rconn = conn
+        self._rlock = threading.RLock()
+        self.fts = fts
+        self.last_error: str | None = None
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._rlock:
+            try:
+                return self._rconn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                log.error("ResultStore read failed: %s", exc)
+                self.last_error = str(exc)
+                return []
+
+    def _results(self, where_and_order: str, params: Sequence[Any] = ()) -> list[StoredResult]:
+        rows = self._read(f"SELECT {RESULT_COLUMNS} FROM {RESULT_FROM} {where_and_order}", params)
+        return [result_from_row(r) for r in rows]
+
+    # --- documents and regions ------------------------------------------------------------------
+
+    def regions_for(self, document_hash: str) -> list[SavedRegion]:
+        rows = self._read(
+            "SELECT page, x0, y0, x1, y1, task, template, ord FROM regions WHERE document_hash = ? "
+            "ORDER BY page, ord",
+            (document_hash,),
+        )
+        return [
+            SavedRegion(region_from(*r[1:5]), task_from(r[5]), loads_json(r[6], None), r[0], r[7]) for r in rows
+        ]
+
+    def document(self, document_hash: str) -> StoredDocument | None:
+        rows = self._read(
+            "SELECT hash, name, paths, page_count, first_seen, last_opened FROM documents WHERE hash = ?",
+            (document_hash,),
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        return StoredDocument(r[0], r[1], loads_json(r[2], []), r[3], r[4], r[5])
+
+    # --- results --------------------------------------------------------------------------------
+
+    def thumbnail(self, result_id: str) -> bytes | None:
+        rows = self._read("SELECT thumbnail FROM results WHERE id = ?", (result_id,))
+        return rows[0][0] if rows else None
+
+    def get_result(self, result_id: str) -> StoredResult | None:
+        found = self._results("WHERE r.id = ?", (result_id,))
+        return found[0] if found else None
+
+    def results_for(self, document_hash: str) -> list[StoredResult]:
+        """Results of one document, oldest first."""
+        return self._results("WHERE r.document_hash = ? ORDER BY r.created, r.n", (document_hash,))
+
+    def history(self, limit: int = 50, offset: int = 0) -> list[StoredResult]:
+        """All results, most recently changed first."""
+        return self._results("ORDER BY r.updated DESC, r.n DESC LIMIT ? OFFSET ?", (int(limit), int(offset)))
+
+    def search(self, query: str, limit: int = 50) -> list[StoredResult]:
+        """Results whose text contains ``query`` (case-insensitive), most recent first."""
+        q = " ".join((query or "").split())
+        if not q:
+            return []
+        if self.fts and len(q) >= 3:
+            phrase = '"' + q.replace('"', '""') + '"'
+            try:
+                with self._rlock:
+                    rows = self._rconn.execute(
+                        f"SELECT {RESULT_COLUMNS} FROM {RESULT_FROM} WHERE r.n IN "
+                        "(SELECT rowid FROM results_fts WHERE results_fts MATCH ?) "
+                        "ORDER BY r.updated DESC LIMIT ?",
+                        (phrase, int(limit)),
+                    ).fetchall()
+                return [result_from_row(r) for r in rows]
+            except sqlite3.Error as exc:
+                log.warning("Full-text search failed (%s); searching with LIKE", exc)
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return self._results("WHERE r.text LIKE ? ESCAPE '\\' ORDER BY r.updated DESC LIMIT ?",
+                             (pattern, int(limit)))
