@@ -1,141 +1,19 @@
-"""Repetition loops, per-task clean-up and HTML tables."""
+"""Per-task clean-up and HTML tables (loops: tests/test_loops.py; fidelity cases: tests/test_fidelity.py)."""
 
 from __future__ import annotations
-
-import random
-import re
 
 import pytest
 
 from glmocr_desktop.core.postprocess import (
-    RepetitionGuard,
     clean_table_html,
-    cut_repetition,
-    find_repetition,
     html_table_to_markdown,
     html_table_to_rows,
     html_tables_to_rows,
     normalize_formula,
     postprocess,
     rows_to_tsv,
-    short_unit_repeats,
 )
 from glmocr_desktop.core.tasks import Task
-
-
-def sdk_cut(s: str, min_unit: int = 10, min_repeats: int = 10) -> int | None:
-    """The official SDK's rule, as its regular expression (slow, the reference)."""
-    n = len(s)
-    if n < min_unit * min_repeats:
-        return None
-    pattern = re.compile(r"(.{%d,%d}?)\1{%d,}" % (min_unit, n // min_repeats, min_repeats - 1), re.DOTALL)
-    m = pattern.search(s)
-    return m.start() + len(m.group(1)) if m else None
-
-
-def test_sdk_rule_cuts_and_keeps_one_unit():
-    unit = "| 12 | apples |\n"
-    text = "Header\n\n" + unit * 12 + "tail"
-    cut = find_repetition(text)
-    assert cut is not None
-    kept = text[:cut]
-    assert kept.startswith("Header\n\n")
-    assert kept.count("apples") == 1
-    assert cut == sdk_cut(text)
-
-
-def test_nine_repeats_is_not_a_loop():
-    unit = "0123456789abcdef"
-    assert find_repetition("intro " + unit * 9 + " end") is None
-
-
-def test_matches_sdk_regex_on_random_text():
-    rng = random.Random(7)
-    for _ in range(400):
-        alpha = rng.choice(["ab", "abc", "abcdefgh", "abcdefghijklmnopqrstu"])
-        parts = []
-        for _ in range(rng.randint(1, 4)):
-            if rng.random() < 0.5:
-                parts.append("".join(rng.choice(alpha) for _ in range(rng.randint(0, 50))))
-            else:
-                unit = "".join(rng.choice(alpha) for _ in range(rng.randint(10, 22)))
-                parts.append(unit * rng.randint(6, 12) + unit[: rng.randint(0, len(unit))])
-        text = "".join(parts)
-        from glmocr_desktop.core import postprocess as pp
-
-        sdk = pp._sdk_cut(text, 10, 10)
-        assert (sdk[0] + sdk[1] if sdk else None) == sdk_cut(text), text
-
-
-@pytest.mark.parametrize("unit", ["\n", "0.", "ab ", "<td></td>"])
-def test_short_unit_loops(unit):
-    need = short_unit_repeats(len(unit))
-    assert need >= 20 and need * len(unit) >= 100
-    text = "Start of page:" + unit * (need + 5)
-    cut = find_repetition(text)
-    assert cut is not None
-    assert text[:cut] == "Start of page:" + unit
-    # one repeat fewer than the rule asks for (and short of the SDK rule) is left alone
-    assert find_repetition("Start of page:" + unit * (need - 1)) is None
-
-
-def test_twelve_empty_cells_are_not_a_loop():
-    row = "<tr>" + "<td></td>" * 12 + "</tr>"
-    assert find_repetition("<table>" + row + "</table>") is None
-
-
-def test_cut_repetition_flag():
-    assert cut_repetition("plain text") == ("plain text", False)
-    text, cut = cut_repetition("x" * 300)
-    assert cut and text == "x"
-
-
-def test_guard_stops_streaming_loop_early():
-    guard = RepetitionGuard()
-    prefix = "Intro paragraph with some words.\n\n"
-    unit = "The same sentence again and again. "
-    stream = prefix + unit * 200
-    fed = 0
-    for i in range(0, len(stream), 3):
-        fed = i + 3
-        if guard.feed(stream[i : i + 3]):
-            break
-    assert guard.triggered
-    assert fed <= len(prefix) + 11 * len(unit)  # stopped within about one unit of the 10th repeat
-    assert guard.cut_text() == prefix + unit
-    assert guard.feed("more") is True
-
-
-def test_guard_short_loop():
-    guard = RepetitionGuard()
-    for i, ch in enumerate("Total: " + "0." * 500):
-        if guard.feed(ch):
-            break
-    assert i < 7 + 110
-    assert guard.cut_text() == "Total: 0."
-
-
-def test_guard_quiet_on_long_ordinary_text_and_cheap():
-    rng = random.Random(3)
-    words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "<td>", "</td>", "12.5", "\n"]
-    text = " ".join(rng.choice(words) for _ in range(8000))
-    guard = RepetitionGuard()
-    tokens = [text[i : i + 4] for i in range(0, len(text), 4)]
-    for tok in tokens:
-        assert guard.feed(tok) is False
-    assert guard.text == text
-    assert guard.cut_text() == text
-    # bounded work per token: a few candidate checks each, not a scan of the whole text
-    assert guard.checks < 4 * len(tokens)
-    assert find_repetition(text) is None
-
-
-def test_guard_agrees_with_final_rule():
-    guard = RepetitionGuard()
-    text = "abc " * 3 + "0123456789X" * 15
-    for ch in text:
-        guard.feed(ch)
-    assert guard.cut_text() == text[: find_repetition(text)]
 
 
 @pytest.mark.parametrize(

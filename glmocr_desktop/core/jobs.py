@@ -116,6 +116,8 @@ class Result:
     cut: bool = False  # a repetition loop was detected and removed
     cancelled: bool = False  # the user stopped it; text is partial
     truncated: bool = False  # hit max_new_tokens
+    cut_reason: str = ""  # what was cut and why, for the user (also in ``warnings``)
+    truncated_reason: str = ""  # which limit ended the output (also in ``warnings``)
     error: str | None = None
     extraction: dict[str, Any] | None = None  # parsed JSON for Task.EXTRACT
     warnings: list[str] = field(default_factory=list)
@@ -134,6 +136,8 @@ class Result:
             "cut": self.cut,
             "cancelled": self.cancelled,
             "truncated": self.truncated,
+            "cut_reason": self.cut_reason or None,
+            "truncated_reason": self.truncated_reason or None,
             "timings": {**asdict(self.timings), "tokens_per_s": round(self.timings.tokens_per_s, 2)},
         }
         if self.extraction is not None:

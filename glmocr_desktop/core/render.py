@@ -39,6 +39,7 @@ __all__ = [
     "BlockUpdate",
     "IncrementalRenderer",
     "changed_indices",
+    "markdown_tokens",
     "render_document",
     "PREVIEW_LIMIT",
     "render_markdown",
@@ -75,6 +76,7 @@ _ATTRIBUTES = {
     "col": {"span"},
     "colgroup": {"span"},
     "ol": {"start"},
+    "li": {"value"},
 }
 _CLASSES = {
     "span": {"math", "inline", "display", "img-alt"},
@@ -87,7 +89,7 @@ _SPAN_LIMITS = {"colspan": 1000, "rowspan": 1000, "span": 1000}
 
 
 def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
-    if attr in _SPAN_LIMITS or (tag == "ol" and attr == "start"):
+    if attr in _SPAN_LIMITS or (tag == "ol" and attr == "start") or (tag == "li" and attr == "value"):
         v = value.strip()
         if not v.isdigit() or len(v) > 7:
             return None
@@ -154,8 +156,17 @@ def _render_cell_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
     return self.renderToken(tokens, idx, options, env)
 
 
+def _render_list_item_open(self, tokens, idx, options, env) -> str:
+    """An ordered item shows the number written on the page (``3. 5. 9.``), not a recount."""
+    token = tokens[idx]
+    if token.markup in (".", ")") and token.info.isdigit():
+        token.attrSet("value", token.info)
+    return self.renderToken(tokens, idx, options, env)
+
+
 def _make_parser() -> MarkdownIt:
-    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 20})
+    # breaks: a line break in OCR output is a line break on the page (an address, a poem, a receipt)
+    md = MarkdownIt("commonmark", {"html": True, "maxNesting": 20, "breaks": True})
     md.enable(["table", "strikethrough"])
     # Link reference definitions make a block's HTML depend on text far below it; OCR output has no
     # use for them, and without them every block renders from its own lines (incremental re-parsing).
@@ -168,12 +179,18 @@ def _make_parser() -> MarkdownIt:
     for name in ("math_block", "math_block_label", "math_block_eqno", "math_block_eq"):
         md.add_render_rule(name, _render_math_block)
     md.add_render_rule("image", _render_image)
+    md.add_render_rule("list_item_open", _render_list_item_open)
     md.add_render_rule("th_open", _render_cell_open)
     md.add_render_rule("td_open", _render_cell_open)
     return md
 
 
 _MD = _make_parser()
+
+
+def markdown_tokens(text: str) -> list[Token]:
+    """The preview parser's block tokens for ``text`` (for code that must agree with the preview)."""
+    return _MD.parse(text, {})
 
 _TABLE_OPEN = re.compile(r"<table\b", re.IGNORECASE)
 _TABLE_CLOSE = re.compile(r"</table\s*>", re.IGNORECASE)

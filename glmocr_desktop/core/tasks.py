@@ -47,13 +47,8 @@ PROMPTS = {
 }
 EXTRACTION_PREFIX = "请按下列JSON格式输出图中信息:"
 
-#: The official SDK allows up to 8192 new tokens; formulas and single fields are much shorter.
-DEFAULT_MAX_NEW_TOKENS = {
-    Task.TEXT: 8192,
-    Task.FORMULA: 2048,
-    Task.TABLE: 8192,
-    Task.EXTRACT: 4096,
-}
+#: The official SDK's limit for every task (``max_tokens: 8192``); the user may set less.
+DEFAULT_MAX_NEW_TOKENS = {task: 8192 for task in Task}
 #: Official decoding settings: greedy with a mild repetition penalty.
 REPETITION_PENALTY = 1.1
 
@@ -65,5 +60,6 @@ def prompt_for(task: Task, template: dict[str, Any] | None = None) -> str:
             from glmocr_desktop.core.errors import TemplateError
 
             raise TemplateError("Information extraction needs a JSON template.")
-        return EXTRACTION_PREFIX + "\n" + json.dumps(template, ensure_ascii=False, indent=2)
+        # the model card's form: the prefix, a newline, the template as JSON with 4-space indent
+        return EXTRACTION_PREFIX + "\n" + json.dumps(template, ensure_ascii=False, indent=4)
     return PROMPTS[task]

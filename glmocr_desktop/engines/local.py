@@ -174,6 +174,46 @@ class IncrementalDetokenizer:
         return new_text[len(prefix_text):] if len(new_text) > len(prefix_text) else ""
 
 
+class PaddingFreeRepetitionPenalty:
+    """The official repetition penalty (CTRL-style, as transformers applies it) over the real tokens only.
+
+    A batch is left-padded with the pad id, which is also ``<|endoftext|>``, an end-of-sequence id:
+    counted as seen, padding would make a padded row less likely to end, so a region could read
+    differently in a batch than alone. Pad positions are replaced by the row's first real token, which
+    is seen anyway, so the penalised set is exactly that of the row run alone.
+    """
+
+    def __init__(self, penalty: float, attention_mask: Any) -> None:
+        self.penalty = float(penalty)
+        self.mask = attention_mask
+        self._prompt_ids = None
+
+    def _real_ids(self, input_ids: Any) -> Any:
+        import torch
+
+        if self.mask is None or bool(self.mask.all()):
+            return input_ids
+        if self._prompt_ids is None:
+            width = self.mask.shape[1]
+            prompt = input_ids[:, :width]
+            mask = self.mask.to(device=input_ids.device, dtype=torch.bool)
+            first_real = mask.to(torch.int64).argmax(dim=1, keepdim=True)
+            fill = torch.gather(prompt, 1, first_real).expand_as(prompt)
+            self._prompt_ids = torch.where(mask, prompt, fill)
+        width = self._prompt_ids.shape[1]
+        return torch.cat([self._prompt_ids, input_ids[:, width:]], dim=1)
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        if self.penalty == 1.0:
+            return scores
+        ids = self._real_ids(input_ids)
+        score = torch.gather(scores, 1, ids)
+        score = torch.where(score < 0, score * self.penalty, score / self.penalty)
+        return scores.scatter(1, ids, score)
+
+
 @dataclass
 class _Row:
     job: Job
@@ -213,6 +253,7 @@ class LocalEngine:
         self.device = "cpu"
         self.dtype = None
         self.fast = None  # engines.fast_decode.FastDecoder once a batch bucket is warm
+        self.on_fast_path = None  # callable(FastPathState, detail), called on the warm-up thread
         self._fast_buckets: set[int] = set()
         self._cancel = threading.Event()
         self._closed = threading.Event()
@@ -253,7 +294,6 @@ class LocalEngine:
                 path,
                 dtype=self.dtype,
                 attn_implementation=attention,
-        self.on_fast_path = None  # callable(FastPathState, detail), called on the warm-up thread
                 local_files_only=True,
                 use_safetensors=True,
             )
@@ -310,6 +350,13 @@ class LocalEngine:
 
     # --- fast path -------------------------------------------------------------------------------
 
+    def _set_fast_path(self, state: FastPathState, detail: str = "") -> None:
+        """Record the warm-up's state; ``on_fast_path`` (set by a front end) hears every change."""
+        self.info.fast_path, self.info.fast_path_detail = state, detail
+        listener = self.on_fast_path
+        if listener is not None:
+            listener(state, detail)
+
     def warm_up_fast_path(self, progress: ProgressCallback | None = None, *, compile: bool = True) -> bool:
         """Prepare the fast decoder; call on a background thread after load().
 
@@ -350,13 +397,6 @@ class LocalEngine:
             return decoder.available()[0] and not self._closed.is_set()
 
         try:
-    def _set_fast_path(self, state: FastPathState, detail: str = "") -> None:
-        """Record the warm-up's state; ``on_fast_path`` (set by a front end) hears every change."""
-        self.info.fast_path, self.info.fast_path_detail = state, detail
-        listener = self.on_fast_path
-        if listener is not None:
-            listener(state, detail)
-
             eager = FastDecoder(self.model, device=self.device, dtype=self.dtype, compile=False)
             ok, reason = eager.available()
             if not ok:
@@ -556,7 +596,7 @@ class LocalEngine:
             yield self._finish(row, total, prompt_len, image_tokens[i], attempt_scale)
 
     def _new_rows(self, jobs: list[Job]) -> list[_Row]:
-        from glmocr_desktop.core.postprocess import RepetitionGuard
+        from glmocr_desktop.core.loops import RepetitionGuard
 
         return [
             _Row(job=j, detok=IncrementalDetokenizer(self.processor.tokenizer), guard=RepetitionGuard(),
@@ -666,12 +706,16 @@ class LocalEngine:
                     return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
                 return stop.to(input_ids.device)
 
+        from transformers import LogitsProcessorList
+
+        penalty = PaddingFreeRepetitionPenalty(self.repetition_penalty, inputs.get("attention_mask"))
         with torch.inference_mode():
             self.model.generate(
                 **inputs,
                 max_new_tokens=max_new_tokens,
                 do_sample=False,
-                repetition_penalty=self.repetition_penalty,
+                repetition_penalty=None,
+                logits_processor=LogitsProcessorList([penalty]),
                 eos_token_id=self.eos_ids,
                 pad_token_id=self.pad_id,
                 stopping_criteria=StoppingCriteriaList([_StepHook()]),
@@ -692,48 +736,22 @@ class LocalEngine:
         return self.fast
 
     def _finish(self, row: _Row, total: float, prompt_len: int, image_tokens: int, scale: float) -> Chunk:
-        from glmocr_desktop.core.postprocess import postprocess
+        from glmocr_desktop.core.results import Generation, finish_result
 
-        raw = "".join(row.text)
-        if row.cut:
-            raw = row.guard.cut_text()
-        task = row.job.task
-        result = Result(
-            job_id=row.job.id,
-            task=task,
-            text=postprocess(task, raw),
-            raw_text=raw,
-            model=self.info.model,
-            device=self.info.device,
-            source=row.job.source,
-            timings=Timings(
-                first_token_s=row.first_token_s,
-                total_s=total,
-                prompt_tokens=prompt_len,
-                image_tokens=image_tokens,
-                generated_tokens=row.tokens,
-            ),
-            cut=row.cut,
+        generation = Generation(
+            raw_text=row.guard.text if row.cut else "".join(row.text),  # the guard saw every piece
+            budget_hit=row.truncated,
             cancelled=self._cancel.is_set() and not row.finished,
-            truncated=row.truncated and not row.cut,
+            reduced_image=scale < 1.0,
         )
-        if row.cut:
-            result.warnings.append("The model started repeating itself; the repeated part was removed.")
-        if result.truncated:
-            result.warnings.append(f"The output reached the limit of {row.budget} tokens and may be incomplete.")
-        if scale < 1.0:
-            result.warnings.append("GPU memory was short; the image was read at a reduced size.")
-        if task is Task.EXTRACT and row.job.template is not None:
-            from glmocr_desktop.core.extraction import parse_extraction
-
-            parsed = parse_extraction(raw, row.job.template)
-            result.extraction = parsed.data
-            if parsed.error:
-                result.warnings.append(f"The answer is not valid JSON: {parsed.error}")
-            if parsed.missing:
-                result.warnings.append("Missing fields: " + ", ".join(parsed.missing))
-            if parsed.extra:
-                result.warnings.append("Extra fields: " + ", ".join(parsed.extra))
+        timings = Timings(
+            first_token_s=row.first_token_s,
+            total_s=total,
+            prompt_tokens=prompt_len,
+            image_tokens=image_tokens,
+            generated_tokens=row.tokens,
+        )
+        result = finish_result(row.job, generation, model=self.info.model, device=self.info.device, timings=timings)
         return Chunk(job_id=row.job.id, done=True, result=result, generated_tokens=row.tokens)
 
     def _free_memory(self) -> None:
