@@ -36,7 +36,8 @@ def test_titles_become_headings():
         ]
     )
     assert _contents(doc) == ["# A Study of Things", "## 1 Introduction", "## Methods and Data", "Body."]
-    assert [b.native_label for b in doc.pages[0].blocks] == ["doc_title", "paragraph_title", "paragraph_title", "text"]
+    natives = [b.native_label for b in doc.pages[0].blocks]
+    assert natives == ["doc_title", "paragraph_title", "paragraph_title", "text"]
 
 
 @pytest.mark.parametrize("number_first", [True, False])
@@ -45,7 +46,8 @@ def test_formula_number_becomes_tag_in_either_order(number_first):
     number = _block(1, "text", "formula_number", "(2.1)", (0.85, 0.31, 0.9, 0.34))
     if number_first:
         number.index, formula.index = 0, 1
-    doc = assemble([_page([_block(-1, "text", "text", "Before."), formula, number, _block(5, "text", "text", "After.")])])
+    before, after = _block(-1, "text", "text", "Before."), _block(5, "text", "text", "After.")
+    doc = assemble([_page([before, formula, number, after])])
     blocks = doc.pages[0].blocks
     assert [b.content for b in blocks] == ["Before.", "$$\nE = mc^2 \\tag{2.1}\n$$", "After."]
     assert [b.index for b in blocks] == [0, 1, 2]
@@ -187,7 +189,12 @@ def test_image_blocks_named_across_pages_and_cropped_from_the_page():
 def test_markdown_joins_blocks_and_pages_with_blank_lines_and_keeps_line_breaks():
     doc = assemble(
         [
-            _page([_block(0, "text", "text", "line one\nline two"), _block(1, "table", "table", "<table><tr><td>a</td></tr></table>")]),
+            _page(
+                [
+                    _block(0, "text", "text", "line one\nline two"),
+                    _block(1, "table", "table", "<table><tr><td>a</td></tr></table>"),
+                ]
+            ),
             _page([], index=1),
             _page([_block(0, "formula", "display_formula", "$$\na\n$$")], index=2),
         ]

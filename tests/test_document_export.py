@@ -55,7 +55,9 @@ def _page_image(width=827, height=1170):
 def document():
     blocks = [
         PageBlock(0, "text", "doc_title", TITLE, BOXES["title"]),
-        PageBlock(1, "text", "text", "Revenue grew in all regions.\nThe ratio $x^2 + y$ held.", BOXES["text"]),
+        PageBlock(
+            1, "text", "text", "Revenue grew in all regions.\nThe ratio $x^2 + y$ held.", BOXES["text"]
+        ),
         PageBlock(2, "table", "table", TABLE, BOXES["table"]),
         PageBlock(3, "formula", "display_formula", "$$\nE = mc^2\n$$", BOXES["formula"]),
         PageBlock(4, "text", "formula_number", "(1)", BOXES["number"]),
@@ -102,7 +104,8 @@ def test_json_matches_the_sdk_schema(tmp_path, document):
             keys = {"index", "label", "native_label", "content", "bbox_2d"}
             assert set(block) == keys | ({"image_path"} if block["label"] == "image" else set())
             assert block["label"] in {"text", "table", "formula", "image"}
-            assert len(block["bbox_2d"]) == 4 and all(isinstance(v, int) and 0 <= v <= 1000 for v in block["bbox_2d"])
+            bbox = block["bbox_2d"]
+            assert len(bbox) == 4 and all(isinstance(v, int) and 0 <= v <= 1000 for v in bbox)
     first = pages[0]
     assert first[0] == {
         "index": 0,
@@ -136,7 +139,8 @@ def test_docx_has_heading_real_table_with_merged_cells_equations_and_image(tmp_p
     assert CJK in all_text and "Safe words" in all_text and "end." in all_text
     with zipfile.ZipFile(path) as z:
         names = z.namelist()
-        xml = z.read("word/document.xml").decode("utf-8") + z.read("word/_rels/document.xml.rels").decode("utf-8")
+        parts = ("word/document.xml", "word/_rels/document.xml.rels")
+        xml = "".join(z.read(n).decode("utf-8") for n in parts)
     assert "alert" not in xml and "example.com" not in xml and 'TargetMode="External"' not in xml
     assert sum(n.startswith("word/media/") for n in names) == 1
     assert _leftovers(tmp_path) == []
@@ -161,7 +165,7 @@ def test_searchable_pdf_text_lies_inside_each_block_box(tmp_path, document):
     with pymupdf.open(path) as pdf:
         assert pdf.page_count == 2
         page = pdf[0]
-        assert page.rect.width == pytest.approx(827 * 72 / 200) and page.rect.height == pytest.approx(1170 * 72 / 200)
+        assert (page.rect.width, page.rect.height) == pytest.approx((827 * 72 / 200, 1170 * 72 / 200))
         assert len(page.get_images()) == 1
         found = {name: page.get_text(clip=_clip(page, box)) for name, box in BOXES.items()}
         assert TITLE in found["title"]
@@ -175,6 +179,7 @@ def test_searchable_pdf_text_lies_inside_each_block_box(tmp_path, document):
         traces = page.get_texttrace()
         assert traces and all(t["type"] == 3 for t in traces)
         assert "Appendix" in pdf[1].get_text()
+    assert path.stat().st_size < 300_000  # the CJK font is embedded as a subset, not whole (3.5 MB)
     assert _leftovers(tmp_path) == []
 
 
@@ -204,7 +209,8 @@ def test_single_region_results_saved_as_word_and_searchable_pdf(tmp_path):
         return Result(job_id=f"{task.value}{page}", task=task, text=text, raw_text=text,
                       source=Source(file="scan.pdf", page=page, region=region))  # fmt: skip
 
-    formula_box, table_box, text_box = Region(0.1, 0.6, 0.9, 0.7), Region(0.1, 0.1, 0.9, 0.4), Region(0.1, 0.1, 0.9, 0.3)
+    formula_box, table_box = Region(0.1, 0.6, 0.9, 0.7), Region(0.1, 0.1, 0.9, 0.4)
+    text_box = Region(0.1, 0.1, 0.9, 0.3)
     results = [
         result(Task.FORMULA, "$$\na^2+b^2=c^2\n$$", 0, formula_box),
         result(Task.TABLE, TABLE, 0, table_box),
@@ -221,3 +227,34 @@ def test_single_region_results_saved_as_word_and_searchable_pdf(tmp_path):
         assert "a^2+b^2=c^2" in pdf[0].get_text(clip=_clip(pdf[0], formula_box))
         assert "Region totals" in pdf[0].get_text(clip=_clip(pdf[0], table_box))
         assert "Second page words" in pdf[1].get_text(clip=_clip(pdf[1], text_box))
+
+
+def test_real_scan_and_real_table(tmp_path, corpus_dir):
+    """A real 1-bit scan as the page image with its ground-truth text, and a real PubTabNet table with
+    row and column spans: every word is found in the PDF, every span is a merged cell in Word."""
+    from glmocr_desktop.core.documents import open_document
+
+    scan = corpus_dir / "images/tesseract_eurotext.tif"
+    truth = corpus_dir / "images/tesseract_eurotext.gt.txt"
+    table_file = corpus_dir / "tables/pubtabnet_PMC5332562_005_00.gt.html"
+    if not (scan.is_file() and truth.is_file() and table_file.is_file()):
+        pytest.skip("the corpus lacks the eurotext scan or the PubTabNet table")
+    page_image = open_document(scan).render_page(0)
+    text = truth.read_text(encoding="utf-8").strip().replace("<lazy>", "lazy")  # not an HTML tag here
+    table = re.search(r"(?s)<table.*</table>", table_file.read_text(encoding="utf-8")).group(0)
+    box = Region(0.05, 0.05, 0.95, 0.95)
+    doc = assemble(
+        [
+            PageInput(0, *page_image.size, [PageBlock(0, "text", "text", text, box)], page_image),
+            PageInput(1, *page_image.size, [PageBlock(0, "table", "table", table, box)], page_image),
+        ]
+    )
+    with pymupdf.open(write_searchable_pdf(doc, tmp_path / "scan.pdf")) as pdf:
+        found = pdf[0].get_text(clip=_clip(pdf[0], box))
+    assert found.split() == text.split()
+
+    word = docx.Document(str(write_docx(doc, tmp_path / "scan.docx")))
+    cells = word.tables[0]._tbl.findall(f".//{qn('w:tc')}")
+    spans = re.findall(r'(colspan|rowspan)="(\d+)"', table)
+    assert sum(tc.grid_span > 1 for tc in cells) == sum(k == "colspan" and int(n) > 1 for k, n in spans)
+    assert sum(tc.vMerge == "restart" for tc in cells) == sum(k == "rowspan" and int(n) > 1 for k, n in spans)

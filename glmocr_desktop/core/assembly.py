@@ -345,7 +345,9 @@ def _format_bullets(blocks: list[AssembledBlock]) -> None:
     for prev, cur, nxt in zip(blocks, blocks[1:], blocks[2:]):
         if not all(b.native_label == "text" for b in (prev, cur, nxt)):
             continue
-        if cur.content.startswith("- ") or not (prev.content.startswith("- ") and nxt.content.startswith("- ")):
+        if cur.content.startswith("- "):
+            continue
+        if not (prev.content.startswith("- ") and nxt.content.startswith("- ")):
             continue
         left = cur.bbox_2d[0]
         if abs(left - prev.bbox_2d[0]) <= BULLET_ALIGN and abs(left - nxt.bbox_2d[0]) <= BULLET_ALIGN:

@@ -97,7 +97,9 @@ def _resolve(path: str | os.PathLike[str], image_dir: str | None) -> tuple[Path,
     return path, default_image_dir(path) if image_dir is None else image_dir
 
 
-def write_markdown(doc: AssembledDocument, path: str | os.PathLike[str], *, image_dir: str | None = None) -> Path:
+def write_markdown(
+    doc: AssembledDocument, path: str | os.PathLike[str], *, image_dir: str | None = None
+) -> Path:
     """``path`` as Markdown, with the image blocks' crops in ``image_dir`` beside it (images first, so
     the Markdown never points at a file that is not there yet)."""
     path, image_dir = _resolve(path, image_dir)
@@ -107,7 +109,9 @@ def write_markdown(doc: AssembledDocument, path: str | os.PathLike[str], *, imag
     return path
 
 
-def write_json(doc: AssembledDocument, path: str | os.PathLike[str], *, image_dir: str | None = None) -> Path:
+def write_json(
+    doc: AssembledDocument, path: str | os.PathLike[str], *, image_dir: str | None = None
+) -> Path:
     """``path`` as the SDK's JSON (pages of blocks), with the crops its ``image_path`` entries name."""
     path, image_dir = _resolve(path, image_dir)
     _write_images(doc.images(image_dir), path.parent)
@@ -185,7 +189,9 @@ def _run_pandoc(source_html: str, *, timeout_s: float) -> bytes:
             f"--lua-filter={lua}", f"--dpi={RENDER_DPI}", f"--output={out}", str(src),
         ]  # fmt: skip
         try:
-            proc = subprocess.run(command, capture_output=True, timeout=timeout_s, cwd=work, stdin=subprocess.DEVNULL)
+            proc = subprocess.run(
+                command, capture_output=True, timeout=timeout_s, cwd=work, stdin=subprocess.DEVNULL
+            )
         except subprocess.TimeoutExpired:
             raise ExportError(
                 f"Word export was stopped: pandoc did not finish within {timeout_s:g} seconds."
@@ -211,8 +217,11 @@ def write_docx(
 
 # --- searchable PDF ------------------------------------------------------------------------------
 
-_HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+#: Text beyond Latin-1 is set in MuPDF's built-in Droid Sans Fallback (CJK, kana, Hangul, Greek,
+#: Cyrillic, typographic quotes and dashes), embedded under this name and subset on save. The
+#: PDF-standard CJK fonts ("china-s" by name, not embedded) lose characters such as „ « » on the way
+#: back out of the text layer.
+FALLBACK_FONT = "glmocr-fallback"
 #: The smallest font size tried: tiny, so that even a box that holds far more text than it can show
 #: keeps all of it inside (viewers search and select text of any size).
 MIN_FONT_SIZE = 0.1
@@ -236,15 +245,8 @@ def searchable_text(block: PageBlock) -> str:
 
 
 def _font_for(text: str) -> str:
-    """A PyMuPDF built-in font that covers the text: Helvetica for Latin-1, else a CJK font (their
-    character collections also hold Greek, Cyrillic and the usual punctuation)."""
-    if _HANGUL.search(text):
-        return "korea"
-    if _KANA.search(text):
-        return "japan"
-    if all(ord(c) < 256 for c in text):
-        return "helv"
-    return "china-s"
+    """Helvetica (PDF standard, Latin-1) when it covers the text, else the embedded fallback font."""
+    return "helv" if all(ord(c) < 256 for c in text) else FALLBACK_FONT
 
 
 def _fits(page: Any, rect: Any, text: str, fontname: str, size: float) -> bool:
@@ -256,7 +258,7 @@ def _fits(page: Any, rect: Any, text: str, fontname: str, size: float) -> bool:
 def _font(fontname: str) -> Any:
     import pymupdf
 
-    return pymupdf.Font(fontname)
+    return pymupdf.Font("cjk" if fontname == FALLBACK_FONT else fontname)
 
 
 def _unwrapped_size(rect: Any, text: str, fontname: str) -> float:
@@ -279,12 +281,13 @@ def _place_text(page: Any, rect: Any, text: str, *, visible: bool) -> None:
     import pymupdf
 
     fontname = _font_for(text)
+    mode = 0 if visible else 3
     lo, hi = MIN_FONT_SIZE, max(MIN_FONT_SIZE, min(MAX_FONT_SIZE, rect.height))
     if not _fits(page, rect, text, fontname, lo):
         # Absurdly more text than the box holds: keep it searchable anywhere on the page.
         rect = pymupdf.Rect(page.rect)
         if not _fits(page, rect, text, fontname, lo):
-            page.insert_text(rect.tl + (0, lo), text, fontsize=lo, fontname=fontname, render_mode=0 if visible else 3)
+            page.insert_text(rect.tl + (0, lo), text, fontsize=lo, fontname=fontname, render_mode=mode)
             return
     elif _fits(page, rect, text, fontname, hi):
         lo = hi
@@ -296,10 +299,13 @@ def _place_text(page: Any, rect: Any, text: str, *, visible: bool) -> None:
             else:
                 hi = mid
     unwrapped = _unwrapped_size(rect, text, fontname)
-    while unwrapped >= lo / 2 and unwrapped > MIN_FONT_SIZE and not _fits(page, rect, text, fontname, unwrapped):
+    def worth_keeping_lines() -> bool:
+        return unwrapped >= lo / 2 and unwrapped > MIN_FONT_SIZE
+
+    while worth_keeping_lines() and not _fits(page, rect, text, fontname, unwrapped):
         unwrapped *= 0.95
-    size = unwrapped if unwrapped >= lo / 2 and unwrapped > MIN_FONT_SIZE else lo
-    page.insert_textbox(rect, text, fontsize=size, fontname=fontname, render_mode=0 if visible else 3)
+    size = unwrapped if worth_keeping_lines() else lo
+    page.insert_textbox(rect, text, fontsize=size, fontname=fontname, render_mode=mode)
 
 
 def searchable_pdf_bytes(doc: AssembledDocument, *, dpi: int = RENDER_DPI, jpeg_quality: int = 90) -> bytes:
@@ -324,16 +330,25 @@ def searchable_pdf_bytes(doc: AssembledDocument, *, dpi: int = RENDER_DPI, jpeg_
                     text = searchable_text(source).replace("\t", " ")
                     if not text.strip():
                         continue
+                    if _font_for(text) == FALLBACK_FONT:  # embedded once, whatever the page count
+                        pdf_page.insert_font(fontname=FALLBACK_FONT, fontbuffer=_font(FALLBACK_FONT).buffer)
                     r = source.region
-                    rect = pymupdf.Rect(r.x0 * box.width, r.y0 * box.height, r.x1 * box.width, r.y1 * box.height)
+                    w, h = box.width, box.height
+                    rect = pymupdf.Rect(r.x0 * w, r.y0 * h, r.x1 * w, r.y1 * h)
                     _place_text(pdf_page, rect, text, visible=page.image is None)
         pdf.set_metadata({"creator": "GLM-OCR Desktop", "producer": "GLM-OCR Desktop (PyMuPDF)"})
+        try:
+            pdf.subset_fonts()  # the fallback font is 3.5 MB whole, a few kB as used
+        except Exception:  # noqa: BLE001 - a larger file is still a correct one
+            pass
         return pdf.tobytes(garbage=3, deflate=True)
     finally:
         pdf.close()
 
 
-def write_searchable_pdf(doc: AssembledDocument, path: str | os.PathLike[str], *, dpi: int = RENDER_DPI) -> Path:
+def write_searchable_pdf(
+    doc: AssembledDocument, path: str | os.PathLike[str], *, dpi: int = RENDER_DPI
+) -> Path:
     """``path`` as a PDF of the page images with the recognised text as an invisible, selectable layer
     (pages without an image get the text visible instead)."""
     path = Path(path)
