@@ -268,8 +268,8 @@ def _as_dict(result: Result | Mapping[str, Any]) -> dict[str, Any]:
 
 
 def result_markdown(result: Result | Mapping[str, Any]) -> str:
-    """One result as Markdown: text as is, formulas as a ``$$`` block, tables as HTML (valid in
-    Markdown), extraction as a fenced JSON block."""
+    """One result as Markdown: text with its line breaks kept (hard breaks), formulas as a ``$$`` block,
+    tables as HTML (valid in Markdown), extraction as a fenced JSON block."""
     d = _as_dict(result)
     task = Task.parse(d.get("task", "text"))
     text = d.get("text") or ""
@@ -278,6 +278,8 @@ def result_markdown(result: Result | Mapping[str, Any]) -> str:
         return f"$$\n{body}\n$$" if body else ""
     if task is Task.EXTRACT:
         return "```json\n" + _json_text(text, d.get("extraction")) + "\n```"
+    if task is Task.TEXT:
+        return hard_line_breaks(text.strip())
     return text.strip()
 
 

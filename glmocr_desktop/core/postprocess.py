@@ -162,7 +162,10 @@ def formula_body(text: str) -> str:
         parts = [b.strip() for b in blocks if b.strip()]
         if rest:  # text around the blocks (rare): keep it rather than lose it
             parts.append(rest.strip("$ \n"))
-        body = parts[0] if len(parts) == 1 else "\\begin{gathered}\n" + " \\\\\n".join(parts) + "\n\\end{gathered}"
+        if len(parts) > 1:
+            body = "\\begin{gathered}\n" + " \\\\\n".join(parts) + "\n\\end{gathered}"
+        else:
+            body = parts[0] if parts else ""
     elif t.startswith("\\(") and t.endswith("\\)"):
         body = t[2:-2]
     elif t.startswith("$") and t.endswith("$") and len(t) >= 2:

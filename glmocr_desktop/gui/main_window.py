@@ -43,7 +43,7 @@ from glmocr_desktop.gui import dialogs
 from glmocr_desktop.gui.icons import clear_cache, icon
 from glmocr_desktop.gui.loaders import DocumentOpener, PageRenderer
 from glmocr_desktop.gui.page_view import TASK_COLOURS, PageView, RegionSpec
-from glmocr_desktop.gui.result_pane import ResultEntry, ResultPane
+from glmocr_desktop.gui.result_pane import ResultEntry, ResultPane, cut_notice
 from glmocr_desktop.gui.settings_store import SettingsStore
 from glmocr_desktop.gui.worker import InferenceThread, Request
 
@@ -1016,7 +1016,8 @@ class MainWindow(QMainWindow):
         self.results.finish(entry, result)
         rate = result.timings.tokens_per_s
         self.speed_label.setText(f"{rate:.1f} tok/s · {result.timings.generated_tokens} tokens")
-        note = " (stopped)" if result.cancelled else (" (repetition cut)" if result.cut else "")
+        cut = cut_notice(result)
+        note = " (stopped)" if result.cancelled else (f" ({cut[0]})" if cut else "")
         self.state_label.setText(f"Done: {entry.label}{note}")
         self._store_finish(entry)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from dataclasses import dataclass, field
@@ -41,6 +42,17 @@ STATE_TEXT = {
     JobState.INTERRUPTED: "stopped",
     JobState.ERROR: "failed",
 }
+
+
+def cut_notice(result: Result | None) -> tuple[str, str] | None:
+    """``(short tag, sentence)`` when the result is not all the model would have written, else None."""
+    if result is None:
+        return None
+    if result.cut:
+        return "loop cut", result.cut_reason or "The model started repeating itself; the repeated part was removed."
+    if result.truncated:
+        return "token limit reached", result.truncated_reason or "The output reached its token limit and may be incomplete."
+    return None
 
 
 @dataclass(eq=False)
@@ -187,14 +199,29 @@ class ResultPane(QWidget):
         self._rerender.setInterval(250)
         self._rerender.timeout.connect(self._render_current)
 
+        self.cut_banner = QLabel()
+        self.cut_banner.setObjectName("cutBanner")
+        self.cut_banner.setWordWrap(True)
+        self.cut_banner.setContentsMargins(8, 4, 8, 4)
+        self.cut_banner.setStyleSheet(
+            "#cutBanner { background: #fff4ce; color: #5c4400; border-bottom: 1px solid #e0c060; }")
+        self.cut_banner.hide()
+
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(preview_split, "Preview")
         self.tabs.addTab(self.source, "Source")
 
+        result_box = QWidget()
+        result_layout = QVBoxLayout(result_box)
+        result_layout.setContentsMargins(0, 0, 0, 0)
+        result_layout.setSpacing(0)
+        result_layout.addWidget(self.cut_banner)
+        result_layout.addWidget(self.tabs, 1)
+
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.list)
-        split.addWidget(self.tabs)
+        split.addWidget(result_box)
         split.setStretchFactor(0, 0)
         split.setStretchFactor(1, 1)
         split.setSizes([130, 600])
@@ -263,10 +290,12 @@ class ResultPane(QWidget):
             extra = f" · {entry.tokens} tokens"
         elif entry.state is JobState.ERROR and entry.error:
             extra = f" · {entry.error.splitlines()[0][:80]}"
+        elif (cut := cut_notice(entry.result)) is not None:
+            extra = f" · {cut[0]}"
         item.setText(f"{entry.label} — {state}{extra}")
         colour = TASK_COLOURS.get(entry.task, QColor("#888"))
         item.setIcon(icon(entry.task.value, colour))
-        item.setToolTip(entry.error or entry.label)
+        item.setToolTip(entry.error or (cut[1] if cut else entry.label))
 
     def set_state(self, entry: ResultEntry, state: JobState, error: str = "") -> None:
         entry.state = JobState(state)
@@ -316,7 +345,17 @@ class ResultPane(QWidget):
         self._update_buttons()
         self.selection_changed.emit(entry)
 
+    def _show_cut_banner(self, entry: ResultEntry | None) -> None:
+        cut = cut_notice(entry.result) if entry is not None and not entry.state.active else None
+        if cut is None:
+            self.cut_banner.hide()
+            return
+        tag, sentence = cut
+        self.cut_banner.setText(f"<b>Incomplete: {tag}.</b> {html.escape(sentence)}")
+        self.cut_banner.show()
+
     def _show(self, entry: ResultEntry | None) -> None:
+        self._show_cut_banner(entry)
         self._updating_source = True
         if entry is None:
             self.source.setPlainText("")

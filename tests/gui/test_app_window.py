@@ -358,3 +358,28 @@ def test_preview_link_opens_only_after_confirmation(make_window, monkeypatch):
     window.results.preview.link_clicked.emit(QUrl("https://example.org/x"))
     assert asked == ["https://example.org/x"]
     assert window.act_settings.shortcut().toString() == "Ctrl+,"
+
+
+def test_cut_and_truncated_results_say_so_in_the_list_and_above_the_preview(qtbot, make_window):
+    from glmocr_desktop.core.jobs import Job, Timings
+    from glmocr_desktop.core.results import Generation, finish_result
+    from glmocr_desktop.core.tasks import Task
+    from glmocr_desktop.gui.result_pane import ResultEntry
+
+    w = make_window()
+    pane = w.results
+    looped = finish_result(Job(image=None, task=Task.TEXT), Generation(raw_text="Total\n" + "0." * 3000),
+                           model="m", device="cpu", timings=Timings())
+    limited = finish_result(Job(image=None, task=Task.TEXT, max_new_tokens=64),
+                            Generation(raw_text="The first lines", budget_hit=True),
+                            model="m", device="cpu", timings=Timings())
+    for i, result in enumerate((looped, limited)):
+        entry = ResultEntry(id=f"r{i}", label=f"Region {i + 1}", task=Task.TEXT)
+        pane.add(entry)
+        pane.finish(entry, result)
+    assert "loop cut" in pane.list.item(0).text()
+    assert "token limit reached" in pane.list.item(1).text()
+    pane.select(pane.entries[0])
+    assert pane.cut_banner.isVisibleTo(pane) and "repeating" in pane.cut_banner.text()
+    pane.select(pane.entries[1])
+    assert pane.cut_banner.isVisibleTo(pane) and "64" in pane.cut_banner.text()

@@ -281,3 +281,25 @@ def test_confirm_and_open(qtbot, monkeypatch):
     answer["value"] = QMessageBox.StandardButton.Open
     assert confirm_and_open(QUrl("https://example.com/")) is True
     assert opened == [QUrl("https://example.com/")]
+
+
+def test_real_preview_shows_numbers_line_breaks_and_leaders_as_written(qtbot, preview):
+    """What the model wrote, through final_text, into the real page: numbers, breaks, leader dots."""
+    from glmocr_desktop.core.postprocess import final_text
+
+    raw = (
+        "7.4.1 Scope of the agreement\n7.4.2 Terms\n\n"
+        "3. first\n5. second\n9. third\n\n"
+        "Jane Doe\n12 Harbour Road\nSpringfield\n\n"
+        "1 Chapter A ........ 7\n2 Chapter B ............ 19"
+    )
+    preview.set_text(final_text("text", raw))
+    qtbot.waitUntil(lambda: state(qtbot, preview)["blocks"] == 4)
+    text = js(qtbot, preview, "document.getElementById('content').innerText")
+    assert "7.4.1 Scope of the agreement\n7.4.2 Terms" in text
+    # list items keep the numbers on the page, as the browser shows them
+    markers = js(qtbot, preview, "[...document.querySelectorAll('ol li')].map(li => li.value)")
+    assert markers == [3, 5, 9]
+    assert "Jane Doe\n12 Harbour Road\nSpringfield" in text
+    assert "1 Chapter A ... 7\n2 Chapter B ... 19" in text
+    assert js(qtbot, preview, "document.querySelectorAll('#content ol').length") == 1
