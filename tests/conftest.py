@@ -1,4 +1,4 @@
-"""Shared fixtures: the offline tiny GLM-OCR checkpoint and the real-world corpus."""
+"""Shared fixtures: the offline tiny GLM-OCR and layout checkpoints and the real-world corpus."""
 
 from __future__ import annotations
 
@@ -48,6 +48,14 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     from make_tiny_model import write_checkpoint
 
     return write_checkpoint(tmp_path_factory.mktemp("tiny-glm-ocr"), seed=0)
+
+
+@pytest.fixture(scope="session")
+def tiny_layout_model_dir(tmp_path_factory) -> Path:
+    """A tiny PP-DocLayoutV3 checkpoint written once per test session."""
+    from make_tiny_layout_model import write_checkpoint
+
+    return write_checkpoint(tmp_path_factory.mktemp("tiny-pp-doclayout-v3"), seed=0)
 
 
 @pytest.fixture(autouse=True)

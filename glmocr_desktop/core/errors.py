@@ -94,6 +94,10 @@ class ModelNotFoundError(ModelError):
     pass
 
 
+class LayoutModelNotFoundError(ModelNotFoundError):
+    """The layout model (PP-DocLayoutV3) is missing; pages can still be read whole, without layout."""
+
+
 class ModelLoadError(ModelError):
     """The model folder exists but is partial, corrupt or of the wrong type."""
 

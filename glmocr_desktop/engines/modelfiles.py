@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from glmocr_desktop import DEFAULT_MODEL_ID
@@ -25,27 +26,34 @@ def _how_to_get(model_id: str) -> str:
 
 def resolve_model(spec: str | os.PathLike[str] | None = None) -> Path:
     """Return the local folder of a model given as a folder path or a hub id (cache only)."""
-    spec = str(spec or DEFAULT_MODEL_ID)
+    folder = local_model_folder(spec or DEFAULT_MODEL_ID, DEFAULT_MODEL_ID, _how_to_get, ModelNotFoundError)
+    check_model_dir(folder)
+    return folder
+
+
+def local_model_folder(
+    spec: str | os.PathLike[str],
+    default_id: str,
+    how_to_get: Callable[[str], str],
+    not_found: type[ModelNotFoundError] = ModelNotFoundError,
+) -> Path:
+    """The folder a model spec names: an existing folder, or a hub id found in the local cache only."""
+    spec = str(spec)
     path = Path(spec).expanduser()
     looks_like_path = spec.startswith((".", "/", "~", "\\")) or spec.count("/") != 1 or "\\" in spec
     if path.exists() or looks_like_path:
         if not path.is_dir():
-            raise ModelNotFoundError(f"The model folder {path} does not exist.", hint=_how_to_get(DEFAULT_MODEL_ID))
-        check_model_dir(path)
+            raise not_found(f"The model folder {path} does not exist.", hint=how_to_get(default_id))
         return path
     try:
         from huggingface_hub import snapshot_download
         from huggingface_hub.errors import LocalEntryNotFoundError
     except ImportError:  # pragma: no cover - huggingface_hub is a dependency
-        raise ModelNotFoundError(f"The model {spec} is not available.", hint=_how_to_get(spec)) from None
+        raise not_found(f"The model {spec} is not available.", hint=how_to_get(spec)) from None
     try:
-        folder = Path(snapshot_download(spec, local_files_only=True))
+        return Path(snapshot_download(spec, local_files_only=True))
     except (LocalEntryNotFoundError, FileNotFoundError, OSError, ValueError):
-        raise ModelNotFoundError(
-            f"The model {spec} is not on this computer yet.", hint=_how_to_get(spec)
-        ) from None
-    check_model_dir(folder)
-    return folder
+        raise not_found(f"The model {spec} is not on this computer yet.", hint=how_to_get(spec)) from None
 
 
 def check_model_dir(path: Path) -> dict:
@@ -80,9 +88,9 @@ def check_model_dir(path: Path) -> dict:
                 hint="Download the model again to finish it.",
             )
         for s in shards:
-            _check_safetensors_header(path / s)
+            check_safetensors_header(path / s)
     elif (path / "model.safetensors").is_file():
-        _check_safetensors_header(path / "model.safetensors")
+        check_safetensors_header(path / "model.safetensors")
     elif any(path.glob("*.bin")) or any(path.glob("*.pt")):
         raise ModelLoadError(
             f"{path} only has pickle weights (.bin/.pt); for safety only .safetensors weights are loaded."
@@ -94,7 +102,7 @@ def check_model_dir(path: Path) -> dict:
     return config
 
 
-def _check_safetensors_header(file: Path) -> None:
+def check_safetensors_header(file: Path) -> None:
     """A truncated download fails here with a clear message instead of deep inside the loader."""
     try:
         size = file.stat().st_size
