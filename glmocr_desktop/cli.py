@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from glmocr_desktop import APP_NAME, DEFAULT_MODEL_ID, __version__
+from glmocr_desktop.core import formats
 from glmocr_desktop.core.errors import InputError, ModelError, OcrError
 from glmocr_desktop.core.jobs import Job, Result, Source
 from glmocr_desktop.core.regions import Region
@@ -35,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="glmocr-desktop ocr",
         description=f"{APP_NAME} {__version__}: recognise text, formulas, tables or fields in scans and PDFs.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="images (PNG, JPEG, TIFF, WebP, BMP, GIF) or PDFs")
+    p.add_argument("files", nargs="+", metavar="FILE", help=f"images ({formats.image_types_text()}) or PDFs")
     p.add_argument("--task", default="text", help="text | formula | table | extract (default: text)")
     p.add_argument("--template", metavar="F", help="extraction template: a JSON file whose leaf values are \"\"")
     p.add_argument("--pages", metavar="SPEC", help="pages to read, e.g. 1-3,7 (default: all)")

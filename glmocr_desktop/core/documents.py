@@ -39,6 +39,7 @@ from glmocr_desktop.core.errors import (
     UnsupportedFileError,
     WrongPasswordError,
 )
+from glmocr_desktop.core.formats import SUPPORTED_SUFFIXES, is_supported
 from glmocr_desktop.core.regions import Region
 
 __all__ = [
@@ -49,10 +50,6 @@ __all__ = [
     "open_image_bytes",
     "parse_page_range",
 ]
-
-SUPPORTED_SUFFIXES: tuple[str, ...] = (
-    ".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".gif",
-)
 
 #: The official SDK renders PDF pages at 200 DPI with the long side capped at 3500 px.
 DEFAULT_DPI = 200.0
@@ -82,11 +79,6 @@ except Exception:  # noqa: BLE001
 
 #: One lock for every MuPDF call in the process (PyMuPDF does not support concurrent use).
 _FITZ_LOCK = threading.RLock()
-
-
-def is_supported(path: str | Path) -> bool:
-    """Whether ``path`` has a suffix the app opens (for file dialogs and dropped folders)."""
-    return Path(str(path)).suffix.lower() in SUPPORTED_SUFFIXES
 
 
 def parse_page_range(spec: str, page_count: int) -> list[int]:

@@ -20,6 +20,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from glmocr_desktop.core import formats
 from glmocr_desktop.core.errors import (
     CorruptFileError,
     ImageTooLargeError,
@@ -48,37 +49,13 @@ MODEL_MAX_ASPECT = 200.0
 Image.MAX_IMAGE_PIXELS = MAX_PAGE_PIXELS
 warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
-#: Formats we open, keyed by the name :func:`sniff_format` returns.
-IMAGE_FORMATS = {
-    "png": "PNG",
-    "jpeg": "JPEG",
-    "tiff": "TIFF",
-    "webp": "WEBP",
-    "bmp": "BMP",
-    "gif": "GIF",
-}
-FORMAT_LABELS = {
-    "pdf": "PDF",
-    "png": "PNG",
-    "jpeg": "JPEG",
-    "tiff": "TIFF",
-    "webp": "WebP",
-    "bmp": "BMP",
-    "gif": "GIF",
-}
+# Views of the one table of file types (core.formats), keyed by the name :func:`sniff_format` returns.
+#: The Pillow plugin that decodes each image format.
+IMAGE_FORMATS = {f.name: f.pillow_format for f in formats.FORMATS if f.pillow_format}
+FORMAT_LABELS = {f.name: f.label for f in formats.FORMATS}
 #: The format each supported suffix promises.
-SUFFIX_FORMATS = {
-    ".pdf": "pdf",
-    ".png": "png",
-    ".jpg": "jpeg",
-    ".jpeg": "jpeg",
-    ".tif": "tiff",
-    ".tiff": "tiff",
-    ".webp": "webp",
-    ".bmp": "bmp",
-    ".gif": "gif",
-}
-SUPPORTED_TYPES_TEXT = "PDF, PNG, JPEG, TIFF, WebP, BMP and GIF"
+SUFFIX_FORMATS = {ext: f.name for f in formats.FORMATS for ext in f.extensions}
+SUPPORTED_TYPES_TEXT = formats.types_text()
 
 # Toggling Pillow's (global) truncation tolerance is serialised so two threads never fight over it.
 _TRUNCATED_LOCK = threading.Lock()
@@ -542,7 +519,6 @@ def load_image_file(source: str | Path | bytes, name: str | None = None) -> Imag
     fmt = sniff_format(head)
     if fmt is None or fmt == "pdf":
         raise UnsupportedFileError(
-            f"{name} is not an image this app can open; supported images are PNG, JPEG, TIFF, WebP, BMP "
-            "and GIF."
+            f"{name} is not an image this app can open; supported images are {formats.image_types_text()}."
         )
     return ImageSource(data, fmt, name)
