@@ -52,6 +52,10 @@ def test_json_output_carries_the_fields(tiny_model_dir, scan, capsys):
     assert data["region"] == [0.0, 0.0, 0.5, 0.5]
     assert data["model"] and isinstance(data["text"], str)
     assert data["timings"]["generated_tokens"] >= 1 and data["timings"]["image_tokens"] > 0
+    # six tokens of random weights never reach an end: the limit ended it, and the JSON says so
+    assert data["timings"]["generated_tokens"] == 6
+    assert data["truncated"] is True and "6 tokens" in data["truncated_reason"]
+    assert data["cut"] is False and data["cut_reason"] is None
 
 
 def test_pages_and_progress(tiny_model_dir, pdf3, capsys):
