@@ -1,0 +1,270 @@
+"""The document pipeline: pages -> layout -> one OCR job per block -> pages ready for assembly.
+
+As in the official GLM-OCR SDK: each page is rendered at 200 DPI (long side <= 3500 px), the layout
+model finds its blocks in reading order, every text / table / formula block is cropped from the page
+and read with the prompt of its kind, pictures are kept as crops, and the page goes to
+:func:`glmocr_desktop.core.assembly.assemble`. Without a layout model (or when it finds nothing on a
+page) the page is read whole as one text region, the model-only path, and the events say so.
+
+Engines are passed in (no torch here). ``run`` is a generator of typed events that the CLI prints and
+the GUI's worker turns into signals; ``cancel`` (from any thread) stops the run within one token and
+no further region starts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol, Union
+
+from glmocr_desktop.core.assembly import PageBlock, PageInput
+from glmocr_desktop.core.documents import DEFAULT_DPI, DEFAULT_MAX_SIDE, Document
+from glmocr_desktop.core.errors import InputError, OcrError, RegionError
+from glmocr_desktop.core.imaging import fit_pixels
+from glmocr_desktop.core.jobs import Chunk, Job, Result, Source
+from glmocr_desktop.core.layout import IMAGE, TEXT, LayoutBlock
+from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.tasks import Task
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PIL.Image import Image
+
+WHOLE_PAGE = Region(0.0, 0.0, 1.0, 1.0)
+NO_LAYOUT_MODEL = "no layout model"
+NO_LAYOUT_BLOCKS = "the layout model found no regions"
+
+
+class OcrEngine(Protocol):
+    def stream_many(self, jobs: Iterable[Job]) -> Iterator[Chunk]: ...
+
+    def cancel(self) -> None: ...
+
+
+class LayoutEngine(Protocol):
+    def detect(self, images: list[Image]) -> list[list[LayoutBlock]]: ...
+
+
+# --- events ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageStarted:
+    page: int  # 0-based page of the document
+    position: int  # 1-based position of this page in the run
+    total: int  # pages in the run
+
+
+@dataclass(frozen=True)
+class LayoutFound:
+    page: int
+    blocks: tuple[LayoutBlock, ...]  # what the layout model found (empty on the model-only path)
+    fallback: str | None = None  # why the page is read whole with one prompt, if it is
+
+    @property
+    def regions_to_read(self) -> int:
+        return 1 if self.fallback else sum(1 for b in self.blocks if b.task is not None)
+
+
+@dataclass(frozen=True)
+class RegionDone:
+    page: int
+    block: PageBlock  # its content is the result's final text
+    task: Task
+    result: Result
+    done: int  # regions of this page read so far
+    total: int  # regions of this page to read
+
+    @property
+    def tokens(self) -> int:
+        return self.result.timings.generated_tokens
+
+
+@dataclass(frozen=True)
+class PageDone:
+    page: PageInput  # ready for assembly
+    regions: int  # blocks read by the model
+    pictures: int  # blocks kept as crops
+    tokens: int  # generated on this page
+    fallback: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PageFailed:
+    page: int
+    error: OcrError
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    pages: tuple[PageInput, ...]  # the pages done, in document order
+    cancelled: bool
+
+
+PipelineEvent = Union[PageStarted, LayoutFound, RegionDone, PageDone, PageFailed, RunFinished]
+
+
+# --- the pipeline ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Planned:
+    """A block of the page on its way to a PageBlock: its job (None for a picture) and its crop."""
+
+    block: LayoutBlock
+    job: Job | None = None
+    crop: Image | None = None
+    content: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+
+class DocumentPipeline:
+    """Reads the pages of a document block by block; one instance per run (cancel ends it)."""
+
+    def __init__(
+        self,
+        engine: OcrEngine,
+        layout: LayoutEngine | None = None,
+        *,
+        dpi: float = DEFAULT_DPI,
+        max_side: int = DEFAULT_MAX_SIDE,
+        max_new_tokens: int | None = None,
+        jobs_per_batch: int | None = None,
+        keep_page_images: bool = False,
+        no_layout_reason: str = NO_LAYOUT_MODEL,
+    ) -> None:
+        self.engine = engine
+        self.layout = layout
+        self.dpi = dpi
+        self.max_side = max_side
+        self.max_new_tokens = max_new_tokens
+        #: Jobs handed to the engine at once (``None``: all of a page's blocks in one batch).
+        self.jobs_per_batch = jobs_per_batch
+        #: The rendered page travels with the page (the searchable PDF needs it; it costs memory).
+        self.keep_page_images = keep_page_images
+        self.no_layout_reason = no_layout_reason
+        self._cancel = threading.Event()
+
+    def cancel(self) -> None:
+        """Stop the run: the generation under way ends within one token; no further region starts."""
+        self._cancel.set()
+        self.engine.cancel()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self, document: Document, pages: Sequence[int] | None = None) -> Iterator[PipelineEvent]:
+        pages = list(range(document.page_count)) if pages is None else list(pages)
+        done: list[PageInput] = []
+        for position, page in enumerate(pages, start=1):
+            if self.cancelled:
+                break
+            yield PageStarted(page, position, len(pages))
+            try:
+                image = document.render_page(page, dpi=self.dpi, max_side=self.max_side)
+            except InputError as exc:
+                yield PageFailed(page, exc)
+                continue
+            layout = self._find_layout(page, image)
+            yield layout
+            try:
+                result = yield from self._read_page(document, page, image, layout)
+            except OcrError as exc:
+                if self.cancelled:
+                    break
+                yield PageFailed(page, exc)
+                continue
+            if result is None:  # cancelled part-way: the page is not finished
+                break
+            done.append(result.page)
+            yield result
+        yield RunFinished(tuple(done), self.cancelled)
+
+    # --- steps -----------------------------------------------------------------------------------
+
+    def _find_layout(self, page: int, image: Image) -> LayoutFound:
+        if self.layout is None:
+            return LayoutFound(page, (), self.no_layout_reason)
+        try:
+            blocks = self.layout.detect([image])[0]
+        except OcrError as exc:
+            return LayoutFound(page, (), f"layout detection failed ({exc.message})")
+        return LayoutFound(page, tuple(blocks), None if blocks else NO_LAYOUT_BLOCKS)
+
+    def _plan(self, document: Document, page: int, image: Image, layout: LayoutFound) -> list[_Planned]:
+        source = {"file": str(document.path or document.name), "page": page, "document_hash": document.content_hash}
+        if layout.fallback:
+            whole = LayoutBlock(WHOLE_PAGE, TEXT, TEXT, 1.0, 0)
+            picture = document.render_region(page, None, dpi=self.dpi, max_side=self.max_side)
+            return [_Planned(whole, self._job(picture, Task.TEXT, Source(**source, region=None)))]
+        planned = []
+        for block in layout.blocks:
+            crop = image.crop(block.region.to_pixels(image.width, image.height))
+            item = _Planned(block)
+            if block.task is None:
+                item.crop = crop
+            else:
+                try:
+                    item.job = self._job(fit_pixels(crop), block.task, Source(**source, region=block.region))
+                except RegionError as exc:  # a sliver the model cannot read: kept empty, said so
+                    item.warnings.append(f"{block.native_label} block {block.order + 1}: {exc.message}")
+            planned.append(item)
+        return planned
+
+    def _job(self, picture: Image, task: Task, source: Source) -> Job:
+        return Job(image=picture, task=task, max_new_tokens=self.max_new_tokens, source=source)
+
+    def _read_page(
+        self, document: Document, page: int, image: Image, layout: LayoutFound
+    ) -> Iterator[PipelineEvent]:
+        """Yields a RegionDone per block read; returns the PageDone, or None when cancelled."""
+        planned = self._plan(document, page, image, layout)
+        reading = [p for p in planned if p.job is not None]
+        step = self.jobs_per_batch or max(1, len(reading))
+        tokens = 0
+        done = 0
+        for start in range(0, len(reading), step):
+            if self.cancelled:
+                return None
+            batch = {p.job.id: p for p in reading[start:start + step]}
+            for chunk in self.engine.stream_many([p.job for p in batch.values()]):
+                if not chunk.done or chunk.result is None or self.cancelled:
+                    continue  # after a cancel the engine still hands back its partial results
+                item = batch[chunk.job_id]
+                res = chunk.result
+                item.content = res.text if res.ok else ""
+                item.warnings.extend(res.warnings)
+                if res.error:
+                    item.warnings.append(f"{item.block.native_label} block {item.block.order + 1}: {res.error}")
+                tokens += res.timings.generated_tokens
+                done += 1
+                yield RegionDone(page, self._page_block(item), item.job.task, res, done, len(reading))
+            if self.cancelled:
+                return None
+        blocks = [self._page_block(p) for p in planned]
+        page_input = PageInput(
+            index=page,
+            width=image.width,
+            height=image.height,
+            blocks=blocks,
+            image=image if self.keep_page_images else None,
+        )
+        pictures = sum(1 for p in planned if p.job is None and p.crop is not None)
+        warnings = tuple(w for p in planned for w in p.warnings)
+        return PageDone(page_input, done, pictures, tokens, layout.fallback, warnings)
+
+    @staticmethod
+    def _page_block(item: _Planned) -> PageBlock:
+        block = item.block
+        # Kept page furniture ("abandoned") is read as text or kept as a picture, like any block.
+        label = IMAGE if block.task is None else block.task.value
+        return PageBlock(
+            index=block.order,
+            label=label,
+            native_label=block.native_label,
+            content=item.content,
+            region=block.region,
+            image=item.crop,
+        )

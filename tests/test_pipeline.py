@@ -1,0 +1,157 @@
+"""The document pipeline with the tiny GLM-OCR engine and the tiny layout model on a real 2-page PDF."""
+
+from __future__ import annotations
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("cv2")
+
+from glmocr_desktop.core.assembly import PageInput, assemble  # noqa: E402
+from glmocr_desktop.core.documents import open_document  # noqa: E402
+from glmocr_desktop.core.imaging import fit_pixels  # noqa: E402
+from glmocr_desktop.core.pipeline import (  # noqa: E402
+    NO_LAYOUT_MODEL,
+    DocumentPipeline,
+    LayoutFound,
+    PageDone,
+    PageStarted,
+    RegionDone,
+    RunFinished,
+)
+from glmocr_desktop.core.tasks import Task  # noqa: E402
+from glmocr_desktop.engines.layout import LayoutDetector  # noqa: E402
+from glmocr_desktop.engines.local import LocalEngine  # noqa: E402
+
+TOKENS = 3
+
+
+class RecordingEngine:
+    """The real engine, noting the jobs it is given (to check crops and tasks against the layout)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.batches = []
+
+    def stream_many(self, jobs):
+        jobs = list(jobs)
+        self.batches.append(jobs)
+        return self.engine.stream_many(jobs)
+
+    def cancel(self):
+        self.engine.cancel()
+
+    @property
+    def jobs(self):
+        return [j for batch in self.batches for j in batch]
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_model_dir):
+    eng = LocalEngine(tiny_model_dir, device="cpu", dtype="fp32", fast=False)
+    eng.load()
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="module")
+def detector(tiny_layout_model_dir):
+    det = LayoutDetector(tiny_layout_model_dir, device="cpu")
+    det.load()
+    yield det
+    det.close()
+
+
+@pytest.fixture
+def document(corpus_dir):
+    with open_document(corpus_dir / "pdfs" / "pdfjs_rotation.pdf") as doc:  # 2 pages, the second rotated
+        yield doc
+
+
+def by_type(events, kind):
+    return [e for e in events if isinstance(e, kind)]
+
+
+def test_each_block_becomes_a_job_with_its_task_and_crop(engine, detector, document):
+    recorder = RecordingEngine(engine)
+    events = list(DocumentPipeline(recorder, detector, max_new_tokens=TOKENS).run(document))
+    assert isinstance(events[0], PageStarted) and isinstance(events[-1], RunFinished)
+    assert [e.page for e in by_type(events, PageStarted)] == [0, 1]
+    layouts = by_type(events, LayoutFound)
+    assert all(lf.fallback is None for lf in layouts)
+    jobs = iter(recorder.jobs)
+    for lf in layouts:
+        page_image = document.render_page(lf.page)  # the SDK's 200 DPI, long side <= 3500 px
+        assert max(page_image.size) <= 3500
+        assert lf.blocks == tuple(detector.detect([page_image])[0])
+        for block in lf.blocks:
+            if block.task is None:
+                continue
+            job = next(jobs)
+            assert job.task is block.task and job.prompt == {
+                Task.TEXT: "Text Recognition:", Task.TABLE: "Table Recognition:",
+                Task.FORMULA: "Formula Recognition:"}[block.task]
+            assert job.source.page == lf.page and job.source.region == block.region
+            assert job.source.file == str(document.path)
+            crop = page_image.crop(block.region.to_pixels(*page_image.size))
+            assert job.image.tobytes() == fit_pixels(crop).tobytes()
+    assert next(jobs, None) is None
+    # one stream_many call per page, holding all of the page's blocks to read
+    assert [len(b) for b in recorder.batches] == [lf.regions_to_read for lf in layouts]
+
+
+def test_results_come_back_in_reading_order(engine, detector, document):
+    events = list(DocumentPipeline(engine, detector, max_new_tokens=TOKENS).run(document))
+    pages = by_type(events, PageDone)
+    assert [p.page.index for p in pages] == [0, 1]
+    assert by_type(events, RunFinished)[0].pages == tuple(p.page for p in pages)
+    for done, lf in zip(pages, by_type(events, LayoutFound)):
+        page = done.page
+        assert isinstance(page, PageInput) and (page.width, page.height) == document.render_page(page.index).size
+        assert [b.index for b in page.blocks] == [b.order for b in lf.blocks] == list(range(len(lf.blocks)))
+        assert [b.region for b in page.blocks] == [b.region for b in lf.blocks]
+        regions = [e for e in by_type(events, RegionDone) if e.page == page.index]
+        assert [e.done for e in regions] == list(range(1, len(regions) + 1))
+        assert [e.block.index for e in regions] == sorted(e.block.index for e in regions)
+        read = {e.block.index: e for e in regions}
+        for block, found in zip(page.blocks, lf.blocks):
+            if found.task is None:
+                assert block.label == "image" and block.image is not None and block.content == ""
+            else:
+                assert block.label == found.task.value and block.native_label == found.native_label
+                assert block.content == read[block.index].result.text  # the final clean-up, unchanged
+                assert read[block.index].result.source.region == found.region
+        assert done.regions == len(regions) and done.tokens == sum(e.tokens for e in regions)
+        assert all(0 < e.tokens <= TOKENS for e in regions)
+    assemble([p.page for p in pages])  # the pages are what assembly takes
+
+
+def test_cancel_stops_between_regions(engine, detector, document):
+    recorder = RecordingEngine(engine)
+    pipeline = DocumentPipeline(recorder, detector, max_new_tokens=TOKENS, jobs_per_batch=1)
+    events = []
+    for event in pipeline.run(document):
+        events.append(event)
+        if isinstance(event, RegionDone):
+            pipeline.cancel()
+    assert len(by_type(events, RegionDone)) == 1
+    assert len(recorder.batches) == 1 and len(recorder.batches[0]) == 1
+    assert not by_type(events, PageDone)
+    assert [e.page for e in by_type(events, PageStarted)] == [0]
+    finished = events[-1]
+    assert isinstance(finished, RunFinished) and finished.cancelled and finished.pages == ()
+
+
+def test_without_a_layout_model_each_page_is_one_text_region(engine, document):
+    recorder = RecordingEngine(engine)
+    events = list(DocumentPipeline(recorder, None, max_new_tokens=TOKENS, keep_page_images=True).run(document, [1]))
+    (lf,) = by_type(events, LayoutFound)
+    assert lf.fallback == NO_LAYOUT_MODEL and lf.blocks == ()
+    ((job,),) = recorder.batches
+    assert job.task is Task.TEXT and job.source.region is None and job.source.page == 1
+    (done,) = by_type(events, PageDone)
+    assert done.fallback == NO_LAYOUT_MODEL
+    (block,) = done.page.blocks
+    assert (block.index, block.label, block.native_label) == (0, "text", "text")
+    assert block.region.as_tuple() == (0.0, 0.0, 1.0, 1.0)
+    assert done.page.image is not None and done.page.image.size == (done.page.width, done.page.height)
