@@ -58,6 +58,17 @@ def tiny_layout_model_dir(tmp_path_factory) -> Path:
     return write_checkpoint(tmp_path_factory.mktemp("tiny-pp-doclayout-v3"), seed=0)
 
 
+@pytest.fixture(scope="module")
+def tiny_layout_detector(tiny_layout_model_dir):
+    """The tiny layout checkpoint loaded on the CPU through :class:`LayoutDetector`."""
+    from glmocr_desktop.engines.layout import LayoutDetector
+
+    detector = LayoutDetector(tiny_layout_model_dir, device="cpu")
+    detector.load()
+    yield detector
+    detector.close()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_user_dirs(tmp_path, monkeypatch):
     """Keep settings, the result store and logs of each test in its own temporary folder."""

@@ -33,11 +33,8 @@ from glmocr_desktop.engines.layout import (  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def detector(tiny_layout_model_dir):
-    det = LayoutDetector(tiny_layout_model_dir, device="cpu")
-    det.load()
-    yield det
-    det.close()
+def detector(tiny_layout_detector):
+    return tiny_layout_detector
 
 
 @pytest.fixture(scope="module")

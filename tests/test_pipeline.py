@@ -20,7 +20,6 @@ from glmocr_desktop.core.pipeline import (  # noqa: E402
     RunFinished,
 )
 from glmocr_desktop.core.tasks import Task  # noqa: E402
-from glmocr_desktop.engines.layout import LayoutDetector  # noqa: E402
 from glmocr_desktop.engines.local import LocalEngine  # noqa: E402
 
 TOKENS = 3
@@ -55,11 +54,8 @@ def engine(tiny_model_dir):
 
 
 @pytest.fixture(scope="module")
-def detector(tiny_layout_model_dir):
-    det = LayoutDetector(tiny_layout_model_dir, device="cpu")
-    det.load()
-    yield det
-    det.close()
+def detector(tiny_layout_detector):
+    return tiny_layout_detector
 
 
 @pytest.fixture
