@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from glmocr_desktop.core.layout import LABELS  # noqa: E402
+from glmocr_desktop.core.layout import LABELS
 
 #: Small stages of the HGNetV2 backbone; the encoder takes stages 2..4, the mask branch stage 1.
 BACKBONE = {

@@ -13,9 +13,9 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("cv2")
 
-from glmocr_desktop.core.documents import open_document  # noqa: E402
-from glmocr_desktop.core.errors import LayoutModelNotFoundError, ModelLoadError  # noqa: E402
-from glmocr_desktop.core.layout import (  # noqa: E402
+from glmocr_desktop.core.documents import open_document
+from glmocr_desktop.core.errors import LayoutModelNotFoundError, ModelLoadError
+from glmocr_desktop.core.layout import (
     KINDS,
     LABELS,
     NMS_IOU_SAME_CLASS,
@@ -23,8 +23,8 @@ from glmocr_desktop.core.layout import (  # noqa: E402
     LayoutOptions,
     iou_matrix,
 )
-from glmocr_desktop.core.regions import Region  # noqa: E402
-from glmocr_desktop.engines.layout import (  # noqa: E402
+from glmocr_desktop.core.regions import Region
+from glmocr_desktop.engines.layout import (
     DEFAULT_LAYOUT_MODEL_ID,
     LayoutDetector,
     layout_model_available,

@@ -7,10 +7,10 @@ import pytest
 pytest.importorskip("torch")
 pytest.importorskip("cv2")
 
-from glmocr_desktop.core.assembly import PageInput, assemble  # noqa: E402
-from glmocr_desktop.core.documents import open_document  # noqa: E402
-from glmocr_desktop.core.imaging import fit_pixels  # noqa: E402
-from glmocr_desktop.core.pipeline import (  # noqa: E402
+from glmocr_desktop.core.assembly import PageInput, assemble
+from glmocr_desktop.core.documents import open_document
+from glmocr_desktop.core.imaging import MODEL_MAX_PIXELS, fit_pixels
+from glmocr_desktop.core.pipeline import (
     NO_LAYOUT_MODEL,
     DocumentPipeline,
     LayoutFound,
@@ -19,8 +19,8 @@ from glmocr_desktop.core.pipeline import (  # noqa: E402
     RegionDone,
     RunFinished,
 )
-from glmocr_desktop.core.tasks import Task  # noqa: E402
-from glmocr_desktop.engines.local import LocalEngine  # noqa: E402
+from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.engines.local import LocalEngine
 
 TOKENS = 3
 
@@ -39,6 +39,9 @@ class RecordingEngine:
 
     def cancel(self):
         self.engine.cancel()
+
+    def __getattr__(self, name):  # image_pixel_cap and the rest of the engine
+        return getattr(self.engine, name)
 
     @property
     def jobs(self):
@@ -76,6 +79,7 @@ def test_each_block_becomes_a_job_with_its_task_and_crop(engine, detector, docum
     layouts = by_type(events, LayoutFound)
     assert all(lf.fallback is None for lf in layouts)
     jobs = iter(recorder.jobs)
+    cap = getattr(engine, "image_pixel_cap", MODEL_MAX_PIXELS)
     for lf in layouts:
         page_image = document.render_page(lf.page)  # the SDK's 200 DPI, long side <= 3500 px
         assert max(page_image.size) <= 3500
@@ -90,7 +94,7 @@ def test_each_block_becomes_a_job_with_its_task_and_crop(engine, detector, docum
             assert job.source.page == lf.page and job.source.region == block.region
             assert job.source.file == str(document.path)
             crop = page_image.crop(block.region.to_pixels(*page_image.size))
-            assert job.image.tobytes() == fit_pixels(crop).tobytes()
+            assert job.image.tobytes() == fit_pixels(crop, max_pixels=cap).tobytes()
     assert next(jobs, None) is None
     # one stream_many call per page, holding all of the page's blocks to read
     assert [len(b) for b in recorder.batches] == [lf.regions_to_read for lf in layouts]
@@ -151,3 +155,18 @@ def test_without_a_layout_model_each_page_is_one_text_region(engine, document):
     assert (block.index, block.label, block.native_label) == (0, "text", "text")
     assert block.region.as_tuple() == (0.0, 0.0, 1.0, 1.0)
     assert done.page.image is not None and done.page.image.size == (done.page.width, done.page.height)
+
+
+def test_drawn_regions_replace_the_layout_on_their_page(engine, detector, document):
+    from glmocr_desktop.core.regions import Region
+
+    drawn = [(Region(0.5, 0.5, 1.0, 1.0), Task.TABLE), (Region(0.0, 0.0, 0.5, 0.2), Task.FORMULA)]
+    recorder = RecordingEngine(engine)
+    events = list(DocumentPipeline(recorder, detector, max_new_tokens=TOKENS).run(document, [0], {0: drawn}))
+    (lf,) = by_type(events, LayoutFound)
+    assert lf.drawn and lf.fallback is None
+    ((first, second),) = recorder.batches
+    assert (first.task, first.source.region) == (Task.TABLE, drawn[0][0])
+    assert (second.task, second.source.region) == (Task.FORMULA, drawn[1][0])
+    (done,) = by_type(events, PageDone)
+    assert [(b.index, b.label, b.native_label) for b in done.page.blocks] == [(0, "table", "text"), (1, "formula", "text")]

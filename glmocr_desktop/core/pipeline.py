@@ -14,14 +14,14 @@ no further region starts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol, Union
+from typing import TYPE_CHECKING, Protocol
 
 from glmocr_desktop.core.assembly import PageBlock, PageInput
 from glmocr_desktop.core.documents import DEFAULT_DPI, DEFAULT_MAX_SIDE, Document
 from glmocr_desktop.core.errors import InputError, OcrError, RegionError
-from glmocr_desktop.core.imaging import fit_pixels
+from glmocr_desktop.core.imaging import MODEL_MAX_PIXELS, fit_pixels
 from glmocr_desktop.core.jobs import Chunk, Job, Result, Source
 from glmocr_desktop.core.layout import IMAGE, TEXT, LayoutBlock
 from glmocr_desktop.core.regions import Region
@@ -60,6 +60,7 @@ class LayoutFound:
     page: int
     blocks: tuple[LayoutBlock, ...]  # what the layout model found (empty on the model-only path)
     fallback: str | None = None  # why the page is read whole with one prompt, if it is
+    drawn: bool = False  # the blocks are regions the user drew, not the layout model's
 
     @property
     def regions_to_read(self) -> int:
@@ -102,7 +103,17 @@ class RunFinished:
     cancelled: bool
 
 
-PipelineEvent = Union[PageStarted, LayoutFound, RegionDone, PageDone, PageFailed, RunFinished]
+PipelineEvent = PageStarted | LayoutFound | RegionDone | PageDone | PageFailed | RunFinished
+
+
+def drawn_blocks(page: int, regions: Sequence[tuple[Region, Task]]) -> LayoutFound:
+    """Regions drawn by the user as the page's blocks, in the order given (native label "text").
+
+    Extraction has no place in a document (its result is a form's JSON), so it is refused here."""
+    if any(task is Task.EXTRACT for _, task in regions):
+        raise ValueError("Information extraction reads a form, not a document's blocks.")
+    blocks = tuple(LayoutBlock(region, TEXT, task.value, 1.0, i) for i, (region, task) in enumerate(regions))
+    return LayoutFound(page, blocks, None, drawn=True)
 
 
 # --- the pipeline ----------------------------------------------------------------------------------
@@ -155,8 +166,16 @@ class DocumentPipeline:
     def cancelled(self) -> bool:
         return self._cancel.is_set()
 
-    def run(self, document: Document, pages: Sequence[int] | None = None) -> Iterator[PipelineEvent]:
+    def run(
+        self,
+        document: Document,
+        pages: Sequence[int] | None = None,
+        regions: Mapping[int, Sequence[tuple[Region, Task]]] | None = None,
+    ) -> Iterator[PipelineEvent]:
+        """Read ``pages`` (default: all). A page in ``regions`` is read in the regions given there, in
+        that order (drawn by the user), instead of the layout model's blocks."""
         pages = list(range(document.page_count)) if pages is None else list(pages)
+        regions = regions or {}
         done: list[PageInput] = []
         for position, page in enumerate(pages, start=1):
             if self.cancelled:
@@ -167,7 +186,7 @@ class DocumentPipeline:
             except InputError as exc:
                 yield PageFailed(page, exc)
                 continue
-            layout = self._find_layout(page, image)
+            layout = drawn_blocks(page, regions[page]) if page in regions else self._find_layout(page, image)
             yield layout
             try:
                 result = yield from self._read_page(document, page, image, layout)
@@ -195,9 +214,11 @@ class DocumentPipeline:
 
     def _plan(self, document: Document, page: int, image: Image, layout: LayoutFound) -> list[_Planned]:
         source = {"file": str(document.path or document.name), "page": page, "document_hash": document.content_hash}
+        # The engine may read fewer pixels than the model takes (the CPU does): fit crops to its cap.
+        max_pixels = getattr(self.engine, "image_pixel_cap", None) or MODEL_MAX_PIXELS
         if layout.fallback:
             whole = LayoutBlock(WHOLE_PAGE, TEXT, TEXT, 1.0, 0)
-            picture = document.render_region(page, None, dpi=self.dpi, max_side=self.max_side)
+            picture = fit_pixels(image, max_pixels=max_pixels)
             return [_Planned(whole, self._job(picture, Task.TEXT, Source(**source, region=None)))]
         planned = []
         for block in layout.blocks:
@@ -207,7 +228,8 @@ class DocumentPipeline:
                 item.crop = crop
             else:
                 try:
-                    item.job = self._job(fit_pixels(crop), block.task, Source(**source, region=block.region))
+                    picture = fit_pixels(crop, max_pixels=max_pixels)
+                    item.job = self._job(picture, block.task, Source(**source, region=block.region))
                 except RegionError as exc:  # a sliver the model cannot read: kept empty, said so
                     item.warnings.append(f"{block.native_label} block {block.order + 1}: {exc.message}")
             planned.append(item)
