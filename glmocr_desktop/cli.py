@@ -168,7 +168,7 @@ def _run(args, task: Task, template, region: Region | None, out: TextIO, progres
                 if total_pages > 1:
                     progress(f"[{done}/{total_pages}] {name} page {page + 1}")
                 try:
-                    image = doc.render_region(page, region, dpi=args.dpi)
+                    image = doc.render_region(page, region, dpi=args.dpi, max_pixels=engine.image_pixel_cap)
                 except InputError as exc:
                     print(f"error: {name} page {page + 1}: {exc}", file=sys.stderr)
                     status = EXIT_INPUT

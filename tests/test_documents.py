@@ -314,6 +314,16 @@ def test_region_respects_model_pixel_limits(pdf_path):
             doc.render_region(0, Region(0.0, 0.5, 1.0, 0.5012))
 
 
+def test_region_renders_within_a_smaller_engine_cap(pdf_path):
+    with open_document(pdf_path) as doc:
+        full = doc.render_region(0, None, dpi=300)
+        capped = doc.render_region(0, None, dpi=300, max_pixels=1_254_400)
+        assert 1_200_000 < capped.width * capped.height <= 1_254_400
+        assert abs(capped.width / capped.height - full.width / full.height) < 0.01
+        # a cap outside the model's range is brought into it
+        assert doc.render_region(0, None, max_pixels=10**10).size == doc.render_region(0, None).size
+
+
 def test_small_pdf_region_is_rendered_finer_not_padded(pdf_path):
     with open_document(pdf_path) as doc:
         img = doc.render_region(0, Region(0.1, 0.1, 0.12, 0.11), dpi=200)  # 12 x 8 pt

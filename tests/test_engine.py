@@ -215,6 +215,24 @@ def test_tiny_image_is_padded_up(engine):
     assert int((inputs["input_ids"][0] == IMAGE_TOKEN_ID).sum()) >= 4
 
 
+def test_a_crop_rendered_for_the_engine_is_not_resized_again(engine, tmp_path):
+    from glmocr_desktop.core.documents import open_document
+    from glmocr_desktop.core.model_limits import CPU_MAX_PIXELS
+
+    assert engine.image_pixel_cap == CPU_MAX_PIXELS  # the CPU engine scales pages down
+    path = tmp_path / "big.png"
+    page_image(3000, 2000).save(path)
+    with open_document(path) as doc:
+        crop = doc.render_region(0, None, max_pixels=engine.image_pixel_cap)
+    assert crop.width * crop.height <= CPU_MAX_PIXELS
+    assert engine._fit_image(crop) is crop  # one resize, in the rendering
+    # an image from elsewhere gets the same rule as the crops
+    from glmocr_desktop.core.imaging import fit_pixels
+
+    big = page_image(3000, 2000)
+    assert engine._fit_image(big).size == fit_pixels(big, max_pixels=CPU_MAX_PIXELS).size
+
+
 def test_extraction_result_is_parsed(engine):
     template = {"name": "", "total": ""}
     result = [c.result for c in engine.stream(Job(image=page_image(), task=Task.EXTRACT, template=template,

@@ -25,7 +25,7 @@ import numpy as np
 import pymupdf as fitz
 from PIL import Image
 
-from glmocr_desktop.core import imaging
+from glmocr_desktop.core import imaging, model_limits
 from glmocr_desktop.core.errors import (
     CorruptFileError,
     EmptyDocumentError,
@@ -466,15 +466,18 @@ class Document:
         region: Region | None,
         dpi: float = DEFAULT_DPI,
         max_side: int = DEFAULT_MAX_SIDE,
+        max_pixels: int = model_limits.MAX_PIXELS,
     ) -> Image.Image:
         """The region (``None``: the whole page) at recognition resolution, sized for GLM-OCR.
 
         PDFs re-render just the region at ``dpi`` (finer for tiny regions), so it gets real detail, not
         enlarged pixels; images are cropped from the full-resolution picture (``dpi`` does not reduce
-        them here). The result holds 6,272 .. 4,816,896 pixels (large
-        ones downscaled, tiny ones padded); a region thinner than 1:200 raises :class:`RegionError`.
+        them here). The result holds 6,272 .. ``max_pixels`` pixels (large ones downscaled, tiny ones
+        padded: :func:`imaging.fit_pixels`); pass the engine's cap (``engine.image_pixel_cap``) so the
+        engine need not resize it again. A region thinner than 1:200 raises :class:`RegionError`.
         """
         dpi = _check_dpi(dpi)
+        max_pixels = model_limits.clamp_pixels(max_pixels)
         if region is not None and not isinstance(region, Region):
             raise RegionError(f"Expected a Region or None, got {type(region).__name__}.")
 
@@ -489,18 +492,18 @@ class Document:
                 scale = dpi / 72.0
                 # A small region is rendered finer (up to MAX_REGION_DPI) until it reaches the model's
                 # minimum size; then padding does the rest.
-                if box_w * box_h * scale * scale < imaging.MODEL_MIN_PIXELS:
-                    need = math.sqrt(imaging.MODEL_MIN_PIXELS / (box_w * box_h))
+                if box_w * box_h * scale * scale < model_limits.MIN_PIXELS:
+                    need = math.sqrt(model_limits.MIN_PIXELS / (box_w * box_h))
                     scale = max(scale, min(need, MAX_REGION_DPI / 72.0))
-                img = b.render(index, scale, clip, max_side, imaging.MODEL_MAX_PIXELS)
+                img = b.render(index, scale, clip, max_side, max_pixels)
             else:
                 # Recognition wants every pixel the picture has: no dpi reduction, only the caps.
                 full = b.full(index)
                 box = r.to_pixels(full.width, full.height)
                 img = full.crop(box) if box != (0, 0, full.width, full.height) else full
-                scale = _clamp_scale(img.width, img.height, 1.0, max_side, imaging.MODEL_MAX_PIXELS)
+                scale = _clamp_scale(img.width, img.height, 1.0, max_side, max_pixels)
                 img = _resize(img, (max(1, round(img.width * scale)), max(1, round(img.height * scale))))
-            return imaging.fit_pixels(img)
+            return imaging.fit_pixels(img, max_pixels=max_pixels)
 
         return self._guard(index, run)
 

@@ -20,7 +20,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
-from glmocr_desktop.core import formats
+from glmocr_desktop.core import formats, model_limits
 from glmocr_desktop.core.errors import (
     CorruptFileError,
     ImageTooLargeError,
@@ -38,11 +38,10 @@ MAX_PAGE_PIXELS = 200_000_000
 MAX_TOTAL_PIXELS = 2_000_000_000
 #: Frames of one image file we are prepared to list as pages.
 MAX_FRAMES = 10_000
-#: GLM-OCR's image processor accepts this many pixels per image (patch 14 x merge 2 = 28 px cells).
-MODEL_MIN_PIXELS = 6_272
-MODEL_MAX_PIXELS = 4_816_896
-#: ... and rejects images whose aspect ratio exceeds this.
-MODEL_MAX_ASPECT = 200.0
+#: GLM-OCR's pixel range and aspect limit (core.model_limits holds the facts).
+MODEL_MIN_PIXELS = model_limits.MIN_PIXELS
+MODEL_MAX_PIXELS = model_limits.MAX_PIXELS
+MODEL_MAX_ASPECT = model_limits.MAX_ASPECT
 
 # Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that. We refuse above our own cap with a
 # clear message, so Pillow's guard sits at the same place and its warning is an error (caught below).
@@ -198,11 +197,10 @@ def check_aspect(width: float, height: float, what: str = "The region") -> None:
     """Refuse shapes GLM-OCR's processor rejects (aspect ratio above 200:1)."""
     if width <= 0 or height <= 0:
         raise RegionError(f"{what} is empty.")
-    ratio = max(width / height, height / width)
-    if ratio > MODEL_MAX_ASPECT:
+    if not model_limits.fits_aspect(width, height):
         raise RegionError(
-            f"{what} is {ratio:.0f} times longer than it is wide; the model reads at most "
-            f"{MODEL_MAX_ASPECT:.0f}:1. Draw a region that is less of a thin strip."
+            f"{what} is {model_limits.aspect_ratio(width, height):.0f} times longer than it is wide; the "
+            f"model reads at most {MODEL_MAX_ASPECT}:1. Draw a region that is less of a thin strip."
         )
 
 
@@ -213,32 +211,23 @@ def fit_pixels(
     *,
     background: tuple[int, int, int] | None = None,
 ) -> Image.Image:
-    """Make ``img`` hold between ``min_pixels`` and ``max_pixels`` pixels.
+    """Make ``img`` hold between ``min_pixels`` and ``max_pixels`` pixels, as
+    :func:`~glmocr_desktop.core.model_limits.fit_size` says (the engine applies the same rule).
 
-    Too large: downscaled (Lanczos), aspect kept. Too small: padded (never stretched: upscaling a
-    handful of pixels invents nothing) with the image's own border colour, content centred. An aspect
-    ratio the model refuses raises :class:`RegionError`.
+    Too large: downscaled (Lanczos), aspect kept. Too small or thinner than one 28 px cell: padded
+    with the image's own border colour, content centred. An aspect ratio the model refuses raises
+    :class:`RegionError`. A picture that already fits is returned as it is.
     """
     w, h = img.size
     check_aspect(w, h, "The image")
-    if w * h > max_pixels:
-        scale = math.sqrt(max_pixels / (w * h))
-        nw, nh = max(1, int(w * scale)), max(1, int(h * scale))
-        while nw * nh > max_pixels:
-            if nw >= nh:
-                nw -= 1
-            else:
-                nh -= 1
-        img = img.resize((nw, nh), Image.Resampling.LANCZOS, reducing_gap=3.0)
-        w, h = img.size
-    if w * h < min_pixels:
-        side = math.ceil(math.sqrt(min_pixels))
-        nw, nh = max(w, side), max(h, side)
-        # Keep the padded picture within the model's aspect limits even for a 1-pixel-high strip.
+    fit = model_limits.fit_size(w, h, max_pixels, min_pixels)
+    if fit.size != (w, h):
+        img = img.resize(fit.size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    if fit.padded:
         if background is None:
             background = _border_colour(img)
-        canvas = Image.new("RGB", (nw, nh), background)
-        canvas.paste(img.convert("RGB"), ((nw - w) // 2, (nh - h) // 2))
+        canvas = Image.new("RGB", fit.canvas, background)
+        canvas.paste(img.convert("RGB"), ((fit.canvas[0] - fit.size[0]) // 2, (fit.canvas[1] - fit.size[1]) // 2))
         img = canvas
     return img
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from glmocr_desktop import DEFAULT_MODEL_ID
+from glmocr_desktop.core import imaging, model_limits
 from glmocr_desktop.core.errors import (
     DeviceError,
     ImageTooLargeForModelError,
@@ -40,12 +41,11 @@ from glmocr_desktop.engines.modelfiles import resolve_model
 log = logging.getLogger(__name__)
 
 IMAGE_TOKEN_ID = 59280
-#: The GLM-OCR image processor accepts at most this many pixels per image (6,144 image tokens).
-MODEL_MAX_PIXELS = 4_816_896
-MODEL_MIN_PIXELS = 6_272
-#: On the CPU a full A4 page takes minutes to encode; regions are the way, so pages are scaled down.
-CPU_MAX_PIXELS = 1_254_400  # 1,600 image tokens
-MAX_ASPECT = 200
+# The model's pixel limits live in core.model_limits; the old names stay importable from here.
+MODEL_MAX_PIXELS = model_limits.MAX_PIXELS
+MODEL_MIN_PIXELS = model_limits.MIN_PIXELS
+CPU_MAX_PIXELS = model_limits.CPU_MAX_PIXELS
+MAX_ASPECT = model_limits.MAX_ASPECT
 
 
 def pick_device(requested: str = "auto") -> str:
@@ -489,31 +489,24 @@ class LocalEngine:
 
     # --- generation ------------------------------------------------------------------------------
 
-    def _pixel_cap(self) -> int:
-        if self.max_image_pixels:
-            return max(MODEL_MIN_PIXELS, min(MODEL_MAX_PIXELS, int(self.max_image_pixels)))
-        return CPU_MAX_PIXELS if self.device == "cpu" else MODEL_MAX_PIXELS
+    @property
+    def image_pixel_cap(self) -> int:
+        """Most pixels one image may have here; render crops with it (``Document.render_region``'s
+        ``max_pixels``) and they reach the model without a second resize."""
+        return model_limits.pixel_cap(self.device, self.max_image_pixels)
 
     def _fit_image(self, image, scale: float = 1.0):
-        """Scale an image into the model's pixel range; refuse absurd aspect ratios."""
-        from PIL import Image
-
+        """Bring an image into the model's pixel range by the same rule as the crop rendering
+        (:func:`~glmocr_desktop.core.imaging.fit_pixels`); refuse absurd aspect ratios."""
         w, h = image.size
-        if max(w, h) / max(1, min(w, h)) > MAX_ASPECT:
+        if not model_limits.fits_aspect(max(1, w), max(1, h)):
             raise ImageTooLargeForModelError(
                 f"The image is {w}x{h} pixels: longer than {MAX_ASPECT} times its width, which GLM-OCR "
                 "cannot read. Select a region of the page instead."
             )
-        cap = self._pixel_cap() * scale
         if image.mode != "RGB":
             image = image.convert("RGB")
-        if w * h > cap:
-            f = (cap / (w * h)) ** 0.5
-            image = image.resize((max(28, int(w * f)), max(28, int(h * f))), Image.Resampling.LANCZOS)
-        elif w * h < MODEL_MIN_PIXELS or min(w, h) < 28:
-            f = max((MODEL_MIN_PIXELS / (w * h)) ** 0.5, 28 / min(w, h))
-            image = image.resize((int(w * f) + 1, int(h * f) + 1), Image.Resampling.BICUBIC)
-        return image
+        return imaging.fit_pixels(image, max_pixels=model_limits.clamp_pixels(self.image_pixel_cap * scale))
 
     def prepare_inputs(self, jobs: Sequence[Job], scale: float = 1.0) -> dict:
         """Processor batch for the jobs (left padded), moved to the device; checks the image tokens."""
