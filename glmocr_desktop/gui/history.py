@@ -1,16 +1,13 @@
-"""Persistence of documents, regions and results through :class:`ResultStore`, and the History dock.
+"""The History dock: past results of every document, from the :class:`ResultStore`.
 
-Writes go through the store's own writer thread (the GUI thread only enqueues them); reads are short
-indexed SQLite queries.
+Reads are short indexed SQLite queries on the store's read connection; writes (deleting) go through the
+store's writer thread. Persistence itself is :mod:`glmocr_desktop.gui.controllers.persistence`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import os
 import time
-from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtWidgets import (
@@ -24,29 +21,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from glmocr_desktop.core.jobs import JobState, Result, Source
-from glmocr_desktop.core.store import ResultStore, SavedRegion
+from glmocr_desktop.gui.controllers.persistence import entry_from_stored
 from glmocr_desktop.gui.icons import icon
-from glmocr_desktop.gui.page_view import TASK_COLOURS, RegionSpec
-from glmocr_desktop.gui.result_pane import ResultEntry
+from glmocr_desktop.gui.page_view import TASK_COLOURS
 
 log = logging.getLogger(__name__)
-
-#: How long opening the store waits on a database another program holds locked before moving it aside.
-STORE_BUSY_TIMEOUT_S = 5.0
-
-
-def _hash(doc: Any) -> str:
-    return str(getattr(doc, "content_hash", "") or "")
 
 
 class HistoryDock(QDockWidget):
     """Past results of every document, newest first; searchable and deletable."""
 
-    def __init__(self, window) -> None:
-        super().__init__("History", window)
+    def __init__(self, store, results, parent=None) -> None:
+        super().__init__("History", parent)
         self.setObjectName("historyDock")
-        self.window_ = window
+        self.store = store
+        self.results = results  # the ResultPane an opened history item goes to
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search results…")
         self.search.setClearButtonEnabled(True)
@@ -77,10 +66,14 @@ class HistoryDock(QDockWidget):
     def schedule_refresh(self, delay_ms: int = 400) -> None:
         self._timer.start(delay_ms)
 
+    def stop(self) -> None:
+        """No more queries: the store is closing."""
+        self._timer.stop()
+
     @Slot()
     def refresh(self) -> None:
-        store = self.window_.result_store
-        if store is None or store.closed:
+        store = self.store
+        if store.closed:
             return
         query = self.search.text().strip()
         try:
@@ -98,169 +91,25 @@ class HistoryDock(QDockWidget):
             self.list.addItem(item)
 
     def _open_item(self, item: QListWidgetItem) -> None:
-        store = self.window_.result_store
         rid = item.data(Qt.ItemDataRole.UserRole)
-        if store is None or not rid:
+        if not rid or self.store.closed:
             return
-        r = store.get_result(rid)
+        r = self.store.get_result(rid)
         if r is None:
             return
-        for e in self.window_.results.entries:
+        for e in self.results.entries:
             if e.meta.get("store_id") == rid:
-                self.window_.results.select(e)
+                self.results.select(e)
                 return
-        entry = _entry_from_stored(r, None)
-        self.window_.results.add(entry)
+        self.results.add(entry_from_stored(r, None))
 
     def delete_selected(self) -> None:
-        store = self.window_.result_store
         item = self.list.currentItem()
-        if store is None or item is None:
+        if item is None or self.store.closed:
             return
         rid = item.data(Qt.ItemDataRole.UserRole)
-        store.delete_result(rid)
-        for e in list(self.window_.results.entries):
+        self.store.delete_result(rid)
+        for e in list(self.results.entries):
             if e.meta.get("store_id") == rid and not e.state.active:
-                self.window_.results.remove(e)
+                self.results.remove(e)
         self.list.takeItem(self.list.row(item))
-
-
-#: A stored row as the result list shows it: a job that never finished here is a stopped one.
-_SHOWN_AS = {
-    JobState.DONE: JobState.DONE,
-    JobState.CANCELLED: JobState.CANCELLED,
-    JobState.ERROR: JobState.ERROR,
-    JobState.RUNNING: JobState.CANCELLED,
-    JobState.INTERRUPTED: JobState.CANCELLED,
-}
-
-
-def _entry_from_stored(r, document) -> ResultEntry:
-    where = f"{r.task.label}" if r.region is None else f"region {r.task.label}"
-    entry = ResultEntry(
-        id=f"stored-{r.id}",
-        label=f"{r.document_name or '?'} · p.{r.page + 1} · {where}",
-        task=r.task,
-        text=r.text or "",
-        state=_SHOWN_AS.get(r.status, JobState.ERROR if r.error else JobState.DONE),
-        document=document,
-        page=r.page,
-    )
-    try:
-        entry.result = r.to_result()
-    except Exception:  # noqa: BLE001
-        entry.result = None
-    entry.meta["store_id"] = r.id
-    entry.meta["region"] = r.region
-    return entry
-
-
-def attach_store(window) -> None:
-    """Open the store and give the window its persistence hooks and the History dock."""
-    data_dir = os.environ.get("GLMOCR_DATA_DIR")
-    store = ResultStore(data_dir=data_dir, busy_timeout=STORE_BUSY_TIMEOUT_S)
-    window.result_store = store
-    if store.recovery_message:
-        window.notify_startup(store.recovery_message)
-    dock = HistoryDock(window)
-    window.history_dock = dock
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    dock.hide()
-    toggle = dock.toggleViewAction()
-    toggle.setShortcut("Ctrl+H")
-    toggle.setData("history")
-    toggle.setIcon(icon("history"))
-    toggle.setToolTip("History of results (Ctrl+H)")
-    window.view_menu.addSeparator()
-    window.view_menu.addAction(toggle)
-    window.toolbar.insertAction(window.act_settings, toggle)
-    window.addAction(toggle)
-    toggle.toggled.connect(lambda on: on and dock.refresh())
-
-    def restore(st) -> None:
-        h = _hash(st.doc)
-        if not h:
-            return
-        store.save_document(h, st.path, st.name, int(getattr(st.doc, "page_count", 0)))
-        for saved in store.regions_for(h):
-            if saved.region is None or saved.page >= st.doc.page_count:
-                continue
-            st.regions.setdefault(saved.page, []).append(
-                RegionSpec(region=saved.region, task=saved.task, template=saved.template)
-            )
-        for r in store.results_for(h)[-50:]:
-            if r.status == "running":
-                continue
-            entry = _entry_from_stored(r, st.doc)
-            page_specs = st.regions.get(r.page, [])
-            for spec in page_specs:
-                if r.region is not None and spec.region == r.region:
-                    entry.spec_id = spec.id
-            window.results.add(entry, select=False)
-
-    def regions(st) -> None:
-        h = _hash(st.doc)
-        if h:
-            specs = st.regions.get(st.page, [])
-            store.set_regions(h, st.page, [SavedRegion(s.region, s.task, s.template) for s in specs])
-
-    def start(entry: ResultEntry) -> None:
-        h = _hash(entry.document)
-        info = window.worker.info
-        entry.meta["store_id"] = store.begin_result(
-            task=entry.task,
-            document_hash=h,
-            page=entry.page,
-            region=entry.meta.get("region"),
-            model=str(getattr(info, "model", "") or window.settings.model),
-            device=str(getattr(info, "device", "")),
-            settings={"dpi": window.settings.render_dpi, "max_new_tokens": window.settings.max_new_tokens},
-        )
-
-    def partial(entry: ResultEntry) -> None:
-        rid = entry.meta.get("store_id")
-        if rid:
-            store.append_partial(rid, entry.text)
-
-    def finish(entry: ResultEntry) -> None:
-        rid = entry.meta.get("store_id")
-        if not rid:
-            return
-        result = entry.result
-        if result is None:
-            result = Result(
-                job_id=entry.id, task=entry.task, text=entry.text, raw_text=entry.text,
-                source=Source(page=entry.page, region=entry.meta.get("region"), document_hash=_hash(entry.document)),
-                cancelled=entry.state is JobState.CANCELLED, error=entry.error or None,
-            )  # fmt: skip
-        elif entry.edited:
-            result = dataclasses.replace(result, text=entry.text)
-        store.finish_result(rid, result)
-        dock.schedule_refresh()
-
-    def close() -> None:
-        dock._timer.stop()  # no history query after the store has closed
-        try:
-            store.close()
-        except Exception:  # noqa: BLE001
-            log.exception("closing the result store failed")
-
-    def guarded(fn):
-        def call(*args):
-            if store.closed:  # late signals after close
-                return None
-            try:
-                return fn(*args)
-            except Exception:  # noqa: BLE001 - history must never break the app
-                log.exception("result store: %s failed", fn.__name__)
-                return None
-
-        return call
-
-    restore, regions, start, partial, finish = map(guarded, (restore, regions, start, partial, finish))
-    window.store_restore = restore
-    window.store_regions = regions
-    window.store_start = start
-    window.store_partial = partial
-    window.store_finish = finish
-    window.store_close = close

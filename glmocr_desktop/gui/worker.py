@@ -49,6 +49,7 @@ class Request:
     max_new_tokens: int | None = None
     label: str = ""
     id: str = field(default_factory=lambda: __import__("uuid").uuid4().hex[:12])
+    spec_id: str = ""  # the page view's region this came from ("" for the whole page)
 
     def make_job(self) -> Job:
         image = self.document.render_region(self.page, self.region, dpi=self.dpi)

@@ -121,7 +121,7 @@ def test_exception_in_slot_is_logged_and_shown_and_app_carries_on(qtbot, make_wi
         raise ZeroDivisionError("zoom went wrong")
 
     w.view.zoom_in = broken_zoom  # the Zoom In action's slot calls this
-    w.act_zoom_in.trigger()
+    w.action_set.act_zoom_in.trigger()
     qtbot.waitUntil(lambda: len(recorded_boxes) == 1, timeout=5_000)
     text = recorded_boxes[0]
     assert "ZeroDivisionError: zoom went wrong" in text
@@ -129,7 +129,7 @@ def test_exception_in_slot_is_logged_and_shown_and_app_carries_on(qtbot, make_wi
     assert str(log_file) in text
     # rate limit: a burst of errors gives no second dialog, but each is counted and logged
     for _ in range(5):
-        w.act_zoom_in.trigger()
+        w.action_set.act_zoom_in.trigger()
     qtbot.waitUntil(lambda: handler.suppressed == 5, timeout=5_000)
     assert len(recorded_boxes) == 1
     assert "Unexpected error" in w.statusBar().currentMessage()
@@ -143,7 +143,7 @@ def test_exception_in_slot_is_logged_and_shown_and_app_carries_on(qtbot, make_wi
     # the app still works
     w.view.zoom_in = type(w.view).zoom_in.__get__(w.view)
     zoom = w.view.zoom()
-    w.act_zoom_in.trigger()
+    w.action_set.act_zoom_in.trigger()
     assert w.view.zoom() > zoom
     w.close_current_document()
     w.open_paths([page_png])
@@ -293,7 +293,7 @@ def test_slow_page_render_is_reported_not_waited_on(qtbot, make_window, page_png
     w = make_window(autoload=False)
     w.renderer.watchdog.limit_s = 0.3
     doc = SlowDoc()
-    w._on_opened("slow.pdf", doc)
+    w.documents._on_opened("slow.pdf", doc)
     assert w.current.doc is doc
     qtbot.waitUntil(lambda: any("unusually long to render" in m for m in w.messages), timeout=5_000)
     assert "Page 1 of slow.pdf" in w.messages[-1]
@@ -341,9 +341,9 @@ def test_corrupt_store_is_moved_aside_and_said_once(qtbot, make_window, notices,
 def test_locked_store_is_moved_aside(qtbot, make_window, notices, monkeypatch):
     import sqlite3
 
-    from glmocr_desktop.gui import history
+    from glmocr_desktop.gui.controllers import persistence
 
-    monkeypatch.setattr(history, "STORE_BUSY_TIMEOUT_S", 0.3)
+    monkeypatch.setattr(persistence, "STORE_BUSY_TIMEOUT_S", 0.3)
     data = Path(os.environ["GLMOCR_DATA_DIR"])
     data.mkdir(parents=True, exist_ok=True)
     holder = sqlite3.connect(data / "results.sqlite3", isolation_level=None)

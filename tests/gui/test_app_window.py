@@ -170,16 +170,16 @@ def test_regions_zoom_rotate_delete(qtbot, make_window, page_png):
     z = w.view.zoom()
     w.view.zoom_in()
     assert w.view.zoom() > z
-    w.act_rotate.trigger()
+    w.action_set.act_rotate.trigger()
     assert w.view.rotation() == 90 and w.current.rotation[0] == 90
     assert specs[0].region == r
     w.view.fit_width()
     # Del removes the selected one
     w.view.select_spec(specs[0])
-    w.act_delete.trigger()
+    w.action_set.act_delete.trigger()
     assert len(specs) == 1 and specs[0].task is Task.TABLE
     # whole page is one click
-    w.act_whole.trigger()
+    w.action_set.act_whole.trigger()
     assert specs[-1].region.as_tuple() == (0.0, 0.0, 1.0, 1.0)
 
 
@@ -357,7 +357,7 @@ def test_preview_link_opens_only_after_confirmation(make_window, monkeypatch):
     window = make_window(autoload=False)
     window.results.preview.link_clicked.emit(QUrl("https://example.org/x"))
     assert asked == ["https://example.org/x"]
-    assert window.act_settings.shortcut().toString() == "Ctrl+,"
+    assert window.action_set.act_settings.shortcut().toString() == "Ctrl+,"
 
 
 def test_cut_and_truncated_results_say_so_in_the_list_and_above_the_preview(qtbot, make_window):

@@ -1,0 +1,240 @@
+"""Every command of the window as a QAction (text, shortcut, icon, tooltip), its menus and its toolbar.
+
+The actions call a :class:`Commands` object (the window) and the page view; nothing here knows how a
+command is carried out, so the keyboard map can be read and tested on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton, QWidget
+
+from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.gui.icons import icon
+from glmocr_desktop.gui.page_view import TASK_COLOURS
+
+TASK_KEYS = {Task.TEXT: "1", Task.FORMULA: "2", Task.TABLE: "3", Task.EXTRACT: "4"}
+
+
+class Commands(Protocol):
+    """What the actions trigger (the window implements it)."""
+
+    def open_dialog(self) -> None: ...
+    def open_paths(self, paths: list[str]) -> int: ...
+    def paste(self) -> bool: ...
+    def save_results(self) -> None: ...
+    def close_current_document(self) -> None: ...
+    def close(self) -> bool: ...
+    def copy_result(self) -> bool: ...
+    def rotate_page(self) -> None: ...
+    def go_page(self, step: int) -> None: ...
+    def add_whole_page_region(self) -> None: ...
+    def delete_regions(self) -> None: ...
+    def edit_template(self) -> bool: ...
+    def run_selected(self) -> list: ...
+    def run_page(self) -> list: ...
+    def run_whole_page(self) -> list: ...
+    def cancel(self) -> None: ...
+    def open_settings(self) -> None: ...
+    def show_model_dialog(self) -> object: ...
+    def load_model(self) -> None: ...
+    def recent_files(self) -> list[str]: ...
+    def clear_recent(self) -> None: ...
+    def copy_options(self) -> list[tuple[str, str]]: ...
+    def copy_as(self, key: str) -> None: ...
+
+
+class Actions(QObject):
+    """The window's actions; ``task_chosen`` fires for keys 1-4 and the task buttons."""
+
+    task_chosen = Signal(object)  # Task
+
+    def __init__(self, owner: QMainWindow, commands: Commands, view) -> None:
+        super().__init__(owner)
+        self.owner = owner
+        self.commands = commands
+        c, v, A = commands, view, self._action
+        self.act_open = A("&Open…", c.open_dialog, QKeySequence.StandardKey.Open, "open", "Open files")
+        self.act_paste = A("&Paste Image", c.paste, QKeySequence.StandardKey.Paste, "paste",
+                           "Paste an image from the clipboard")  # fmt: skip
+        self.act_save = A("&Save Results…", c.save_results, QKeySequence.StandardKey.Save, "save")
+        self.act_close_doc = A("&Close Document", c.close_current_document, QKeySequence.StandardKey.Close)
+        self.act_quit = A("&Quit", c.close, QKeySequence.StandardKey.Quit)
+        self.act_copy = A("&Copy Result", c.copy_result, QKeySequence.StandardKey.Copy, "copy")
+        self.act_zoom_in = A("Zoom &In", lambda: v.zoom_in(), QKeySequence.StandardKey.ZoomIn, "zoom-in")
+        self.act_zoom_out = A("Zoom &Out", lambda: v.zoom_out(), QKeySequence.StandardKey.ZoomOut, "zoom-out")
+        self.act_fit_width = A("Fit &Width", lambda: v.fit_width(), "Ctrl+2", "fit-width")
+        self.act_fit_page = A("Fit &Page", lambda: v.fit_page(), "Ctrl+0", "fit-page")
+        self.act_rotate = A("&Rotate Page", c.rotate_page, "Ctrl+R", "rotate", "Rotate the page clockwise")
+        self.act_prev = A("Previous Page", lambda: c.go_page(-1), "PgUp")
+        self.act_next = A("Next Page", lambda: c.go_page(+1), "PgDown")
+        self.act_whole = A("&Whole Page Region", c.add_whole_page_region, "Ctrl+A", "page",
+                           "Make the whole page one region")  # fmt: skip
+        self.act_delete = A("&Delete Region", c.delete_regions, [QKeySequence.StandardKey.Delete], "delete")
+        self.act_template = A("Extraction &Template…", c.edit_template, "Ctrl+T", "template",
+                              "Edit the JSON template for extraction")  # fmt: skip
+        self.act_run = A("&Run Selected", c.run_selected, ["Ctrl+Return", "Ctrl+Enter"], "run",
+                         "Recognise the selected regions")  # fmt: skip
+        self.act_run_page = A("Run &All Regions", c.run_page, ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
+                              "run-all", "Recognise every region of this page")  # fmt: skip
+        self.act_run_whole = A("Run &Whole Page", c.run_whole_page, "Ctrl+Alt+Return", "page",
+                               "Recognise the whole page")  # fmt: skip
+        self.act_stop = A("&Stop", c.cancel, "Esc", "stop", "Stop recognition")
+        self.act_settings = A("&Settings…", c.open_settings, ["Ctrl+,"], "settings")
+        self.act_model = A("&Model…", lambda: c.show_model_dialog(), None, None, "Choose or download the model")
+        self.act_reload = A("&Reload Model", c.load_model)
+        self.needs_document = (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page,
+                               self.act_rotate, self.act_whole, self.act_run, self.act_run_page,
+                               self.act_run_whole, self.act_close_doc, self.act_prev, self.act_next)  # fmt: skip
+
+        self.task_group = QActionGroup(self)
+        self.task_group.setExclusive(True)
+        self.task_actions: dict[Task, QAction] = {}
+        for task in Task:
+            act = A(task.label, lambda _=False, t=task: self.task_chosen.emit(t), TASK_KEYS[task], task.value,
+                    f"{task.label}: applies to the selected region and new ones")  # fmt: skip
+            act.setCheckable(True)
+            self.task_group.addAction(act)
+            self.task_actions[task] = act
+
+    def _action(self, text: str, slot: Callable, shortcut=None, icon_name: str | None = None,
+                tip: str = "") -> QAction:  # fmt: skip
+        act = QAction(text, self.owner)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                act.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                act.setShortcut(QKeySequence(shortcut))
+        act.setData(icon_name)
+        if tip or shortcut:
+            keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+            act.setToolTip(f"{tip or text.replace('&', '').rstrip('…')}" + (f"  ({keys})" if keys else ""))
+        act.triggered.connect(slot)
+        self.owner.addAction(act)
+        return act
+
+    # --- state -------------------------------------------------------------------------------------
+    def current_task(self) -> Task:
+        for task, act in self.task_actions.items():
+            if act.isChecked():
+                return task
+        return Task.TEXT
+
+    def show_task(self, task: Task) -> None:
+        """Check the task's button without choosing it (a selected region shows its task)."""
+        self.task_actions[task].setChecked(True)
+
+    def update(self, has_document: bool, can_stop: bool) -> None:
+        for a in self.needs_document:
+            a.setEnabled(has_document)
+        self.act_stop.setEnabled(can_stop)
+
+    def refresh_icons(self) -> None:
+        """After a theme change: icons are drawn in the palette's colours."""
+        for act in self.owner.findChildren(QAction):
+            name = act.data()
+            if isinstance(name, str) and name:
+                act.setIcon(icon(name))
+        for task, act in self.task_actions.items():
+            act.setIcon(icon(task.value, TASK_COLOURS[task]))
+
+    # --- menus and toolbar -------------------------------------------------------------------------
+    def build_menus(self) -> None:
+        mb = self.owner.menuBar()
+        m = mb.addMenu("&File")
+        m.addAction(self.act_open)
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        m.addAction(self.act_paste)
+        m.addSeparator()
+        _add(m, (self.act_save, self.act_close_doc))
+        m.addSeparator()
+        _add(m, (self.act_settings, self.act_quit))
+        m = mb.addMenu("&Edit")
+        m.addAction(self.act_copy)
+        self.copy_as_menu = m.addMenu("Copy &As")
+        self.copy_as_menu.aboutToShow.connect(self._fill_copy_as)
+        self.view_menu = mb.addMenu("&View")
+        _add(self.view_menu, (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page,
+                              self.act_rotate, self.act_prev, self.act_next))  # fmt: skip
+        m = mb.addMenu("&Region")
+        _add(m, self.task_actions.values())
+        m.addSeparator()
+        _add(m, (self.act_whole, self.act_delete, self.act_template))
+        m = mb.addMenu("&Run")
+        _add(m, (self.act_run, self.act_run_page, self.act_run_whole, self.act_stop))
+        m.addSeparator()
+        _add(m, (self.act_model, self.act_reload))
+
+    def build_toolbar(self) -> QToolBar:
+        tb = QToolBar("Main")
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        tb.setIconSize(QSize(20, 20))
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+        self.toolbar = tb
+        self.owner.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
+        _add(tb, (self.act_open, self.act_paste))
+        tb.addSeparator()
+        _add(tb, (self.act_zoom_out, self.act_zoom_in, self.act_fit_width, self.act_fit_page, self.act_rotate))
+        tb.addSeparator()
+        _add(tb, self.task_actions.values(), text_beside=True)
+        tb.addAction(self.act_template)
+        tb.addSeparator()
+        tb.addAction(self.act_whole)
+        _add(tb, (self.act_run, self.act_run_page), text_beside=True)
+        tb.addAction(self.act_stop)
+        spacer = QWidget()
+        spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
+        tb.addWidget(spacer)
+        tb.addAction(self.act_settings)
+        self.act_run.setText("Run")
+        self.act_run_page.setText("Run all")
+        return tb
+
+    def add_history_toggle(self, toggle: QAction) -> None:
+        """The History dock's show/hide action: Ctrl+H, in the View menu and the toolbar."""
+        toggle.setShortcut("Ctrl+H")
+        toggle.setData("history")
+        toggle.setIcon(icon("history"))
+        toggle.setToolTip("History of results (Ctrl+H)")
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(toggle)
+        self.toolbar.insertAction(self.act_settings, toggle)
+        self.owner.addAction(toggle)
+
+    def _fill_recent(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        files = [p for p in self.commands.recent_files() if Path(p).exists()]
+        if not files:
+            menu.addAction("No recent files").setEnabled(False)
+            return
+        for p in files:
+            menu.addAction(Path(p).name, lambda p=p: self.commands.open_paths([p])).setToolTip(p)
+        menu.addSeparator()
+        menu.addAction("Clear list", self.commands.clear_recent)
+
+    def _fill_copy_as(self) -> None:
+        menu = self.copy_as_menu
+        menu.clear()
+        options = self.commands.copy_options()
+        if not options:
+            menu.addAction("No result selected").setEnabled(False)
+            return
+        for key, label in options:
+            menu.addAction(label, lambda k=key: self.commands.copy_as(k))
+
+
+def _add(target: QMenu | QToolBar, actions: Sequence[QAction], text_beside: bool = False) -> None:
+    for a in actions:
+        target.addAction(a)
+        if text_beside and isinstance(target, QToolBar):
+            btn = target.widgetForAction(a)
+            if isinstance(btn, QToolButton):
+                btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

@@ -1,0 +1,262 @@
+"""What the window keeps across sessions (documents' regions, results while they stream, history), behind
+one small interface: :class:`StorePersistence` writes through :class:`ResultStore`, :class:`NullPersistence`
+keeps nothing (tests, or a store that cannot be opened at all).
+
+The store's own writer thread does the writing; these calls only enqueue. Persistence must never break
+the app, so every call of :class:`StorePersistence` logs and swallows its failures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import logging
+from typing import TYPE_CHECKING, Any, Protocol
+
+from glmocr_desktop.core.jobs import JobState, Result, Source
+from glmocr_desktop.core.store import SavedRegion
+from glmocr_desktop.gui.page_view import RegionSpec
+from glmocr_desktop.gui.result_pane import ResultEntry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from PySide6.QtWidgets import QDockWidget, QWidget
+
+    from glmocr_desktop.core.settings import Settings
+    from glmocr_desktop.core.store import ResultStore
+    from glmocr_desktop.engines.base import EngineInfo
+    from glmocr_desktop.gui.controllers.documents import DocState
+    from glmocr_desktop.gui.result_pane import ResultPane
+
+log = logging.getLogger(__name__)
+
+#: How long opening the store waits on a database another program holds locked before moving it aside.
+STORE_BUSY_TIMEOUT_S = 5.0
+
+#: A stored row as the result list shows it: a job that never finished here is a stopped one.
+SHOWN_AS = {
+    JobState.DONE: JobState.DONE,
+    JobState.CANCELLED: JobState.CANCELLED,
+    JobState.ERROR: JobState.ERROR,
+    JobState.RUNNING: JobState.CANCELLED,
+    JobState.INTERRUPTED: JobState.CANCELLED,
+}
+
+#: How many of a document's past results come back when it is opened again.
+RESTORED_RESULTS = 50
+
+
+class Persistence(Protocol):
+    """What the window and the run controller call; each call returns at once."""
+
+    #: The store behind it (the History dock and tests read it), or None.
+    store: ResultStore | None
+    #: Something the user must hear about opening it (a damaged database moved aside), or "".
+    recovery_message: str
+
+    def restore(self, doc: DocState) -> list[ResultEntry]:
+        """Record an opened document; add its saved regions to ``doc``; return its past results."""
+
+    def save_regions(self, doc: DocState) -> None:
+        """The regions of ``doc``'s current page changed."""
+
+    def job_started(self, entry: ResultEntry, info: EngineInfo | None, settings: Settings) -> None: ...
+
+    def job_partial(self, entry: ResultEntry) -> None:
+        """More text streamed in (the store coalesces these writes)."""
+
+    def job_finished(self, entry: ResultEntry) -> None:
+        """Settled (done, cancelled, failed) or edited by the user afterwards."""
+
+    def result_deleted(self, entry: ResultEntry) -> None: ...
+
+    def history_dock(self, results: ResultPane, parent: QWidget) -> QDockWidget | None:
+        """The History dock over this store, or None when there is no history."""
+
+    def close(self) -> None: ...
+
+
+class NullPersistence:
+    """Keeps nothing: a window that works without a database."""
+
+    store = None
+    recovery_message = ""
+
+    def restore(self, doc: DocState) -> list[ResultEntry]:
+        return []
+
+    def save_regions(self, doc: DocState) -> None:
+        pass
+
+    def job_started(self, entry: ResultEntry, info: EngineInfo | None, settings: Settings) -> None:
+        pass
+
+    def job_partial(self, entry: ResultEntry) -> None:
+        pass
+
+    def job_finished(self, entry: ResultEntry) -> None:
+        pass
+
+    def result_deleted(self, entry: ResultEntry) -> None:
+        pass
+
+    def history_dock(self, results: ResultPane, parent: QWidget) -> QDockWidget | None:
+        return None
+
+    def close(self) -> None:
+        pass
+
+
+def _content_hash(doc: Any) -> str:
+    return str(getattr(doc, "content_hash", "") or "")
+
+
+def result_of(entry: ResultEntry) -> Result:
+    """The result an entry stands for, with the user's edits (for the store, exports and saving)."""
+    result = entry.result
+    if result is None:
+        return Result(
+            job_id=entry.id, task=entry.task, text=entry.text, raw_text=entry.text,
+            source=Source(file=str(getattr(entry.document, "path", "") or ""), page=entry.page,
+                          region=entry.meta.get("region"), document_hash=_content_hash(entry.document)),
+            cancelled=entry.state is JobState.CANCELLED, error=entry.error or None,
+        )  # fmt: skip
+    if entry.edited:
+        return dataclasses.replace(result, text=entry.text, extraction=entry.extraction)
+    return result
+
+
+def entry_from_stored(row, document: Any) -> ResultEntry:
+    """A result list entry for a stored result (``document`` is None when it is not open)."""
+    where = f"{row.task.label}" if row.region is None else f"region {row.task.label}"
+    entry = ResultEntry(
+        id=f"stored-{row.id}",
+        label=f"{row.document_name or '?'} · p.{row.page + 1} · {where}",
+        task=row.task,
+        text=row.text or "",
+        state=SHOWN_AS.get(row.status, JobState.ERROR if row.error else JobState.DONE),
+        document=document,
+        page=row.page,
+    )
+    try:
+        entry.result = row.to_result()
+    except Exception:  # noqa: BLE001 - an old or odd row still shows its text
+        entry.result = None
+    entry.meta["store_id"] = row.id
+    entry.meta["region"] = row.region
+    return entry
+
+
+def _never_raises(fn):
+    """History must never break the app: log a failure and go on; do nothing once the store is closed."""
+
+    @functools.wraps(fn)
+    def call(self, *args):
+        if self.store.closed:  # late signals after close
+            return None
+        try:
+            return fn(self, *args)
+        except Exception:  # noqa: BLE001
+            log.exception("result store: %s failed", fn.__name__)
+            return None
+
+    return call
+
+
+class StorePersistence:
+    """Persistence through a :class:`ResultStore`."""
+
+    def __init__(self, store: ResultStore) -> None:
+        self.store = store
+        self.recovery_message = store.recovery_message or ""
+        self._dock = None
+
+    @classmethod
+    def open(cls, data_dir: str | None = None) -> StorePersistence | NullPersistence:
+        """The store in ``data_dir`` (default ``$GLMOCR_DATA_DIR`` or the user data folder); a
+        :class:`NullPersistence` if even a fresh database cannot be made."""
+        from glmocr_desktop.core.store import ResultStore
+
+        try:
+            store = ResultStore(data_dir=data_dir, busy_timeout=STORE_BUSY_TIMEOUT_S)
+        except Exception:  # noqa: BLE001 - the app works without history
+            log.exception("result store unavailable")
+            return NullPersistence()
+        return cls(store)
+
+    @_never_raises
+    def restore(self, doc: DocState) -> list[ResultEntry]:
+        h = _content_hash(doc.doc)
+        if not h:
+            return []
+        page_count = int(getattr(doc.doc, "page_count", 0))
+        self.store.save_document(h, doc.path, doc.name, page_count)
+        for saved in self.store.regions_for(h):
+            if saved.region is None or saved.page >= page_count:
+                continue
+            doc.regions.setdefault(saved.page, []).append(
+                RegionSpec(region=saved.region, task=saved.task, template=saved.template)
+            )
+        entries = []
+        for row in self.store.results_for(h)[-RESTORED_RESULTS:]:
+            if row.status == JobState.RUNNING:  # another window's job, still streaming
+                continue
+            entry = entry_from_stored(row, doc.doc)
+            for spec in doc.regions.get(row.page, []):
+                if row.region is not None and spec.region == row.region:
+                    entry.spec_id = spec.id
+            entries.append(entry)
+        return entries
+
+    @_never_raises
+    def save_regions(self, doc: DocState) -> None:
+        h = _content_hash(doc.doc)
+        if h:
+            specs = doc.regions.get(doc.page, [])
+            self.store.set_regions(h, doc.page, [SavedRegion(s.region, s.task, s.template) for s in specs])
+
+    @_never_raises
+    def job_started(self, entry: ResultEntry, info: EngineInfo | None, settings: Settings) -> None:
+        entry.meta["store_id"] = self.store.begin_result(
+            task=entry.task,
+            document_hash=_content_hash(entry.document),
+            page=entry.page,
+            region=entry.meta.get("region"),
+            model=str(getattr(info, "model", "") or settings.model),
+            device=str(getattr(info, "device", "")),
+            settings={"dpi": settings.render_dpi, "max_new_tokens": settings.max_new_tokens},
+        )
+
+    @_never_raises
+    def job_partial(self, entry: ResultEntry) -> None:
+        rid = entry.meta.get("store_id")
+        if rid:
+            self.store.append_partial(rid, entry.text)
+
+    @_never_raises
+    def job_finished(self, entry: ResultEntry) -> None:
+        rid = entry.meta.get("store_id")
+        if not rid:
+            return
+        self.store.finish_result(rid, result_of(entry))
+        if self._dock is not None:
+            self._dock.schedule_refresh()
+
+    @_never_raises
+    def result_deleted(self, entry: ResultEntry) -> None:
+        rid = entry.meta.get("store_id")
+        if rid is not None:
+            self.store.delete_result(rid)
+
+    def history_dock(self, results: ResultPane, parent: QWidget) -> QDockWidget | None:
+        from glmocr_desktop.gui.history import HistoryDock
+
+        self._dock = HistoryDock(self.store, results, parent)
+        return self._dock
+
+    def close(self) -> None:
+        if self._dock is not None:
+            self._dock.stop()  # no history query after the store has closed
+        try:
+            self.store.close()
+        except Exception:  # noqa: BLE001
+            log.exception("closing the result store failed")
