@@ -377,3 +377,18 @@ def test_warm_up_lets_a_waiting_job_go_first(engine):
     t.join(timeout=60)
     assert yielded.wait(5) and engine._waiting == 0
     assert got and got[-1].done and got[-1].result.ok
+
+
+def test_many_jobs_run_in_groups_in_order(engine, monkeypatch):
+    sizes = []
+    run = engine._run
+
+    def counting(jobs):
+        sizes.append(len(jobs))
+        return run(jobs)
+
+    monkeypatch.setattr(engine, "_run", counting)
+    jobs = [Job(image=page_image(200 + 20 * i, 200, f"region {i}"), max_new_tokens=2) for i in range(11)]
+    done = [c.job_id for c in engine.stream_many(jobs) if c.done]
+    assert done == [j.id for j in jobs]
+    assert sizes == [engine.MAX_BATCH, 11 - engine.MAX_BATCH]

@@ -479,13 +479,26 @@ class LocalEngine:
     def stream(self, job: Job) -> Iterator[Chunk]:
         return self.stream_many([job])
 
+    #: Most jobs decoded together: the fast path's largest batch; more are run in groups of this size,
+    #: one after the other (a wider batch would fall back to stock generate and pad every row).
+    MAX_BATCH = 8
+
     def stream_many(self, jobs: Iterable[Job]) -> Iterator[Chunk]:
+        """Chunks of every job; results come back in job order, in groups of at most ``MAX_BATCH``."""
         jobs = list(jobs)
         if not jobs:
             return iter(())
         if self.model is None:
             raise ModelError("The model is not loaded yet.")
-        return self._run(jobs)
+        if len(jobs) <= self.MAX_BATCH:
+            return self._run(jobs)
+        return self._run_groups(jobs)
+
+    def _run_groups(self, jobs: list[Job]) -> Iterator[Chunk]:
+        for start in range(0, len(jobs), self.MAX_BATCH):
+            if start and self._cancel.is_set():
+                break
+            yield from self._run(jobs[start : start + self.MAX_BATCH])
 
     # --- generation ------------------------------------------------------------------------------
 
