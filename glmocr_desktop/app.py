@@ -27,33 +27,14 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     return ap.parse_args(list(argv))
 
 
-def _preload_triton() -> None:
-    """Load Triton's compiler library before Qt brings in the system OpenGL driver.
-
-    Mesa's drivers link the system LLVM; Triton ships its own. When Triton is loaded second (torch
-    imports it lazily on the inference thread), the two clash and the process crashes. Loading the
-    small Triton package first (~0.2 s, no torch) avoids that; it is skipped where Triton is absent.
-    """
-    if not sys.platform.startswith("linux") or os.environ.get("GLMOCR_NO_TRITON_PRELOAD"):
-        return
-    import importlib.util
-
-    try:
-        if importlib.util.find_spec("triton") is None:
-            return
-        import triton  # noqa: F401
-    except Exception:  # noqa: BLE001 - a broken Triton only matters to the fast path
-        log.debug("triton preload failed", exc_info=True)
-
-
 _log_handlers: list[logging.Handler] = []
 
 
 def _setup_logging() -> str:
     """The rotating log file (core.logs); a later call for another folder replaces our handlers."""
-    from glmocr_desktop.core import logs
+    from glmocr_desktop.core import logs, paths
 
-    level = getattr(logging, str(os.environ.get("GLMOCR_LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    level = paths.log_level()
     root = logging.getLogger()
     if _log_handlers and logs.log_file() != logs._configured:
         for h in _log_handlers:
@@ -67,7 +48,8 @@ def _setup_logging() -> str:
 
 
 class _StartupReport:
-    """Opt-in (``GLMOCR_STARTUP_REPORT=path``): write when the window was first exposed and painted.
+    """Opt-in (``GLMOCR_STARTUP_REPORT=path``, see core.paths): write when the window was first exposed
+    and painted.
 
     Used by ``benchmarks/app_bench.py`` to time a cold start from outside the process.
     """
@@ -113,11 +95,14 @@ class _StartupReport:
 
 def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: bool = True):
     """Build (or reuse) the QApplication and a MainWindow; returns ``(app, window)`` without exec()."""
-    from glmocr_desktop.gui.webengine import prepare_webengine
+    from glmocr_desktop import workarounds
 
     args = _parse(argv or [])
     log_path = _setup_logging()
-    _preload_triton()
+    workarounds.before_qt()  # first: before any Qt library loads
+    from glmocr_desktop.core import paths
+    from glmocr_desktop.gui.webengine import prepare_webengine
+
     prepare_webengine()
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
@@ -145,7 +130,7 @@ def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: 
     from glmocr_desktop.gui.crash import install_exception_handler
 
     window.exception_handler = install_exception_handler(window, log_path)
-    report_path = os.environ.get("GLMOCR_STARTUP_REPORT")
+    report_path = paths.startup_report_path()
     if report_path and show:
         window._startup_report = _StartupReport(window, report_path)
     if args.model:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from glmocr_desktop import APP_NAME, DEFAULT_MODEL_ID, __version__
-from glmocr_desktop.core import formats
+from glmocr_desktop.core import formats, paths
 from glmocr_desktop.core.errors import InputError, ModelError, OcrError
 from glmocr_desktop.core.jobs import Job, Result, Source
 from glmocr_desktop.core.regions import Region
@@ -42,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pages", metavar="SPEC", help="pages to read, e.g. 1-3,7 (default: all)")
     p.add_argument("--region", metavar="x0,y0,x1,y1", help="a part of each page, as fractions 0..1 of its size")
     p.add_argument("--password", metavar="P", help="password of an encrypted PDF")
-    p.add_argument("--model", metavar="ID|DIR", default=os.environ.get("GLMOCR_MODEL", DEFAULT_MODEL_ID),
+    p.add_argument("--model", metavar="ID|DIR", default=paths.default_model(),
                    help=f"hub id (from the local cache) or model folder (default: {DEFAULT_MODEL_ID})")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "mps", "cpu"])
     p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32"])

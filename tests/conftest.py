@@ -11,13 +11,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-# Load Triton before any test brings in Qt and the system OpenGL driver: Mesa links the system LLVM and
-# Triton its own; loaded the other way round they clash and the process crashes (the app does the same,
-# see glmocr_desktop.app._preload_triton).
-try:  # noqa: SIM105
-    import triton  # noqa: F401
-except Exception:  # noqa: BLE001 - absent or broken Triton only matters to the fast path
-    pass
+# Load Triton before any test brings in Qt and the system OpenGL driver, as the app does (see
+# glmocr_desktop.workarounds.preload_triton: Mesa's LLVM and Triton's clash when Triton comes second).
+from glmocr_desktop.workarounds import preload_triton  # noqa: E402
+
+preload_triton()
 
 # Widget tests run offscreen unless a test asks for a real display (Xvfb tests are marked `xvfb`).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")

@@ -25,6 +25,7 @@ import numpy as np
 import pymupdf as fitz
 from PIL import Image
 
+from glmocr_desktop import workarounds
 from glmocr_desktop.core import imaging, model_limits
 from glmocr_desktop.core.errors import (
     CorruptFileError,
@@ -70,12 +71,8 @@ SLOW_RENDER_S = 10.0
 #: Decoded full-resolution image pages kept in memory per document.
 IMAGE_CACHE_PIXELS = 32_000_000
 
-# MuPDF writes repair notes and errors to stderr; they reach us as exceptions and warnings instead.
-try:  # pragma: no cover - depends on the PyMuPDF build
-    fitz.TOOLS.mupdf_display_errors(False)
-    fitz.TOOLS.mupdf_display_warnings(False)
-except Exception:  # noqa: BLE001
-    pass
+# MuPDF's repair notes reach us as exceptions and warnings, not on stderr (glmocr_desktop.workarounds).
+workarounds.quiet_mupdf()
 
 #: One lock for every MuPDF call in the process (PyMuPDF does not support concurrent use).
 _FITZ_LOCK = threading.RLock()

@@ -11,7 +11,6 @@ import io
 import math
 import struct
 import threading
-import warnings
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
+from glmocr_desktop import workarounds
 from glmocr_desktop.core import formats, model_limits
 from glmocr_desktop.core.errors import (
     CorruptFileError,
@@ -43,10 +43,8 @@ MODEL_MIN_PIXELS = model_limits.MIN_PIXELS
 MODEL_MAX_PIXELS = model_limits.MAX_PIXELS
 MODEL_MAX_ASPECT = model_limits.MAX_ASPECT
 
-# Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that. We refuse above our own cap with a
-# clear message, so Pillow's guard sits at the same place and its warning is an error (caught below).
-Image.MAX_IMAGE_PIXELS = MAX_PAGE_PIXELS
-warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
+# Pillow's bomb guard at our own cap, its warning an error (caught below); see glmocr_desktop.workarounds.
+workarounds.limit_pillow_decoding(MAX_PAGE_PIXELS)
 
 # Views of the one table of file types (core.formats), keyed by the name :func:`sniff_format` returns.
 #: The Pillow plugin that decodes each image format.

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import os
 from pathlib import Path
 
 from glmocr_desktop import APP_ID
+from glmocr_desktop.core import paths
 
 _configured: Path | None = None
 
 
 def log_dir() -> Path:
-    env = os.environ.get("GLMOCR_LOG_DIR")
-    if env:
-        return Path(env)
-    from platformdirs import user_log_dir
-
-    return Path(user_log_dir(APP_ID, appauthor=False))
+    return paths.log_dir()
 
 
 def log_file() -> Path:

@@ -6,20 +6,18 @@ the platform's native store, so nothing leaks between runs.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 from PySide6.QtCore import QByteArray, QSettings
 
 from glmocr_desktop import APP_ID
+from glmocr_desktop.core import paths
 from glmocr_desktop.core.settings import Settings, coerce
 
 
 def open_qsettings() -> QSettings:
-    data_dir = os.environ.get("GLMOCR_DATA_DIR")
+    data_dir = paths.data_dir_override()
     if data_dir:
-        Path(data_dir).mkdir(parents=True, exist_ok=True)
-        return QSettings(str(Path(data_dir) / "settings.ini"), QSettings.Format.IniFormat)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return QSettings(str(data_dir / "settings.ini"), QSettings.Format.IniFormat)
     return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_ID, APP_ID)
 
 

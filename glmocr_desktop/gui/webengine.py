@@ -8,71 +8,22 @@ settings with windows, clipboard, plugins, storage and remote access all off.
 
 from __future__ import annotations
 
-import ctypes
 import os
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from glmocr_desktop import workarounds
 from glmocr_desktop.resources import RESOURCES
-
-_SANDBOX_FLAGS = ("--no-sandbox", "--disable-gpu")
-#: Streaming replaces DOM subtrees many times a second. Chromium leaves the detached nodes to a full
-#: garbage collection that, with the page's small JavaScript heap, it does not schedule on its own:
-#: measured, the renderer grew ~150 KB per update (~0.5 GB over a long result). The preview's script
-#: calls gc() now and then when it exists; with it the renderer stays flat. Only the page's own script
-#: can call it (the Content-Security-Policy lets no other script run).
-_GC_FLAGS = ("--js-flags=--expose-gc",)
-
-
-#: Interpreter-wide singletons that C code may hand out without taking a reference.
-_SINGLETONS: tuple[object, ...] = (None, True, False, Ellipsis, NotImplemented, (), "", b"", *range(-5, 257))
-
-
-def guard_singleton_refcounts() -> bool:
-    """Work around PySide6 6.12 dropping references to ``None``, ``True`` and ``False``.
-
-    Under PySide6 6.12 every call of a void method (``setObjectName()``, ``processEvents()``) takes a
-    reference from ``None`` and every ``Signal.emit()`` one from ``True``/``False``. On Python < 3.12
-    these singletons are not immortal, so after a few thousand calls the interpreter aborts with
-    "none_dealloc: deallocating None" / "bool_dealloc". Giving each singleton an unreachable reference
-    count makes it immortal, as Python 3.12 does. Nothing happens on 3.12+ or other PySide6 versions.
-    """
-    if sys.version_info >= (3, 12) or sys.implementation.name != "cpython":
-        return False
-    try:
-        from importlib.metadata import version
-
-        pyside = version("PySide6-Essentials")
-    except Exception:  # noqa: BLE001
-        return False
-    if not pyside.startswith("6.12."):
-        return False
-    for obj in _SINGLETONS:
-        refcnt = ctypes.c_ssize_t.from_address(id(obj))
-        if refcnt.value < 1 << 60:
-            refcnt.value += 1 << 60
-    return True
 
 
 def prepare_webengine() -> None:
     """Process-wide QtWebEngine setup; call once, before the QApplication is created.
 
-    As root (CI, containers) Chromium refuses to start with its sandbox, so only then it runs without
-    it (and without the GPU, which containers rarely have). A normal user keeps the sandbox.
+    The workarounds that must precede Qt (:func:`glmocr_desktop.workarounds.before_qt`: Chromium flags,
+    the PySide6 refcount guard) run here too, so tests that start from this hook get them as well.
     """
-    guard_singleton_refcounts()
-    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
-    wanted = list(_GC_FLAGS)
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        wanted += _SANDBOX_FLAGS
-    for flag in wanted:
-        if flag not in flags and not (
-            flag.startswith("--js-flags=") and any(f.startswith("--js-flags=") for f in flags)
-        ):
-            flags.append(flag)
-    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = " ".join(flags)
+    workarounds.before_qt()
 
     from PySide6.QtCore import QCoreApplication, Qt
 

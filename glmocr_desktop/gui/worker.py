@@ -22,6 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
+from glmocr_desktop.core import model_limits
 from glmocr_desktop.core.errors import ModelError, OcrError, RenderError
 from glmocr_desktop.core.jobs import Job, Result, Source
 from glmocr_desktop.core.regions import Region
@@ -51,8 +52,9 @@ class Request:
     id: str = field(default_factory=lambda: __import__("uuid").uuid4().hex[:12])
     spec_id: str = ""  # the page view's region this came from ("" for the whole page)
 
-    def make_job(self) -> Job:
-        image = self.document.render_region(self.page, self.region, dpi=self.dpi)
+    def make_job(self, max_pixels: int = model_limits.MAX_PIXELS) -> Job:
+        """The job, its crop rendered no larger than the engine takes (``max_pixels``)."""
+        image = self.document.render_region(self.page, self.region, dpi=self.dpi, max_pixels=max_pixels)
         if self.rotation % 360:
             image = image.rotate(-(self.rotation % 360), expand=True)
         source = Source(
@@ -267,7 +269,7 @@ class InferenceThread(QThread):
         jobs: list[Job] = []
         for r in group:
             try:
-                jobs.append(r.make_job())
+                jobs.append(r.make_job(getattr(engine, "image_pixel_cap", model_limits.MAX_PIXELS)))
             except Exception as exc:  # noqa: BLE001 - a bad page must not stop the queue
                 if not isinstance(exc, OcrError):
                     wrapped = RenderError(f"Could not render: {exc}")

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from glmocr_desktop.core import paths as app_paths
 from glmocr_desktop.core.jobs import Job, Result, Source
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.store.queries import ResultQueries
@@ -36,13 +37,8 @@ ENV_DATA_DIR = "GLMOCR_DATA_DIR"
 
 
 def default_data_dir() -> Path:
-    """``$GLMOCR_DATA_DIR`` if set, else the platform's user data directory."""
-    env = os.environ.get(ENV_DATA_DIR)
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    """``$GLMOCR_DATA_DIR`` if set, else the platform's user data directory (see core.paths)."""
+    return app_paths.data_dir()
 
 
 def default_db_path() -> Path:
