@@ -124,9 +124,10 @@ def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: 
     if icon_path.is_file():
         app.setWindowIcon(QIcon(str(icon_path)))
 
+    from glmocr_desktop.gui.controllers.persistence import StorePersistence
     from glmocr_desktop.gui.main_window import MainWindow
 
-    window = MainWindow(engine_factory=engine_factory)
+    window = MainWindow(engine_factory=engine_factory, persistence=StorePersistence.open())
     from glmocr_desktop.gui.crash import install_exception_handler
 
     window.exception_handler = install_exception_handler(window, log_path)
@@ -152,27 +153,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(cli.main(argv[1:]) or 0)
     app, window = create_app(argv)
     try:
-        import asyncio
-
-        import qasync
-
-        loop = qasync.QEventLoop(app)
-        asyncio.set_event_loop(loop)
-        handler = getattr(window, "exception_handler", None)
-        if handler is not None:  # exceptions of asyncio callbacks go the same way as the rest
-
-            def on_async_error(_loop, context) -> None:
-                exc = context.get("exception")
-                if exc is None:
-                    log.error("asyncio: %s", context.get("message"))
-                else:
-                    handler.handle(type(exc), exc, exc.__traceback__, "asyncio")
-
-            loop.set_exception_handler(on_async_error)
-        with loop:
-            loop.run_until_complete(_until_quit(app))
-        return 0
-    except ImportError:  # pragma: no cover - qasync is a dependency
         return app.exec()
     finally:
         _dispose(app, window)
@@ -191,14 +171,6 @@ def _dispose(app, window) -> None:
         shiboken6.delete(window)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     app.processEvents()
-
-
-async def _until_quit(app) -> None:
-    import asyncio
-
-    done = asyncio.get_running_loop().create_future()
-    app.aboutToQuit.connect(lambda: done.done() or done.set_result(None))
-    await done
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ because sizes are clamped before anything is decoded.
 from __future__ import annotations
 
 import hashlib
-import io
 import math
 import threading
 import time
@@ -673,10 +672,3 @@ def open_image_bytes(data: bytes, name: str = "Pasted image") -> Document:
     if not data:
         raise InputError("The clipboard holds no image data.")
     return _open(data, name, None, None)
-
-
-def image_to_png_bytes(img: Image.Image) -> bytes:
-    """PNG bytes of a PIL image (so a pasted QImage can become a :class:`Document`)."""
-    buf = io.BytesIO()
-    img.save(buf, format="PNG")
-    return buf.getvalue()

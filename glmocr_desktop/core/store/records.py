@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from glmocr_desktop.core.jobs import Result, Source, Timings
+from glmocr_desktop.core.jobs import JobState, Result, Source, Timings
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.tasks import Task
 
-#: Every status a stored result can have; ``running`` results of a dead process become ``interrupted``.
-STATUSES = ("running", "done", "cancelled", "interrupted", "error")
+#: Every status a stored result can have (JobState values; a job is stored from when it starts running);
+#: ``running`` results of a dead process become ``interrupted``.
+STATUSES = tuple(s.value for s in JobState if s is not JobState.QUEUED)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from glmocr_desktop.core import paths as app_paths
-from glmocr_desktop.core.jobs import Job, Result, Source
+from glmocr_desktop.core.jobs import Job, JobState, Result, Source
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.store.queries import ResultQueries
 from glmocr_desktop.core.store.records import STATUSES, SavedRegion, dump_json, loads_json, region_coords
@@ -231,7 +231,7 @@ class ResultStore(ResultQueries):
     def finish_result(self, result_id: str, result: Result, status: str | None = None) -> None:
         """Store the final result; status is derived from it unless given."""
         if status is None:
-            status = "error" if result.error else ("cancelled" if result.cancelled else "done")
+            status = JobState.of_result(result).value
         if status not in STATUSES:
             raise ValueError(f"Unknown result status {status!r}.")
         self._writer.ended(result_id)
