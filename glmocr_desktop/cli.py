@@ -2,6 +2,7 @@
 
     glmocr-desktop ocr scan.pdf --pages 1-2 --task text
     glmocr ocr invoice.png --task extract --template invoice.json --format json -o out.json
+    glmocr ocr paper.pdf --layout --format docx -o paper.docx   # layout blocks, each with its prompt
 
 Exit codes: 0 ok, 2 usage, 3 input error, 4 model error, 130 interrupted.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
@@ -20,6 +22,7 @@ from glmocr_desktop.core.errors import InputError, ModelError, OcrError
 from glmocr_desktop.core.jobs import Job, Result, Source
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.engines.layout import DEFAULT_LAYOUT_MODEL_ID
 
 EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_MODEL, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 
@@ -47,7 +50,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32"])
     p.add_argument("--dpi", type=float, default=200.0, help="PDF render resolution (default: 200)")
     p.add_argument("--max-new-tokens", type=int, metavar="N", help="limit on generated tokens per page/region")
-    p.add_argument("--format", default="md", choices=["md", "json"], help="output format (default: md)")
+    p.add_argument("--format", default="md", choices=["md", "json", "docx", "pdf"],
+                   help="output format (default: md); docx (Word) and pdf (searchable) need -o")
+    layout = p.add_mutually_exclusive_group()
+    layout.add_argument("--layout", dest="layout", action="store_true", default=None,
+                        help="find the page layout and read each block with the prompt of its kind, in reading "
+                             "order (the default for whole pages when the layout model is on this computer)")
+    layout.add_argument("--no-layout", dest="layout", action="store_false",
+                        help="read each page whole with one prompt (the model-only path)")
+    p.add_argument("--layout-model", metavar="ID|DIR",
+                   default=paths.layout_model(DEFAULT_LAYOUT_MODEL_ID),
+                   help=f"layout model: hub id (from the local cache) or folder (default: {DEFAULT_LAYOUT_MODEL_ID})")
+    p.add_argument("--keep-abandoned", action="store_true",
+                   help="with layout, also read page headers, footers, page numbers, footnotes and side notes")
     p.add_argument("-o", "--output", metavar="OUT", help="write to this file instead of standard output")
     p.add_argument("--no-fast", action="store_true", help="use stock transformers generate only")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on standard error")
@@ -98,6 +113,20 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INPUT
+    try:
+        use_layout = _use_layout(args, task, region, progress)
+    except ValueError as exc:
+        print(f"glmocr-desktop ocr: error: {exc}", file=err)
+        return EXIT_USAGE
+    except ModelError as exc:
+        print(f"error: {exc}", file=err)
+        return EXIT_MODEL
+    if use_layout or args.format in ("docx", "pdf"):
+        try:
+            return _run_document(args, task, region, use_layout, progress)
+        except KeyboardInterrupt:
+            print("\ninterrupted", file=err)
+            return EXIT_INTERRUPTED
 
     out: TextIO
     out_file = None
@@ -120,10 +149,161 @@ def main(argv: list[str] | None = None) -> int:
             out_file.close()
 
 
-def _run(args, task: Task, template, region: Region | None, out: TextIO, progress) -> int:
+def _use_layout(args, task: Task, region: Region | None, progress) -> bool:
+    """Whether pages go through the layout model; ValueError for a usage error, ModelError when
+    ``--layout`` was asked for and the layout model is missing."""
+    from glmocr_desktop.engines.layout import (
+        how_to_get_layout_model,
+        layout_model_available,
+        resolve_layout_model,
+    )
+
+    if args.format in ("docx", "pdf") and not args.output:
+        raise ValueError(f"--format {args.format} writes a file: add -o OUT.")
+    if args.format in ("docx", "pdf") and task is Task.EXTRACT:
+        raise ValueError("--task extract gives JSON fields; use --format json.")
+    whole_text_pages = region is None and task is Task.TEXT
+    if args.layout is False:
+        return False
+    if args.layout:
+        if not whole_text_pages:
+            raise ValueError("--layout reads whole pages, each block with its own prompt; "
+                             "it does not combine with --region or --task " + task.value + ".")
+        resolve_layout_model(args.layout_model)  # a clear error, before the OCR model loads
+        return True
+    if not whole_text_pages:
+        return False
+    if layout_model_available(args.layout_model):
+        return True
+    progress(f"note: the layout model {args.layout_model} is not on this computer; pages are read whole "
+             "with one prompt. " + how_to_get_layout_model(args.layout_model).splitlines()[0].strip())
+    return False
+
+
+def _run_document(args, task: Task, region: Region | None, use_layout: bool, progress) -> int:
+    """Pages through the document pipeline (layout, or the regions given), assembled and exported."""
+    from glmocr_desktop.core.assembly import assemble
+    from glmocr_desktop.core.pipeline import NO_LAYOUT_MODEL, WHOLE_PAGE, DocumentPipeline
+
+    docs, status = _open_documents(args, progress)
+    if not docs:
+        return status
+    outputs = _output_paths(args, [name for name, _, _ in docs])
+    engine = detector = None
+    try:
+        engine = _load_engine(args, progress)
+        if use_layout:
+            from glmocr_desktop.core.layout import LayoutOptions
+            from glmocr_desktop.engines.layout import LayoutDetector
+
+            # Beside the OCR model on its device (the layout model is small), else the CPU.
+            detector = LayoutDetector(args.layout_model, device=engine.info.device or "cpu",
+                                      options=LayoutOptions(keep_abandoned=args.keep_abandoned))
+            detector.load()
+            progress(f"Layout model ready on {detector.device}.")
+        for (name, doc, pages), out_path in zip(docs, outputs):
+            drawn = None if use_layout or (region is None and task is Task.TEXT) else {
+                p: [(region or WHOLE_PAGE, task)] for p in pages}
+            pipeline = DocumentPipeline(
+                engine, detector, dpi=args.dpi, max_new_tokens=args.max_new_tokens,
+                keep_page_images=args.format == "pdf",
+                no_layout_reason="--no-layout" if args.layout is False else NO_LAYOUT_MODEL,
+            )
+            finished, page_status = _follow(pipeline.run(doc, pages, drawn), name, progress)
+            status = max(status, page_status)
+            document = assemble(list(finished.pages))
+            _write_document(document, args.format, out_path, name, several=len(docs) > 1, progress=progress)
+    except OcrError as exc:  # input 3, model 4, export 5
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    finally:
+        for _, doc, _ in docs:
+            doc.close()
+        for model in (engine, detector):
+            if model is not None:
+                model.close()
+    return status
+
+
+def _follow(events, name: str, progress):
+    """Print the pipeline's progress; returns (RunFinished, exit status of failed pages)."""
+    from glmocr_desktop.core.pipeline import (
+        LayoutFound,
+        PageDone,
+        PageFailed,
+        PageStarted,
+        RegionDone,
+        RunFinished,
+    )
+
+    status = EXIT_OK
+    regions = tokens = 0
+    for event in events:
+        if isinstance(event, PageStarted):
+            progress(f"[{event.position}/{event.total}] {name} page {event.page + 1}")
+        elif isinstance(event, LayoutFound):
+            if event.fallback:
+                progress(f"  read whole ({event.fallback})")
+            elif not event.drawn:
+                kinds = Counter(b.label for b in event.blocks)
+                progress(f"  layout: {len(event.blocks)} regions ("
+                         + ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items())) + ")")
+        elif isinstance(event, RegionDone):
+            progress(f"  {event.done}/{event.total} {event.block.native_label}: {event.tokens} tokens")
+        elif isinstance(event, PageDone):
+            regions += event.regions
+            tokens += event.tokens
+            for w in event.warnings:
+                progress(f"warning: {name} page {event.page.index + 1}: {w}")
+        elif isinstance(event, PageFailed):
+            print(f"error: {name} page {event.page + 1}: {event.error}", file=sys.stderr)
+            status = max(status, event.error.exit_code)
+        elif isinstance(event, RunFinished):
+            progress(f"Done: {name}: {len(event.pages)} page(s), {regions} regions, {tokens} tokens")
+            return event, status
+    raise RuntimeError("the pipeline ended without finishing")  # pragma: no cover
+
+
+def _output_paths(args, names: list[str]) -> list[Path | None]:
+    """Where each document goes: standard output (None), OUT, or with several files OUT/<name>.<fmt>."""
+    if not args.output:
+        return [None] * len(names)
+    out = Path(args.output)
+    if len(names) == 1:
+        return [out]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"With several files, -o names a folder; cannot make {out}: {exc.strerror or exc}.") from None
+    stems = Counter(Path(n).stem for n in names)
+    return [out / f"{Path(n).stem if stems[Path(n).stem] == 1 else Path(n).name}.{args.format}" for n in names]
+
+
+def _write_document(document, fmt: str, path: Path | None, name: str, *, several: bool, progress) -> None:
+    from glmocr_desktop.core.document_export import write_document
+
+    if path is not None:
+        write_document(document, path, fmt)
+        progress(f"Wrote {path}")
+        return
+    if fmt == "json":
+        data = document.to_json()
+        json.dump({"file": name, "pages": data} if several else data, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return
+    markdown, images = document.to_markdown()
+    if several:
+        sys.stdout.write(f"<!-- {name} -->\n\n")
+    sys.stdout.write(markdown + "\n")
+    sys.stdout.flush()
+    if images:
+        progress(f"note: {len(images)} picture(s) of {name} are saved only with -o FILE.")
+
+
+def _open_documents(args, progress) -> tuple[list, int]:
+    """Open every file first, so input errors show before the model loads: ([(name, doc, pages)], status)."""
     from glmocr_desktop.core.documents import open_document, parse_page_range
 
-    # Open everything first so input errors show before the model loads.
     docs = []
     status = EXIT_OK
     for name in args.files:
@@ -136,9 +316,11 @@ def _run(args, task: Task, template, region: Region | None, out: TextIO, progres
         except InputError as exc:
             print(f"error: {name}: {exc}", file=sys.stderr)
             status = EXIT_INPUT
-    if not docs:
-        return status
+    return docs, status
 
+
+def _load_engine(args, progress):
+    """The loaded OCR engine (raises ModelError)."""
     from glmocr_desktop.engines.local import LocalEngine
 
     engine = LocalEngine(args.model, device=args.device, dtype=args.dtype, fast=not args.no_fast)
@@ -148,9 +330,23 @@ def _run(args, task: Task, template, region: Region | None, out: TextIO, progres
         if not args.no_fast and engine.info.device.startswith("cuda"):
             # CUDA graphs take a few seconds and pay off from the first page; compiling would not.
             engine.warm_up_fast_path(compile=False)
-        info = engine.info
-        progress(f"Model ready on {info.device} ({info.dtype}, fast path: {info.fast_path_text()}).")
+    except ModelError:
+        engine.close()
+        raise
+    info = engine.info
+    progress(f"Model ready on {info.device} ({info.dtype}, fast path: {info.fast_path_text()}).")
+    return engine
+
+
+def _run(args, task: Task, template, region: Region | None, out: TextIO, progress) -> int:
+    docs, status = _open_documents(args, progress)
+    if not docs:
+        return status
+    try:
+        engine = _load_engine(args, progress)
     except ModelError as exc:
+        for _, doc, _ in docs:
+            doc.close()
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_MODEL
 

@@ -72,3 +72,5 @@ def _isolated_user_dirs(tmp_path, monkeypatch):
     """Keep settings, the result store and logs of each test in its own temporary folder."""
     monkeypatch.setenv("GLMOCR_DATA_DIR", str(tmp_path / "userdata"))
     monkeypatch.setenv("GLMOCR_LOG_DIR", str(tmp_path / "logs"))
+    # A layout model in this computer's cache would change what the CLI does by default.
+    monkeypatch.setenv("GLMOCR_LAYOUT_MODEL", str(tmp_path / "no-layout-model"))

@@ -109,9 +109,12 @@ def test_grey_and_small_pictures(detector):
     assert all(isinstance(b, LayoutBlock) for b in blocks)
 
 
-def test_missing_model_says_how_to_get_it(tmp_path):
+def test_missing_model_says_how_to_get_it(tmp_path, monkeypatch):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
     with pytest.raises(LayoutModelNotFoundError) as err:
-        LayoutDetector(DEFAULT_LAYOUT_MODEL_ID).load()  # tests run offline with an empty cache
+        LayoutDetector(DEFAULT_LAYOUT_MODEL_ID).load()
     assert f"hf download {DEFAULT_LAYOUT_MODEL_ID}" in str(err.value)
     with pytest.raises(LayoutModelNotFoundError):
         resolve_layout_model(tmp_path / "nowhere")

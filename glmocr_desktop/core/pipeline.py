@@ -257,9 +257,8 @@ class DocumentPipeline:
                 item = batch[chunk.job_id]
                 res = chunk.result
                 item.content = res.text if res.ok else ""
-                item.warnings.extend(res.warnings)
-                if res.error:
-                    item.warnings.append(f"{item.block.native_label} block {item.block.order + 1}: {res.error}")
+                where = f"{item.block.native_label} block {item.block.order + 1}"
+                item.warnings.extend(f"{where}: {w}" for w in [*res.warnings, *([res.error] if res.error else [])])
                 tokens += res.timings.generated_tokens
                 done += 1
                 yield RegionDone(page, self._page_block(item), item.job.task, res, done, len(reading))
