@@ -4,7 +4,7 @@
     glmocr ocr invoice.png --task extract --template invoice.json --format json -o out.json
     glmocr ocr paper.pdf --layout --format docx -o paper.docx   # layout blocks, each with its prompt
 
-Exit codes: 0 ok, 2 usage, 3 input error, 4 model error, 130 interrupted.
+Exit codes: 0 ok, 2 usage, 3 input error, 4 model error, 5 export error, 130 interrupted.
 """
 
 from __future__ import annotations
