@@ -170,3 +170,20 @@ def test_drawn_regions_replace_the_layout_on_their_page(engine, detector, docume
     assert (second.task, second.source.region) == (Task.FORMULA, drawn[1][0])
     (done,) = by_type(events, PageDone)
     assert [(b.index, b.label, b.native_label) for b in done.page.blocks] == [(0, "table", "text"), (1, "formula", "text")]
+
+
+def test_a_page_without_blocks_is_read_whole(engine, tiny_layout_model_dir, document):
+    from glmocr_desktop.core.layout import LayoutOptions
+    from glmocr_desktop.core.pipeline import NO_LAYOUT_BLOCKS
+    from glmocr_desktop.engines.layout import LayoutDetector
+
+    nothing_passes = LayoutDetector(tiny_layout_model_dir, options=LayoutOptions(threshold=1.01))
+    recorder = RecordingEngine(engine)
+    events = list(DocumentPipeline(recorder, nothing_passes, max_new_tokens=TOKENS).run(document, [0]))
+    nothing_passes.close()
+    (lf,) = by_type(events, LayoutFound)
+    assert lf.blocks == () and lf.fallback == NO_LAYOUT_BLOCKS
+    ((job,),) = recorder.batches
+    assert job.task is Task.TEXT and job.source.region is None
+    (done,) = by_type(events, PageDone)
+    assert done.fallback == NO_LAYOUT_BLOCKS and len(done.page.blocks) == 1
