@@ -21,7 +21,13 @@ from glmocr_desktop.core.errors import (
     ModelLoadError,
     OutOfMemoryError,
 )
-from glmocr_desktop.core.layout import LayoutBlock, LayoutOptions, detections_from_arrays, postprocess
+from glmocr_desktop.core.layout import (
+    Detection,
+    LayoutBlock,
+    LayoutOptions,
+    detections_from_arrays,
+    postprocess,
+)
 from glmocr_desktop.engines.modelfiles import check_safetensors_header, local_model_folder
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -165,7 +171,7 @@ class LayoutDetector:
             for img, dets in zip(images, self.detect_raw(images))
         ]
 
-    def detect_raw(self, images: list[Image]):
+    def detect_raw(self, images: list[Image]) -> list[list[Detection]]:
         """The model's own detections per picture (pixels, labels, scores, order), before the SDK rules."""
         if self.model is None:
             self.load()
@@ -174,7 +180,7 @@ class LayoutDetector:
             out.extend(self._detect_batch(images[start:start + self.batch_size]))
         return out
 
-    def _detect_batch(self, images: list[Image]):
+    def _detect_batch(self, images: list[Image]) -> list[list[Detection]]:
         import torch
 
         pages = [img if img.mode == "RGB" else img.convert("RGB") for img in images]
