@@ -286,11 +286,12 @@ class ResultPane(QWidget):
         item = self.list.item(row)
         state = STATE_TEXT.get(entry.state, entry.state)
         extra = ""
+        cut = cut_notice(entry.result) if not entry.state.active else None
         if entry.state is JobState.RUNNING and entry.tokens:
             extra = f" · {entry.tokens} tokens"
         elif entry.state is JobState.ERROR and entry.error:
             extra = f" · {entry.error.splitlines()[0][:80]}"
-        elif (cut := cut_notice(entry.result)) is not None:
+        elif cut is not None:
             extra = f" · {cut[0]}"
         item.setText(f"{entry.label} — {state}{extra}")
         colour = TASK_COLOURS.get(entry.task, QColor("#888"))
