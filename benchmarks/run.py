@@ -167,30 +167,29 @@ def _profile_decode(fd, torch, steps, batches, lbs):
 
     out = {}
     for bb in batches:
-        st = fd._state(bb, LEN_STEP, None, PAD)
+        st = fd.decode_state(bb, LEN_STEP, PAD)
         for lb in lbs:
-            entry = st["graphs"].get((lb, PAD, 1.1))
-            if entry is None:
+            key = fd.decode_graph_key(st, lb, PAD, 1.1)
+            if not fd.decode_graphs.can_run(key):
                 continue
             tag = f"b{bb}" if lb == LEN_STEP else f"b{bb}_L{lb}"
             start = max(0, lb - steps - 64)
-            g = entry[0]
-            st["slot"].fill_(start)
-            st["finished"].fill_(True)
+            st.slot.fill_(start)
+            st.finished.fill_(True)
             torch.cuda.synchronize()
             a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
             a.record()
             for _ in range(steps):
-                g.replay()
+                fd.decode_graphs.replay(key)
             b.record()
             torch.cuda.synchronize()
             ms = a.elapsed_time(b) / steps
             out[f"replay_step_{tag}_ms"] = round(ms, 4)
             out[f"replay_tok_s_{tag}"] = round(bb * 1000 / ms, 1)
-            st["slot"].fill_(start)
+            st.slot.fill_(start)
             with profile(activities=[ProfilerActivity.CUDA]) as prof:
                 for _ in range(20):
-                    g.replay()
+                    fd.decode_graphs.replay(key)
                 torch.cuda.synchronize()
             rows = []
             for ev in prof.key_averages():
@@ -201,7 +200,7 @@ def _profile_decode(fd, torch, steps, batches, lbs):
             out[f"replay_kernels_{tag}"] = [dict(us_per_step=round(t, 1), per_step=c, name=k)
                                            for t, c, k in rows[:30]]
             out[f"replay_kernel_sum_{tag}_us"] = round(sum(r[0] for r in rows), 1)
-            st["slot"].fill_(0)
+            st.slot.fill_(0)
     return out
 
 

@@ -151,17 +151,21 @@ def test_bucketed_prefill_and_vision_identical(tiny):
         n = 30
         assert fast(fd, inputs, n, min_new=n) == stock(model, inputs, n, min_new=n)
     # the padded entries really were used
-    assert fd._vision_entries and any(st.get("prefill") for st in fd._graphs.values())
+    assert fd.vision.inputs and fd.prefill.buffers
 
 
 def test_bucket_helper():
-    from glmocr_desktop.engines.fast_decode import PREFILL_BUCKETS, VISION_BUCKETS, _bucket
+    from glmocr_desktop.engines.fast_decode import PREFILL_BUCKETS, VISION_BUCKETS, BucketPolicy, fitting_bucket
 
-    assert _bucket(1, PREFILL_BUCKETS) == 64
-    assert _bucket(281, PREFILL_BUCKETS) == 320
-    assert _bucket(1025, PREFILL_BUCKETS) is None
-    assert _bucket(1024, VISION_BUCKETS) == 1024
-    assert _bucket(4097, VISION_BUCKETS) is None
+    assert fitting_bucket(1, PREFILL_BUCKETS) == 64
+    assert fitting_bucket(281, PREFILL_BUCKETS) == 320
+    assert fitting_bucket(1025, PREFILL_BUCKETS) is None
+    assert fitting_bucket(1024, VISION_BUCKETS) == 1024
+    assert fitting_bucket(4097, VISION_BUCKETS) is None
+    policy = BucketPolicy()
+    assert [policy.batch_bucket(n, 8) for n in (1, 2, 3, 5, 8)] == [1, 2, 4, 8, 8]
+    assert policy.batch_bucket(3, 3) == 3 and policy.batch_bucket(9, 8) is None
+    assert [policy.attended_length(s) for s in (0, 511, 512)] == [512, 512, 1024]
 
 
 class _ReplayByRecompute:
@@ -182,18 +186,20 @@ def test_prefill_graph_buffers_feed_replays(tiny, monkeypatch):
     fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False,
                      bucket_prefill=True, max_batch=4)
 
-    def fake_graph(fn, **_):
-        out = fn()
-        return _ReplayByRecompute(fn, out), out
+    from glmocr_desktop.engines.fast_decode import graphs
 
-    monkeypatch.setattr(fd, "_graph", fake_graph)
+    def fake_graph(fn, pool, gate, restore=None):
+        out = fn()
+        return graphs.CapturedGraph(_ReplayByRecompute(fn, out), out)
+
+    monkeypatch.setattr(graphs, "record_cuda_graph", fake_graph)
     fd.use_graphs = True  # only for warm_prefill: decode steps stay eager on the CPU
     fd.warm_prefill([1, 4], pad_token_id=PAD)
     fd.use_graphs = False
     assert "prefill_graph_error" not in fd.stats
-    assert all(e["graph"] is not None for e in fd._vision_entries.values())
-    captured = [e for st in fd._graphs.values() for e in st.get("prefill", {}).values()]
-    assert captured and all(e["graph"] is not None for e in captured)
+    assert fd.vision.inputs and all(fd.vision_graphs.can_run(n) for n in fd.vision.inputs)
+    assert len(fd.vision_graphs) == len(fd.buckets.vision)
+    assert fd.prefill.buffers and len(fd.prefill_graphs) == len(fd.prefill.buffers)
     for sizes in ([(84, 112)], [(196, 56), (112, 84), (140, 140)]):
         inputs = make_inputs(proc, sizes)
         assert fast(fd, inputs, 24, min_new=24) == stock(model, inputs, 24, min_new=24)
@@ -213,15 +219,13 @@ def test_step_forms_identical(tiny, opts):
 
 
 def test_split_argmax_first_index_on_ties():
-    from glmocr_desktop.engines.fast_decode import FastDecoder as FD
+    from glmocr_desktop.engines.fast_decode.sampling import first_argmax
 
-    fd = FD.__new__(FD)
-    fd.split_argmax = True
     scores = torch.zeros(3, 128)
     scores[0, [5, 70]] = 2.0  # tie across chunks: the first index wins
     scores[1, [66, 67]] = 1.0  # tie inside a chunk
     scores[2] = -1.0
-    assert fd._argmax(scores).tolist() == scores.argmax(-1).tolist() == [5, 66, 0]
+    assert first_argmax(scores, split=True).tolist() == scores.argmax(-1).tolist() == [5, 66, 0]
 
 
 @pytest.mark.parametrize("group", [3, 5])
@@ -296,23 +300,22 @@ def test_graph_capture_and_replay_plumbing(tiny, monkeypatch):
         "graph": capture,
     }.items():
         monkeypatch.setattr(cuda, name, value)
-    from glmocr_desktop.engines import fast_decode as fdm
+    from glmocr_desktop.engines.fast_decode import BucketPolicy
 
-    monkeypatch.setattr(fdm, "VISION_BUCKETS", (256, 512))  # fewer captures; these images fit
-    monkeypatch.setattr(fdm, "PREFILL_BUCKETS", (64, 128, 192))
-
+    # fewer captures; these images fit
+    buckets = BucketPolicy(vision=(256, 512), prompt=(64, 128, 192))
     fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False,
-                     bucket_prefill=True, max_batch=4, cache_tokens=2048, max_cache_len=2048)
+                     bucket_prefill=True, max_batch=4, cache_tokens=2048, max_cache_len=2048, buckets=buckets)
     fd.use_graphs, fd.group = True, 4
-    step_fn = fd._step_fn
-    fd._step_fn = lambda lb=0: _GraphSim.recording(step_fn(lb))
-    fd._vision_padded = _GraphSim.recording(fd._vision_padded)
-    fd._prefill_run = _GraphSim.recording(fd._prefill_run)
+    step_function = fd._step_function
+    fd._step_function = lambda attended_len: _GraphSim.recording(step_function(attended_len))
+    fd.vision.run_static = _GraphSim.recording(fd.vision.run_static)
+    fd.prefill.run_static = _GraphSim.recording(fd.prefill.run_static)
     fd.warmup(batch_sizes=[1, 4], pad_token_id=PAD)
     assert fd.ready and "prefill_graph_error" not in fd.stats
     # one decode graph per batch and length bucket: 2,048 slots at batch 1, 512 each at batch 4
     assert len(fd.stats["captures"]) == 4 + 1
-    assert all(isinstance(e["graph"], _GraphSim) for e in fd._vision_entries.values())
+    assert all(fd.vision_graphs.can_run(n) for n in buckets.vision) and len(fd.prefill_graphs) == 2 * 3
     for sizes in ([(112, 84)], [(196, 56), (112, 84), (140, 140)]):
         inputs = make_inputs(proc, sizes)
         assert inputs["input_ids"].shape[1] <= 192, "the prompt should take a captured bucket"
