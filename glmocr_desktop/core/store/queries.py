@@ -60,7 +60,8 @@ class ResultQueries:
             (document_hash,),
         )
         return [
-            SavedRegion(region_from(*r[1:5]), task_from(r[5]), loads_json(r[6], None), r[0], r[7]) for r in rows
+            SavedRegion(region_from(*r[1:5]), task_from(r[5]), loads_json(r[6], None), r[0], r[7])
+            for r in rows
         ]
 
     def document(self, document_hash: str) -> StoredDocument | None:

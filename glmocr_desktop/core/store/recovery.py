@@ -95,7 +95,9 @@ def mark_interrupted(conn: sqlite3.Connection) -> int:
 
 def connect(target: str, busy_timeout: float, uri: bool = False) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit) usable from any thread."""
-    conn = sqlite3.connect(target, timeout=busy_timeout, isolation_level=None, check_same_thread=False, uri=uri)
+    conn = sqlite3.connect(
+        target, timeout=busy_timeout, isolation_level=None, check_same_thread=False, uri=uri
+    )
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
     return conn
 
@@ -221,7 +223,9 @@ class _Opener:
             self._prepare(conn)
         except sqlite3.Error as exc:  # pragma: no cover - an in-memory database always works
             log.error("in-memory store failed: %s", exc)
-        self.recovery_message = f"{reason} Results of this session are kept in memory only and will not be saved."
+        self.recovery_message = (
+            f"{reason} Results of this session are kept in memory only and will not be saved."
+        )
         log.warning(self.recovery_message)
         return self._opened(conn, memory_uri=uri)
 

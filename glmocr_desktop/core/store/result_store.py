@@ -143,7 +143,8 @@ class ResultStore(ResultQueries):
                 "UPDATE documents SET paths = ?, last_opened = ?, "
                 "name = CASE WHEN ? != '' THEN ? ELSE name END, "
                 "page_count = CASE WHEN ? > 0 THEN ? ELSE page_count END WHERE hash = ?",
-                (json.dumps(merged, ensure_ascii=False), now, name, name, page_count, page_count, document_hash),
+                (json.dumps(merged, ensure_ascii=False), now, name, name, page_count, page_count,
+                 document_hash),
             )
 
         self._writer.submit(op)
@@ -256,7 +257,8 @@ class ResultStore(ResultQueries):
         def op(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "UPDATE results SET text = ?, raw_text = ?, model = CASE WHEN ? != '' THEN ? ELSE model END, "
-                "device = CASE WHEN ? != '' THEN ? ELSE device END, timings = ?, extraction = ?, warnings = ?, "
+                "device = CASE WHEN ? != '' THEN ? ELSE device END, "
+                "timings = ?, extraction = ?, warnings = ?, "
                 "cut = ?, cancelled = ?, truncated = ?, error = ?, status = ?, updated = ? WHERE id = ?",
                 (row[0], row[1], row[2], row[2], row[3], row[3], *row[4:]),
             )
@@ -264,7 +266,9 @@ class ResultStore(ResultQueries):
         self._writer.submit(op)
 
     def set_thumbnail(self, result_id: str, png: bytes | None) -> None:
-        self._writer.submit(lambda conn: conn.execute("UPDATE results SET thumbnail = ? WHERE id = ?", (png, result_id)))
+        self._writer.submit(
+            lambda conn: conn.execute("UPDATE results SET thumbnail = ? WHERE id = ?", (png, result_id))
+        )
 
     def delete_result(self, result_id: str) -> None:
         self._writer.ended(result_id)

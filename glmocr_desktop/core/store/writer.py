@@ -184,7 +184,8 @@ class StoreWriter:
         for rid, (text, t) in partials.items():
             try:
                 cur = self._conn.execute(
-                    "UPDATE results SET text = ?, raw_text = ?, updated = ? WHERE id = ? AND status = 'running'",
+                    "UPDATE results SET text = ?, raw_text = ?, updated = ? "
+                    "WHERE id = ? AND status = 'running'",
                     (text, text, now, rid),
                 )
             except sqlite3.Error as exc:
