@@ -151,6 +151,9 @@ class PreviewView(QWidget):
         self._sent_total = 0
         self._dark: bool | None = None
         self._pending: tuple[str, Task] | None = None
+        #: A streamed update the page has not finished yet: the next one waits for it (back-pressure),
+        #: so a slow block never piles up updates behind it; the newest text replaces a waiting one.
+        self._awaiting_ack = False
         self._last_flush = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -290,23 +293,35 @@ class PreviewView(QWidget):
 
     @Slot()
     def _flush(self) -> None:
-        if self._pending is None:
+        if self._pending is None or (self._awaiting_ack and self._ready):
             return
         text, task = self._pending
         self._pending = None
         self._last_flush = time.monotonic()
-        self._send(self._renderer.update(text, task))
+        self._send(self._renderer.update(text, task), acknowledged=True)
 
-    def _send(self, update: BlockUpdate) -> None:
+    def _send(self, update: BlockUpdate, *, acknowledged: bool = False) -> None:
         if not self._ready:
             return  # sent in full once the page has loaded
         if not update.blocks and update.total == self._sent_total:
             return  # nothing changed
         self._sent_total = update.total
         started = time.perf_counter()
-        self.run_js(js_call("setBlocks", update.start, update.blocks, update.total))
+        script = js_call("setBlocks", update.start, update.blocks, update.total)
+        if acknowledged:
+            self._awaiting_ack = True
+            self.run_js(script, self._on_update_done)
+        else:
+            self.run_js(script)
         self.last_update_ms = (time.perf_counter() - started) * 1000.0
         self.updated.emit(update.start, update.total)
+
+    def _on_update_done(self, _result: Any) -> None:
+        """The page has applied a streamed update; send the newest text, if more came meanwhile."""
+        self._awaiting_ack = False
+        if self._pending is not None and not self._timer.isActive():
+            wait = STREAM_INTERVAL_MS - (time.monotonic() - self._last_flush) * 1000.0
+            self._timer.start(max(0, int(wait)))
 
     @Slot(bool)
     def _on_load_finished(self, ok: bool) -> None:
@@ -314,6 +329,7 @@ class PreviewView(QWidget):
             log.warning("preview page did not load: %s", self._home.toString())
             return
         self._ready = True
+        self._awaiting_ack = False
         self._sent_total = len(self._renderer.blocks)
         if self._dark is not None:
             self.run_js(js_call("setTheme", _theme(self._dark)))
@@ -327,6 +343,7 @@ class PreviewView(QWidget):
         # Whatever crashed the renderer, come back with the same blocks rather than a blank pane.
         log.warning("preview renderer ended (%s, %s); reloading", status, code)
         self._ready = False
+        self._awaiting_ack = False
         QTimer.singleShot(0, lambda: self._view.load(self._home))
 
     @Slot(object)

@@ -303,3 +303,39 @@ def test_real_preview_shows_numbers_line_breaks_and_leaders_as_written(qtbot, pr
     assert "Jane Doe\n12 Harbour Road\nSpringfield" in text
     assert "1 Chapter A ... 7\n2 Chapter B ... 19" in text
     assert js(qtbot, preview, "document.querySelectorAll('#content ol').length") == 1
+
+
+def test_streaming_waits_for_the_page_to_finish_each_update(qtbot, preview, monkeypatch):
+    """Back-pressure: never more than one streamed update in the page's queue; the newest text wins."""
+    outstanding = {"now": 0, "most": 0, "sent": 0}
+    run_js = preview.run_js
+
+    def counting(script, callback=None):
+        if "setBlocks" in script and callback is not None:
+            outstanding["now"] += 1
+            outstanding["sent"] += 1
+            outstanding["most"] = max(outstanding["most"], outstanding["now"])
+
+            def done(value):
+                outstanding["now"] -= 1
+                callback(value)
+
+            return run_js(script, done)
+        return run_js(script, callback)
+
+    monkeypatch.setattr(preview, "run_js", counting)
+    heavy = "$$" + " + ".join(f"\\frac{{x_{{{i}}}}}{{y_{{{i}}}}}" for i in range(150)) + "$$\n\n"
+    text = ""
+    for i in range(150):
+        text += heavy if i % 10 == 0 else f"line {i}\n"
+        preview.stream_text(text)
+        preview.flush()
+        qtbot.wait(1)
+    qtbot.waitUntil(lambda: outstanding["now"] == 0, timeout=30_000)
+    preview.flush()
+    qtbot.waitUntil(lambda: outstanding["now"] == 0, timeout=30_000)
+    assert outstanding["most"] == 1
+    assert outstanding["sent"] < 150  # updates made while the page was busy were merged
+    qtbot.waitUntil(lambda: state(qtbot, preview)["blocks"] == len(preview.blocks), timeout=30_000)
+    last = js(qtbot, preview, "document.getElementById('content').lastElementChild.textContent")
+    assert "line 149" in last
