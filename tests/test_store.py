@@ -229,6 +229,47 @@ def test_migrates_from_v1(tmp_path):
         s.close()
 
 
+def test_layout_regions_keep_label_order_kind_and_origin(tmp_path):
+    path = tmp_path / "r.sqlite3"
+    s = ResultStore(path)
+    s.set_regions("doc", 0, [
+        SavedRegion(Region(0.1, 0.05, 0.9, 0.1), Task.TEXT, label="doc_title", source="layout"),
+        SavedRegion(Region(0.1, 0.2, 0.9, 0.5), Task.TEXT, label="image", kind="picture", source="layout",
+                    edited=True),
+        SavedRegion(Region(0.1, 0.6, 0.9, 0.9), Task.TABLE),
+        SavedRegion(Region(0.2, 0.6, 0.3, 0.7), Task.TEXT, kind="nonsense", source="elsewhere"),
+    ])  # fmt: skip
+    s.close()
+    s = ResultStore(path)
+    try:
+        got = [(r.order, r.label, r.kind, r.source, r.edited, r.task) for r in s.regions_for("doc")]
+        assert got == [
+            (0, "doc_title", "read", "layout", False, Task.TEXT),
+            (1, "image", "picture", "layout", True, Task.TEXT),
+            (2, "", "read", "drawn", False, Task.TABLE),
+            (3, "", "read", "drawn", False, Task.TEXT),  # unknown values read as a drawn region
+        ]
+    finally:
+        s.close()
+
+
+def test_regions_of_a_v2_database_read_as_drawn_regions(tmp_path):
+    path = tmp_path / "v2.sqlite3"
+    conn = sqlite3.connect(path, isolation_level=None)
+    assert migrate(conn, target=2) == 2
+    conn.execute("INSERT INTO regions(document_hash, page, x0, y0, x1, y1, task, template, ord) "
+                 "VALUES ('d', 0, 0.1, 0.1, 0.5, 0.5, 'table', NULL, 0)")
+    conn.close()
+    s = ResultStore(path)
+    try:
+        assert s.recovery_message is None
+        (r,) = s.regions_for("d")
+        assert (r.region, r.task, r.order) == (Region(0.1, 0.1, 0.5, 0.5), Task.TABLE, 0)
+        assert (r.label, r.kind, r.source, r.edited) == ("", "read", "drawn", False)
+    finally:
+        s.close()
+
+
 def test_garbage_file_is_moved_aside(tmp_path):
     path = tmp_path / "results.sqlite3"
     path.write_bytes(os.urandom(4096))

@@ -12,6 +12,13 @@ from glmocr_desktop.core.errors import RegionError
 #: A region narrower or shorter than this fraction of the page is refused (it would hold no text).
 MIN_SIDE = 1e-3
 
+#: What becomes of a region: read with its task, or kept as a picture (a crop, never read).
+READ, PICTURE = "read", "picture"
+KINDS = (READ, PICTURE)
+#: Where a region came from: drawn by the user, or found by the layout model (then possibly edited).
+DRAWN, LAYOUT = "drawn", "layout"
+SOURCES = (DRAWN, LAYOUT)
+
 
 @dataclass(frozen=True)
 class Region:

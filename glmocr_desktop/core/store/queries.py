@@ -20,9 +20,11 @@ from glmocr_desktop.core.store.records import (
     SavedRegion,
     StoredDocument,
     StoredResult,
+    kind_from,
     loads_json,
     region_from,
     result_from_row,
+    source_from,
     task_from,
 )
 
@@ -55,12 +57,13 @@ class ResultQueries:
 
     def regions_for(self, document_hash: str) -> list[SavedRegion]:
         rows = self._read(
-            "SELECT page, x0, y0, x1, y1, task, template, ord FROM regions WHERE document_hash = ? "
-            "ORDER BY page, ord",
+            "SELECT page, x0, y0, x1, y1, task, template, ord, label, kind, source, edited FROM regions "
+            "WHERE document_hash = ? ORDER BY page, ord",
             (document_hash,),
         )
         return [
-            SavedRegion(region_from(*r[1:5]), task_from(r[5]), loads_json(r[6], None), r[0], r[7])
+            SavedRegion(region_from(*r[1:5]), task_from(r[5]), loads_json(r[6], None), r[0], r[7],
+                        str(r[8] or ""), kind_from(r[9]), source_from(r[10]), bool(r[11]))  # fmt: skip
             for r in rows
         ]
 

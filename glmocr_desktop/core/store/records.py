@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glmocr_desktop.core.jobs import JobState, Result, Source, Timings
-from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.regions import DRAWN, KINDS, READ, SOURCES, Region
 from glmocr_desktop.core.tasks import Task
 
 #: Every status a stored result can have (JobState values; a job is stored from when it starts running);
@@ -23,13 +23,17 @@ STATUSES = tuple(s.value for s in JobState if s is not JobState.QUEUED)
 
 @dataclass
 class SavedRegion:
-    """A region the user drew, with the task chosen for it."""
+    """A region of a page (drawn, or found by the layout model), with the task chosen for it."""
 
     region: Region | None  # None = the whole page
     task: Task = Task.TEXT
     template: dict[str, Any] | None = None
     page: int = 0
-    order: int = 0
+    order: int = 0  # reading order on the page (0 first)
+    label: str = ""  # the layout label ("paragraph_title", "table"...); "" for a region without one
+    kind: str = READ  # core.regions.READ or PICTURE (kept as a crop, not read)
+    source: str = DRAWN  # core.regions.DRAWN or LAYOUT
+    edited: bool = False  # a layout region the user changed since it was found
 
 
 @dataclass
@@ -120,6 +124,14 @@ def region_from(x0: Any, y0: Any, x1: Any, y1: Any) -> Region | None:
         return Region(x0, y0, x1, y1)
     except Exception:  # a bad row must not break a listing
         return None
+
+
+def kind_from(value: Any) -> str:
+    return value if value in KINDS else READ
+
+
+def source_from(value: Any) -> str:
+    return value if value in SOURCES else DRAWN
 
 
 def task_from(value: str) -> Task:

@@ -23,7 +23,15 @@ from glmocr_desktop.core import paths as app_paths
 from glmocr_desktop.core.jobs import Job, JobState, Result, Source
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.store.queries import ResultQueries
-from glmocr_desktop.core.store.records import STATUSES, SavedRegion, dump_json, loads_json, region_coords
+from glmocr_desktop.core.store.records import (
+    STATUSES,
+    SavedRegion,
+    dump_json,
+    kind_from,
+    loads_json,
+    region_coords,
+    source_from,
+)
 from glmocr_desktop.core.store.recovery import connect, current_owner, open_database
 from glmocr_desktop.core.store.schema import has_fts
 from glmocr_desktop.core.store.writer import StoreWriter
@@ -160,13 +168,14 @@ class ResultStore(ResultQueries):
             if not isinstance(item, SavedRegion):
                 raise TypeError(f"set_regions takes SavedRegion items, not {type(item).__name__}")
             rows.append((document_hash, page, *region_coords(item.region), Task.parse(item.task).value,
-                         dump_json(item.template), order))
+                         dump_json(item.template), order, str(item.label or ""), kind_from(item.kind),
+                         source_from(item.source), int(bool(item.edited))))  # fmt: skip
 
         def op(conn: sqlite3.Connection) -> None:
             conn.execute("DELETE FROM regions WHERE document_hash = ? AND page = ?", (document_hash, page))
             conn.executemany(
-                "INSERT INTO regions(document_hash, page, x0, y0, x1, y1, task, template, ord) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO regions(document_hash, page, x0, y0, x1, y1, task, template, ord, "
+                "label, kind, source, edited) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
 

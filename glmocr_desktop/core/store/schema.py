@@ -119,8 +119,69 @@ def _migrate_v2(conn: sqlite3.Connection) -> None:
     )
 
 
+def _migrate_v3(conn: sqlite3.Connection) -> None:
+    """Regions found by the layout model: their layout label, kind and origin (``ord`` is the reading
+    order). Rows written before read as drawn regions that are read with their task."""
+    _script(
+        conn,
+        """
+        ALTER TABLE regions ADD COLUMN label  TEXT NOT NULL DEFAULT '';       -- layout label, '' = none
+        ALTER TABLE regions ADD COLUMN kind   TEXT NOT NULL DEFAULT 'read';   -- 'read' | 'picture'
+        ALTER TABLE regions ADD COLUMN source TEXT NOT NULL DEFAULT 'drawn';  -- 'drawn' | 'layout'
+        ALTER TABLE regions ADD COLUMN edited INTEGER NOT NULL DEFAULT 0;     -- a layout region changed by hand
+        """
+    )
+
+
+def _migrate_v4(conn: sqlite3.Connection) -> None:
+    """Document runs that survive a crash: the run, its pages in order with their state, and each page's
+    blocks (planned by the layout or drawn, then filled in as they are read; ``result_id`` is the block's
+    row in ``results``)."""
+    _script(
+        conn,
+        """
+        CREATE TABLE doc_runs (
+            id       TEXT PRIMARY KEY,
+            status   TEXT NOT NULL DEFAULT 'running',   -- running | done | cancelled
+            owner    TEXT NOT NULL DEFAULT '',          -- host:pid of the process running it
+            options  TEXT NOT NULL DEFAULT '{}',        -- JSON: what the run was asked to do
+            created  REAL NOT NULL,
+            updated  REAL NOT NULL
+        );
+        CREATE TABLE doc_run_pages (
+            run_id        TEXT NOT NULL,
+            position      INTEGER NOT NULL,             -- order in the run
+            document_hash TEXT NOT NULL,
+            path          TEXT NOT NULL DEFAULT '',
+            page          INTEGER NOT NULL,
+            state         TEXT NOT NULL DEFAULT 'queued', -- queued | running | done | error
+            width         INTEGER NOT NULL DEFAULT 0,
+            height        INTEGER NOT NULL DEFAULT 0,
+            fallback      TEXT,                         -- why the page was read whole, if it was
+            error         TEXT,
+            updated       REAL NOT NULL,
+            PRIMARY KEY (run_id, document_hash, page)
+        );
+        CREATE INDEX doc_run_pages_order ON doc_run_pages(run_id, position);
+        CREATE TABLE doc_run_blocks (
+            run_id        TEXT NOT NULL,
+            document_hash TEXT NOT NULL,
+            page          INTEGER NOT NULL,
+            block         INTEGER NOT NULL,             -- reading order on the page
+            label         TEXT NOT NULL,                -- text | table | formula | image
+            native_label  TEXT NOT NULL DEFAULT '',
+            task          TEXT,                         -- NULL: a picture, kept as a crop
+            x0 REAL NOT NULL, y0 REAL NOT NULL, x1 REAL NOT NULL, y1 REAL NOT NULL,
+            content       TEXT,                         -- NULL until read
+            result_id     TEXT,
+            PRIMARY KEY (run_id, document_hash, page, block)
+        );
+        """
+    )
+
+
 #: Ordered; ``PRAGMA user_version`` = how many have been applied. Append only, never edit.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_v1, _migrate_v2]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_migrate_v1, _migrate_v2, _migrate_v3, _migrate_v4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
