@@ -19,6 +19,13 @@ def test_defaults_and_normalise():
     assert n.render_dpi == 72 and n.max_new_tokens == 16
 
 
+def test_layout_settings():
+    s = Settings()
+    assert s.layout_model == "" and s.keep_abandoned is False
+    n = Settings.from_dict({"layout_model": "  /models/layout ", "keep_abandoned": "true"})
+    assert n.layout_model == "/models/layout" and n.keep_abandoned is True
+
+
 def test_from_dict_coerces_strings_and_ignores_unknown():
     s = Settings.from_dict({"render_dpi": "300", "autoload_model": "false", "recent_files": "/a.pdf", "zzz": 1})
     assert s.render_dpi == 300 and s.autoload_model is False and s.recent_files == ["/a.pdf"]

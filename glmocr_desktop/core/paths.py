@@ -59,7 +59,8 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
     ),
     EnvironmentVariable(
         "GLMOCR_LAYOUT_MODEL",
-        "Layout model of the command line: a hub id (from the local cache) or a folder.",
+        "Layout model of the command line, and of the app while its setting is empty: a hub id (from the "
+        "local cache) or a folder.",
         "`PaddlePaddle/PP-DocLayoutV3_safetensors`",
     ),
     EnvironmentVariable("GLMOCR_LOG_LEVEL", "Level of the log file: DEBUG, INFO, WARNING or ERROR.", "`INFO`"),
@@ -129,7 +130,8 @@ def default_model() -> str:
 
 
 def layout_model(default: str) -> str:
-    """The layout model the command line loads unless ``--layout-model`` says otherwise."""
+    """The layout model the command line loads unless ``--layout-model`` says otherwise (the app: unless
+    its setting names one)."""
     return _env("GLMOCR_LAYOUT_MODEL") or default
 
 

@@ -32,6 +32,9 @@ class Settings:
     recent_files: list[str] = field(default_factory=list)
     last_dir: str = ""
     autoload_model: bool = True  # load the model as soon as the window is up
+    #: The layout model: a hub id (local cache) or a folder; "" = GLMOCR_LAYOUT_MODEL or PP-DocLayoutV3.
+    layout_model: str = ""
+    keep_abandoned: bool = False  # detected headers, footers and page numbers become regions too
 
     def normalised(self) -> Settings:
         """A copy with every value in range (settings files can be edited by hand or be stale)."""
@@ -50,6 +53,8 @@ class Settings:
         s.extraction_template = str(s.extraction_template or "")
         s.last_dir = str(s.last_dir or "")
         s.autoload_model = bool(s.autoload_model)
+        s.layout_model = str(s.layout_model or "").strip()
+        s.keep_abandoned = bool(s.keep_abandoned)
         return s
 
     def add_recent(self, path: str) -> None:
