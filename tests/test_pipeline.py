@@ -187,3 +187,29 @@ def test_a_page_without_blocks_is_read_whole(engine, tiny_layout_model_dir, docu
     assert job.task is Task.TEXT and job.source.region is None
     (done,) = by_type(events, PageDone)
     assert done.fallback == NO_LAYOUT_BLOCKS and len(done.page.blocks) == 1
+
+
+def test_several_pages_in_flight_batch_across_pages_and_read_the_same(engine, detector, document):
+    """Blocks of two pages are drawn into batches largest first; every block is read once, pages are
+    handed over in document order, and each block's text is the one read page by page (fp32: a row
+    reads the same in any batch)."""
+    one = list(DocumentPipeline(engine, detector, max_new_tokens=TOKENS).run(document))
+    recorder = RecordingEngine(engine)
+    two = list(DocumentPipeline(recorder, detector, max_new_tokens=TOKENS, pages_in_flight=2,
+                                jobs_per_batch=3).run(document))
+    pages = {lf.page: lf for lf in by_type(two, LayoutFound)}
+    assert sorted(pages) == [0, 1]
+    assert all(len(batch) <= 3 for batch in recorder.batches)
+    areas = [j.image.width * j.image.height for j in recorder.jobs]
+    assert areas == sorted(areas, reverse=True)
+    assert len({j.id for j in recorder.jobs}) == len(recorder.jobs) == sum(lf.regions_to_read for lf in pages.values())
+    if all(lf.regions_to_read for lf in pages.values()) and len(recorder.jobs) > 3:
+        assert any(len({j.source.page for j in batch}) == 2 for batch in recorder.batches)
+    assert [p.page.index for p in by_type(two, PageDone)] == [0, 1]
+    def texts(events):
+        return [[b.content for b in p.page.blocks] for p in by_type(events, PageDone)]
+
+    assert texts(two) == texts(one)
+    for page in (0, 1):
+        dones = [e.done for e in by_type(two, RegionDone) if e.page == page]
+        assert dones == list(range(1, pages[page].regions_to_read + 1))

@@ -128,6 +128,33 @@ class _Planned:
     crop: Image | None = None
     content: str = ""
     warnings: list[str] = field(default_factory=list)
+    sent: bool = False  # handed to the engine
+    read: bool = False  # its result came back
+
+
+@dataclass(eq=False)
+class _PageWork:
+    """A page being read: its image, layout and planned blocks, and how far it has come."""
+
+    page: int
+    image: Image
+    layout: LayoutFound
+    items: list[_Planned]
+    done: int = 0
+    tokens: int = 0
+    error: OcrError | None = None
+
+    @property
+    def to_read(self) -> int:
+        return sum(1 for p in self.items if p.job is not None)
+
+    @property
+    def complete(self) -> bool:
+        return all(p.job is None or p.read for p in self.items)
+
+
+#: Pages read together on a GPU: enough blocks (about nine a page) for several full batches to sort.
+GPU_PAGES_IN_FLIGHT = 4
 
 
 class DocumentPipeline:
@@ -142,6 +169,7 @@ class DocumentPipeline:
         max_side: int = DEFAULT_MAX_SIDE,
         max_new_tokens: int | None = None,
         jobs_per_batch: int | None = None,
+        pages_in_flight: int | None = None,
         keep_page_images: bool = False,
         no_layout_reason: str = NO_LAYOUT_MODEL,
     ) -> None:
@@ -150,8 +178,13 @@ class DocumentPipeline:
         self.dpi = dpi
         self.max_side = max_side
         self.max_new_tokens = max_new_tokens
-        #: Jobs handed to the engine at once (``None``: all of a page's blocks in one batch).
+        #: Jobs handed to the engine at once (``None``: all of a page's blocks with one page in flight,
+        #: the engine's widest batch with several).
         self.jobs_per_batch = jobs_per_batch
+        #: Pages whose blocks are read together (``None``: one on the CPU, several on a GPU). With several,
+        #: batches are drawn from all their blocks, largest crops first, so a batch holds blocks of
+        #: similar size (and so similar length) and no row waits long for the longest one.
+        self.pages_in_flight = pages_in_flight
         #: The rendered page travels with the page (the searchable PDF needs it; it costs memory).
         self.keep_page_images = keep_page_images
         self.no_layout_reason = no_layout_reason
@@ -176,30 +209,95 @@ class DocumentPipeline:
         that order (drawn by the user), instead of the layout model's blocks."""
         pages = list(range(document.page_count)) if pages is None else list(pages)
         regions = regions or {}
+        in_flight = self._in_flight()
+        waiting = list(enumerate(pages, start=1))
+        window: list[_PageWork] = []  # pages being read, in document order
         done: list[PageInput] = []
-        for position, page in enumerate(pages, start=1):
-            if self.cancelled:
-                break
-            yield PageStarted(page, position, len(pages))
-            try:
-                image = document.render_page(page, dpi=self.dpi, max_side=self.max_side)
-            except InputError as exc:
-                yield PageFailed(page, exc)
-                continue
-            layout = drawn_blocks(page, regions[page]) if page in regions else self._find_layout(page, image)
-            yield layout
-            try:
-                result = yield from self._read_page(document, page, image, layout)
-            except OcrError as exc:
+        while (waiting or window) and not self.cancelled:
+            while waiting and len(window) < in_flight and not self.cancelled:
+                position, page = waiting.pop(0)
+                yield PageStarted(page, position, len(pages))
+                try:
+                    image = document.render_page(page, dpi=self.dpi, max_side=self.max_side)
+                except InputError as exc:
+                    yield PageFailed(page, exc)
+                    continue
+                layout = drawn_blocks(page, regions[page]) if page in regions else self._find_layout(page, image)
+                yield layout
+                window.append(_PageWork(page, image, layout, self._plan(document, page, image, layout)))
+            batch = self._next_batch(window, in_flight)
+            if batch:
+                failed = yield from self._read_batch(batch)
                 if self.cancelled:
                     break
-                yield PageFailed(page, exc)
-                continue
-            if result is None:  # cancelled part-way: the page is not finished
-                break
-            done.append(result.page)
-            yield result
+                for work in failed:
+                    window.remove(work)
+                    yield PageFailed(work.page, work.error)
+            while window and window[0].complete:
+                finished = self._page_done(window.pop(0))
+                done.append(finished.page)
+                yield finished
         yield RunFinished(tuple(done), self.cancelled)
+
+    def _in_flight(self) -> int:
+        if self.pages_in_flight:
+            return max(1, int(self.pages_in_flight))
+        device = str(getattr(getattr(self.engine, "info", None), "device", "") or "")
+        return GPU_PAGES_IN_FLIGHT if device.startswith("cuda") else 1
+
+    def _next_batch(self, window: list[_PageWork], in_flight: int) -> list[tuple[_PageWork, _Planned]]:
+        pending = [(work, item) for work in window for item in work.items if item.job is not None and not item.sent]
+        if not pending:
+            return []
+        if in_flight == 1:
+            step = self.jobs_per_batch or len(pending)
+        else:
+            step = self.jobs_per_batch or int(getattr(self.engine, "MAX_BATCH", 8))
+            pending.sort(key=lambda pair: -(pair[1].job.image.width * pair[1].job.image.height))
+        return pending[:step]
+
+    def _read_batch(self, batch: list[tuple[_PageWork, _Planned]]) -> Iterator[PipelineEvent]:
+        """Read one batch; yields a RegionDone per block; returns the pages that failed."""
+        by_id = {item.job.id: (work, item) for work, item in batch}
+        for _, item in batch:
+            item.sent = True
+        try:
+            for chunk in self.engine.stream_many([item.job for _, item in batch]):
+                if not chunk.done or chunk.result is None or self.cancelled:
+                    continue  # after a cancel the engine still hands back its partial results
+                work, item = by_id[chunk.job_id]
+                res = chunk.result
+                item.content = res.text if res.ok else ""
+                item.read = True
+                item.warnings.extend(res.warnings)
+                if res.error:
+                    item.warnings.append(f"{item.block.native_label} block {item.block.order + 1}: {res.error}")
+                work.tokens += res.timings.generated_tokens
+                work.done += 1
+                yield RegionDone(work.page, self._page_block(item), item.job.task, res, work.done, work.to_read)
+        except OcrError as exc:
+            if self.cancelled:
+                return []
+            failed = []
+            for work, _ in batch:
+                if work not in failed:
+                    work.error = exc
+                    failed.append(work)
+            return failed
+        return []
+
+    def _page_done(self, work: _PageWork) -> PageDone:
+        blocks = [self._page_block(p) for p in work.items]
+        page_input = PageInput(
+            index=work.page,
+            width=work.image.width,
+            height=work.image.height,
+            blocks=blocks,
+            image=work.image if self.keep_page_images else None,
+        )
+        pictures = sum(1 for p in work.items if p.job is None and p.crop is not None)
+        warnings = tuple(w for p in work.items for w in p.warnings)
+        return PageDone(page_input, work.done, pictures, work.tokens, work.layout.fallback, warnings)
 
     # --- steps -----------------------------------------------------------------------------------
 
@@ -237,44 +335,6 @@ class DocumentPipeline:
 
     def _job(self, picture: Image, task: Task, source: Source) -> Job:
         return Job(image=picture, task=task, max_new_tokens=self.max_new_tokens, source=source)
-
-    def _read_page(
-        self, document: Document, page: int, image: Image, layout: LayoutFound
-    ) -> Iterator[PipelineEvent]:
-        """Yields a RegionDone per block read; returns the PageDone, or None when cancelled."""
-        planned = self._plan(document, page, image, layout)
-        reading = [p for p in planned if p.job is not None]
-        step = self.jobs_per_batch or max(1, len(reading))
-        tokens = 0
-        done = 0
-        for start in range(0, len(reading), step):
-            if self.cancelled:
-                return None
-            batch = {p.job.id: p for p in reading[start:start + step]}
-            for chunk in self.engine.stream_many([p.job for p in batch.values()]):
-                if not chunk.done or chunk.result is None or self.cancelled:
-                    continue  # after a cancel the engine still hands back its partial results
-                item = batch[chunk.job_id]
-                res = chunk.result
-                item.content = res.text if res.ok else ""
-                where = f"{item.block.native_label} block {item.block.order + 1}"
-                item.warnings.extend(f"{where}: {w}" for w in [*res.warnings, *([res.error] if res.error else [])])
-                tokens += res.timings.generated_tokens
-                done += 1
-                yield RegionDone(page, self._page_block(item), item.job.task, res, done, len(reading))
-            if self.cancelled:
-                return None
-        blocks = [self._page_block(p) for p in planned]
-        page_input = PageInput(
-            index=page,
-            width=image.width,
-            height=image.height,
-            blocks=blocks,
-            image=image if self.keep_page_images else None,
-        )
-        pictures = sum(1 for p in planned if p.job is None and p.crop is not None)
-        warnings = tuple(w for p in planned for w in p.warnings)
-        return PageDone(page_input, done, pictures, tokens, layout.fallback, warnings)
 
     @staticmethod
     def _page_block(item: _Planned) -> PageBlock:
