@@ -63,7 +63,7 @@ class ResultQueries:
         )
         return [
             SavedRegion(region_from(*r[1:5]), task_from(r[5]), loads_json(r[6], None), r[0], r[7],
-                        str(r[8] or ""), kind_from(r[9]), source_from(r[10]), bool(r[11]))  # fmt: skip
+                        str(r[8] or ""), kind_from(r[9]), source_from(r[10]), bool(r[11]))
             for r in rows
         ]
 
