@@ -143,20 +143,46 @@ class BudgetedEngine:
         return getattr(self.engine, name)
 
 
-def read_document(engine, layout, document, pages, **options) -> dict:
+class StageClock:
+    """Adds up the time the engine spends preparing inputs (image processor, on the CPU) per batch."""
+
+    def __init__(self, engine) -> None:
+        self.seconds = 0.0
+        self.batches = 0
+        real = engine.prepare_inputs
+
+        def timed(jobs, *a, **k):
+            t0 = time.perf_counter()
+            try:
+                return real(jobs, *a, **k)
+            finally:
+                self.seconds += time.perf_counter() - t0
+                self.batches += 1
+
+        engine.prepare_inputs = timed
+
+
+def read_document(engine, layout, document, pages, clock=None, **options) -> dict:
     from glmocr_desktop.core.assembly import assemble
     from glmocr_desktop.core.pipeline import DocumentPipeline, PageDone, RegionDone
 
     layout.seconds = 0.0
     engine.seconds = 0.0
+    if clock is not None:
+        clock.seconds, clock.batches = 0.0, 0
     t0 = time.perf_counter()
     done, regions, tokens = [], 0, 0
+    batches: dict[float, tuple[float, float]] = {}  # an engine batch -> (first token at, ended at)
     for event in DocumentPipeline(engine, layout, **options).run(document, pages):
         if isinstance(event, PageDone):
             done.append(event.page)
         elif isinstance(event, RegionDone):
             regions += 1
             tokens += event.tokens
+            t = event.result.timings
+            key = round(t.total_s, 6)  # one total for every row of an engine batch
+            first, last = batches.get(key, (float("inf"), 0.0))
+            batches[key] = (min(first, t.first_token_s or 0.0), max(last, t.total_s))
     markdown, _images = assemble(done).to_markdown()
     total = time.perf_counter() - t0
     return {
@@ -170,6 +196,10 @@ def read_document(engine, layout, document, pages, **options) -> dict:
         "ocr_s": round(engine.seconds, 3),
         "render_and_rest_s": round(total - layout.seconds - engine.seconds, 3),
         "markdown_chars": len(markdown),
+        "engine_batches": len(batches),
+        "to_first_token_s": round(sum(f for f, _ in batches.values()), 3),  # inputs + vision + prefill
+        "decoding_s": round(sum(e - f for f, e in batches.values()), 3),
+        **({"prepare_inputs_s": round(clock.seconds, 3), "batches": clock.batches} if clock else {}),
     }
 
 
@@ -246,20 +276,22 @@ def main() -> int:
     report["tokens_per_page_forced"] = round(sum(budgeted.budgets.values()) / len(pages), 1)
     report["blocks_per_page"] = round(sum(len(p) for p in pages) / len(pages), 1)
 
+    clock = StageClock(engine)
     with open_document(pdf) as document:
         everything = list(range(len(pages)))
-        report["fast_first_pass"] = read_document(budgeted, layout, document, everything)
-        report["fast"] = read_document(budgeted, layout, document, everything)
+        report["fast_first_pass"] = read_document(budgeted, layout, document, everything, clock)
+        report["fast"] = read_document(budgeted, layout, document, everything, clock)
         print(json.dumps(report["fast"]), flush=True)
         fast = engine.fast
         engine.fast = None  # stock transformers generate, one region at a time
         try:
             base = list(range(min(args.baseline_pages, len(pages))))
-            report["stock_region_by_region"] = read_document(budgeted, layout, document, base,
-                                                             jobs_per_batch=1, pages_in_flight=1)
+            if base:
+                report["stock_region_by_region"] = read_document(budgeted, layout, document, base, clock,
+                                                                 jobs_per_batch=1, pages_in_flight=1)
         finally:
             engine.fast = fast
-    f, s = report["fast"], report["stock_region_by_region"]
+    f, s = report["fast"], report.get("stock_region_by_region", {"pages_per_s": 0, "tokens_per_s": 0})
     report["ratio_pages_per_s"] = round(f["pages_per_s"] / s["pages_per_s"], 1) if s["pages_per_s"] else None
     # the baseline read fewer pages, with their own lengths: also compare at the document's tokens per page
     per_page = f["tokens"] / max(1, f["pages"])
