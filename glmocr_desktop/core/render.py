@@ -38,7 +38,10 @@ __all__ = [
     "BlockDiff",
     "BlockUpdate",
     "IncrementalRenderer",
+    "BLOCK_DATA_ATTRIBUTES",
     "changed_indices",
+    "document_block_html",
+    "document_page_html",
     "markdown_tokens",
     "render_document",
     "PREVIEW_LIMIT",
@@ -352,6 +355,24 @@ def render_markdown(text: str, task: Task | str = Task.TEXT, *, limit: int = PRE
     return [b.html for b in _parse_blocks(text.splitlines(keepends=True), 0, None)]
 
 
+#: The only data attributes the preview's blocks carry: which page and which block of the assembled
+#: document a block shows, so a click maps to its region. They are written here around sanitised
+#: content, from integers; the sanitiser never lets model output carry any attribute of this kind.
+BLOCK_DATA_ATTRIBUTES = ("data-page", "data-block")
+
+
+def document_block_html(page: int, block: int, markdown: str, *, limit: int = PREVIEW_LIMIT) -> str:
+    """One block of an assembled document as the preview shows it: its Markdown rendered and sanitised
+    like any result, inside a ``doc-block`` element that names its page and block (0-based)."""
+    inner = "\n".join(render_markdown(markdown, Task.TEXT, limit=limit))
+    return f'<div class="doc-block" data-page="{int(page)}" data-block="{int(block)}">{inner}</div>'
+
+
+def document_page_html(page: int) -> str:
+    """The heading that starts a page of an assembled document in the preview (1-based, as shown)."""
+    return f'<div class="doc-page" data-page="{int(page)}">Page {int(page) + 1}</div>'
+
+
 _PAGE_TEMPLATE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -477,6 +498,14 @@ class IncrementalRenderer:
         self._lines = []
         self._blocks = []
         self._diff.reset()
+
+    def set_blocks(self, blocks: Sequence[str]) -> BlockUpdate:
+        """Show blocks rendered elsewhere in this module (an assembled document's); only the ones that
+        differ from what the page shows are sent. The next ``update`` starts over from its text."""
+        self.text = ""
+        self._lines = []
+        self._blocks = []
+        return self._diff.update(list(blocks))
 
     def update(self, text: str, task: Task | str | None = None, *, full: bool = False) -> BlockUpdate:
         """Render ``text``; ``full`` parses all of it (for a finished result), still sending only
