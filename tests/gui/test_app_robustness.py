@@ -335,7 +335,8 @@ def test_corrupt_store_is_moved_aside_and_said_once(qtbot, make_window, notices,
     w.open_paths([page_png])
     wait_doc(qtbot, w)
     assert w.result_store is not None and not w.result_store.in_memory
-    assert w.result_store.document(w.current.doc.content_hash) is not None or w.result_store.flush(5)
+    assert w.result_store.flush(5)  # every write so far is committed...
+    assert w.result_store.document(w.current.doc.content_hash) is not None  # ...and the document is in it
 
 
 def test_locked_store_is_moved_aside(qtbot, make_window, notices, monkeypatch):
