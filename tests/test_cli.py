@@ -74,8 +74,14 @@ def test_markdown_to_file(tiny_model_dir, pdf3, tmp_path, capsys):
     rc = cli.main([str(pdf3), "--pages", "2", "--model", str(tiny_model_dir), "--device", "cpu",
                    "--max-new-tokens", "4", "-o", str(out), "-q", "--no-fast"])
     assert rc == 0
-    assert out.read_text(encoding="utf-8").strip() != "" or out.stat().st_size >= 1
     assert capsys.readouterr().out == ""
+    # the file holds the page's text: the same text the JSON output carries for the same run
+    rc = cli.main([str(pdf3), "--pages", "2", "--model", str(tiny_model_dir), "--device", "cpu",
+                   "--max-new-tokens", "4", "--format", "json", "-q", "--no-fast"])
+    assert rc == 0
+    page = json.loads(capsys.readouterr().out)  # one page: one object
+    assert page["page"] == 2 and page["text"].strip()
+    assert page["text"].strip() in out.read_text(encoding="utf-8")
 
 
 def test_extract_needs_a_valid_template(tiny_model_dir, scan, tmp_path, capsys):
