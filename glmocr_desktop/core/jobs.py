@@ -8,9 +8,9 @@ from __future__ import annotations
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from glmocr_desktop.core.compat import StrEnum
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.tasks import DEFAULT_MAX_NEW_TOKENS, Task, prompt_for
 

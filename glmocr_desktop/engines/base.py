@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
+from glmocr_desktop.core.compat import StrEnum
 from glmocr_desktop.core.jobs import Chunk, Job
 
 #: progress(fraction 0..1 or None if unknown, message)
