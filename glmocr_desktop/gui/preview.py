@@ -204,6 +204,14 @@ class PreviewView(QWidget):
         self._pending = None
         self._send(self._renderer.update(text, Task.parse(task), full=True))
 
+    def set_blocks(self, blocks: list[str]) -> None:
+        """Show HTML blocks made by :mod:`glmocr_desktop.core.render` (which sanitises the content in
+        them), e.g. an assembled document's; blocks the page already shows are not sent again."""
+        self._check_thread()
+        self._timer.stop()
+        self._pending = None
+        self._send(self._renderer.set_blocks(blocks))
+
     def stream_text(self, text: str, task: Task | str = Task.TEXT) -> None:
         """The whole text so far of a result being generated; sent at most ~30 times a second."""
         self._check_thread()

@@ -6,6 +6,10 @@
  *   clear()                               empty page
  *   setTheme("dark" | "light" | "auto")   colours; "auto" follows prefers-color-scheme
  *   previewState()                        {blocks, katex, errors, follow} for the app and tests
+ *   setFollow(on)                         whether new blocks scroll the page to its end
+ *   takeClick()                           the assembled document's block clicked last, as
+ *                                         {page, block}, once (null when none): the app polls it
+ *   showBlock(page, block)                scroll to that block and mark it; false when not shown
  *
  * The HTML comes already sanitised (core/render.py); Trusted Types make sure that this file's single
  * innerHTML sink is the only way markup enters the page. Math arrives as escaped TeX in
@@ -159,7 +163,54 @@
     };
   }
 
-  const api = { setBlocks, clear, setTheme, previewState };
+  function setFollow(on) {
+    follow = !!on;
+    return follow;
+  }
+
+  // Blocks of an assembled document carry data-page / data-block (written by core/render.py, never
+  // by model output, which the sanitiser strips of every data attribute). A click is kept here until
+  // the app takes it: there is no bridge for the page to call out through.
+  let lastClick = null;
+  function blockKey(el) {
+    const page = parseInt(el.dataset.page, 10);
+    const block = parseInt(el.dataset.block, 10);
+    return Number.isInteger(page) && Number.isInteger(block) ? { page: page, block: block } : null;
+  }
+
+  function mark(el) {
+    for (const old of content.querySelectorAll(".doc-block.selected")) old.classList.remove("selected");
+    if (el) el.classList.add("selected");
+  }
+
+  content.addEventListener("click", (event) => {
+    const el = event.target instanceof Element ? event.target.closest(".doc-block") : null;
+    const key = el ? blockKey(el) : null;
+    if (!key) return;
+    mark(el);
+    lastClick = key;
+  });
+
+  function takeClick() {
+    const click = lastClick;
+    lastClick = null;
+    return click;
+  }
+
+  function showBlock(page, block) {
+    for (const el of content.querySelectorAll(".doc-block")) {
+      const key = blockKey(el);
+      if (key && key.page === (page | 0) && key.block === (block | 0)) {
+        mark(el);
+        follow = false;
+        el.scrollIntoView({ block: "center" });
+        return true;
+      }
+    }
+    return false;
+  }
+
+  const api = { setBlocks, clear, setTheme, previewState, setFollow, takeClick, showBlock };
   for (const [name, fn] of Object.entries(api)) {
     Object.defineProperty(window, name, { value: fn, writable: false, configurable: false });
   }
