@@ -41,9 +41,14 @@ SUPPORTED_LAYOUT_TYPES = ("pp_doclayout_v3",)
 DEFAULT_BATCH_SIZE = 4
 
 
-def how_to_get_layout_model(model_id: str = DEFAULT_LAYOUT_MODEL_ID) -> str:
+def how_to_get_layout_model(model_id: str | os.PathLike[str] | None = DEFAULT_LAYOUT_MODEL_ID) -> str:
+    """How to get the layout model; a folder that was looked in is not a hub id to download."""
+    spec = str(model_id or DEFAULT_LAYOUT_MODEL_ID)
+    folder = Path(spec).expanduser().is_absolute() or spec.startswith((".", "~")) or "\\" in spec
+    if folder or spec.count("/") != 1 or Path(spec).exists():
+        spec = DEFAULT_LAYOUT_MODEL_ID
     return (
-        f"Download it with:  hf download {model_id}\n"
+        f"Download it with:  hf download {spec}\n"
         "or choose a folder that holds it (config.json, model.safetensors, preprocessor_config.json).\n"
         "Without it, pages are read whole with one prompt (--no-layout)."
     )
