@@ -1,7 +1,7 @@
 """App responsiveness benchmark: cold start to a painted window, GUI stalls while tokens stream, preview
-update latency. Writes benchmarks/results/app.json.
+update latency. Writes benchmarks/results/app-<device>-<date>.json.
 
-    python benchmarks/app_bench.py [--runs 5] [--stream-seconds 10] [--out benchmarks/results/app.json]
+    python benchmarks/app_bench.py [--runs 5] [--stream-seconds 10] [--out FILE]
 
 * window_visible_s: ``python -m glmocr_desktop --no-autoload`` in a fresh process, from just before the
   parent starts it to the main window's first expose + paint (reported by the app itself through
@@ -34,8 +34,8 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, report_header, result_path
+
 CORPUS = Path(os.environ.get("GLMOCR_CORPUS", ROOT.parent / "shared" / "corpus"))
 
 TABLE = """
@@ -370,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--stream-seconds", type=float, default=10.0)
     ap.add_argument("--updates", type=int, default=100)
-    ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "app.json"))
+    ap.add_argument("--out", default=str(result_path("app", "cpu")))
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
@@ -402,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
             xvfb.terminate()
             xvfb.wait(10)
     result = {
+        **report_header("cpu"),
         "window_visible_s": started["window_visible_s"],
         "max_gui_stall_ms": inproc["max_gui_stall_ms"],
         "preview_update_p95_ms": inproc["preview_update_p95_ms"],

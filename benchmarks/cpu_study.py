@@ -1,6 +1,6 @@
 """CPU study: stock greedy ``generate`` on a small CPU, against thread count, dtype and int8 decoder.
 
-    python benchmarks/cpu_study.py --out benchmarks/results/cpu-study.json
+    python benchmarks/cpu_study.py --out auto   # -> results/cpu-study-cpu-<date>.json
 
 In one run, on the real-size GLM-OCR architecture with random weights, batch 1, one 448x448 region:
 
@@ -22,16 +22,10 @@ import argparse
 import json
 import platform
 import statistics
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from run import EOS, PAD, REGION, make_inputs  # noqa: E402
+from common import EOS, PAD, REGION, make_inputs, out_path, report_header
 
 
 def log(*a):
@@ -179,7 +173,7 @@ def measure(model, inputs, n, reps):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=None)
+    ap.add_argument("--out", default=None, help="result JSON; 'auto': results/cpu-study-cpu-<date>.json")
     ap.add_argument("--size", default="real", choices=["real", "tiny"], help="model timed (fidelity is tiny)")
     ap.add_argument("--tokens", type=int, default=24, help="forced new tokens per timed run")
     ap.add_argument("--reps", type=int, default=2)
@@ -194,18 +188,19 @@ def main(argv=None):
     t_start = time.perf_counter()
     default_threads = torch.get_num_threads()
     torch.set_num_threads(2)
-    R: dict = dict(
+    R: dict = report_header("cpu")
+    R.update(
         cpu=cpu_flags(), cores=__import__("os").cpu_count(), torch=torch.__version__,
         transformers=transformers.__version__, cpu_capability=torch.backends.cpu.get_cpu_capability(),
         size=args.size, tokens=args.tokens, reps=args.reps, check_tokens=args.check_tokens,
         region=list(REGION), batch=1, torch_default_threads=default_threads,
     )
-    out_path = Path(args.out) if args.out else None
+    out = out_path(args.out, "cpu-study")
 
     def save():
-        if out_path:
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            out_path.write_text(json.dumps(R, indent=2, default=str) + "\n")
+        if out:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(R, indent=2, default=str) + "\n")
 
     log(f"CPU: {R['cpu']}")
     proc = build_processor()

@@ -1,6 +1,6 @@
 """Formulations of the compiled decode step, side by side on one GPU (batch 1, bf16, real size).
 
-    python benchmarks/decode_variants.py --out benchmarks/results/decode-variants-nvidia-h100.json
+    python benchmarks/decode_variants.py --out auto   # -> results/decode-variants-nvidia-h100-<date>.json
 
 For each variant a FastDecoder is compiled and captured for batch 1 up to an A4 page's cache length,
 then measured on a 448x448 region (256 forced tokens) and an A4 page (1,024 forced tokens), with the
@@ -18,13 +18,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from run import A4, REGION, Clock, build, fast_generate, log, make_inputs, profile_decode  # noqa: E402
+from common import (
+    A4,
+    REGION,
+    Clock,
+    build,
+    fast_generate,
+    log,
+    make_inputs,
+    out_path,
+    profile_decode,
+    report_header,
+)
 
 VARIANTS = {
     "base": {"split_argmax": False, "long_from": 0},
@@ -35,7 +42,8 @@ VARIANTS = {
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", required=True,
+                    help="result JSON; 'auto': benchmarks/results/decode-variants-<device>-<date>.json")
     ap.add_argument("--only", default="", help="comma list of variant names")
     ap.add_argument("--tokens", type=int, default=256)
     ap.add_argument("--device", default="cuda")
@@ -53,7 +61,9 @@ def main() -> int:
     region = make_inputs(proc, [REGION], dev)
     a4 = make_inputs(proc, [A4], dev)
     clock = Clock(torch, dev)
-    R = {"gpu": torch.cuda.get_device_name(0) if dev.type == "cuda" else None, "torch": torch.__version__, "variants": {}}
+    out = out_path(args.out, "decode-variants", args.device)
+    R = {**report_header(args.device), "gpu": torch.cuda.get_device_name(0) if dev.type == "cuda" else None,
+         "torch": torch.__version__, "variants": {}}
     names = args.only.split(",") if args.only else list(VARIANTS)
     base_tokens = None
     for name in names:
@@ -86,8 +96,8 @@ def main() -> int:
             r["error"] = repr(exc)[:2000]
         R["variants"][name] = r
         log(name, {k: v for k, v in r.items() if not k.startswith("replay_kernels")})
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(args.out).write_text(json.dumps(R, indent=2))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(R, indent=2))
     return 0
 
 

@@ -1,6 +1,6 @@
 """Whole documents per second, end to end: render, layout, region OCR, assembly.
 
-    python benchmarks/document_e2e.py --out benchmarks/results/document-<device>-<date>.json
+    python benchmarks/document_e2e.py --out auto   # results/document-<device>-<date>.json
     python benchmarks/document_e2e.py --tiny --device cpu --pages 2 --baseline-pages 1   # a quick check
 
 A synthetic 10-page PDF is drawn with the layout of ten pages of the GLM-OCR SDK's published
@@ -28,16 +28,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import subprocess
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+from common import ensure_checkpoint, out_path, report_header
 
 DATA = Path(__file__).resolve().parent / "data" / "sdk_example_pages.json"
 #: Characters of output per generated token assumed for the example's text (English prose and HTML).
@@ -205,7 +199,7 @@ def read_document(engine, layout, document, pages, clock=None, **options) -> dic
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", type=Path)
+    ap.add_argument("--out", help="result JSON; 'auto': benchmarks/results/document-<device>-<date>.json")
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--pages", type=int, default=10)
     ap.add_argument("--baseline-pages", type=int, default=1)
@@ -225,13 +219,9 @@ def main() -> int:
 
     loops.RepetitionGuard.feed = lambda self, delta: False  # random weights loop at once (docstring)
     report: dict = {
-        "bench": "document_e2e",
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                 cwd=ROOT).stdout.strip() or os.environ.get("BENCH_COMMIT", ""),
-        "command": "python benchmarks/document_e2e.py " + " ".join(sys.argv[1:]),
+        **report_header(args.device),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
-        "python": platform.python_version(),
         "chars_per_token": CHARS_PER_TOKEN,
         "source_of_layout": json.loads(DATA.read_text())["source"],
     }
@@ -241,19 +231,14 @@ def main() -> int:
     t = time.perf_counter()
     if args.tiny:
         from make_tiny_layout_model import write_checkpoint as write_layout
-        from make_tiny_model import write_checkpoint as write_glm
 
         model_dir, layout_dir = Path("/tmp/bench-tiny-glm"), Path("/tmp/bench-tiny-layout")
-        if not (model_dir / "config.json").is_file():
-            write_glm(model_dir)
+        ensure_checkpoint(model_dir, real_size=False)
         if not (layout_dir / "config.json").is_file():
             write_layout(layout_dir)
     else:
-        from make_tiny_model import write_checkpoint as write_glm
-
         model_dir, layout_dir = args.model_dir, args.layout_dir
-        if not (model_dir / "config.json").is_file():
-            write_glm(model_dir, real_size=True)
+        ensure_checkpoint(model_dir, real_size=True)
         if not (layout_dir / "config.json").is_file():
             write_real_layout(layout_dir)
     report["checkpoints_written_s"] = round(time.perf_counter() - t, 1)
@@ -300,9 +285,10 @@ def main() -> int:
     engine.close()
     detector.close()
     print(json.dumps(report, indent=2))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    out = out_path(args.out, "document", args.device)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n")
     return 0
 
 

@@ -1,6 +1,7 @@
 """End-to-end check of the engine as the app uses it, on a GPU: stock first, fast path after warm-up.
 
-    python benchmarks/engine_e2e.py --out benchmarks/results/engine-<gpu>.json [--second-launch]
+    python benchmarks/engine_e2e.py --out auto [--second-launch]   # results/engine-<device>-<date>.json
+    python benchmarks/engine_e2e.py --out auto --quick-only  # results/engine-quick-start-<device>-<date>.json
 
 It writes a real-size GLM-OCR-shaped checkpoint (random weights) to disk, loads it through
 ``LocalEngine`` (the same code as the app and the CLI), starts the fast-path warm-up on a background
@@ -25,34 +26,7 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-
-def make_image(w: int, h: int):
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (w, h), "white")
-    d = ImageDraw.Draw(img)
-    for i in range(0, h, 40):
-        d.text((20, i + 10), "The quick brown fox jumps over the lazy dog 0123456789", fill="black")
-    return img
-
-
-def stream_once(engine, jobs):
-    t0 = time.perf_counter()
-    first = None
-    results = []
-    for chunk in engine.stream_many(jobs):
-        if first is None and not chunk.done:
-            first = time.perf_counter() - t0
-        if chunk.done:
-            results.append(chunk.result)
-    total = time.perf_counter() - t0
-    tokens = sum(r.timings.generated_tokens for r in results)
-    return {"first_token_s": round(first or 0, 4), "total_s": round(total, 3), "tokens": tokens,
-            "tok_s": round(tokens / total, 1), "texts": [r.raw_text for r in results]}
+from common import ensure_checkpoint, out_path, report_header, stream_once, text_page
 
 
 def run(model_dir: Path, tokens: int, quick_start: bool = False, quick_only: bool = False) -> dict:
@@ -74,7 +48,7 @@ def run(model_dir: Path, tokens: int, quick_start: bool = False, quick_only: boo
     engine = LocalEngine(model_dir, device="cuda")
     engine.load()
     out["load_s"] = round(time.perf_counter() - t0, 2)
-    region = make_image(448, 448)
+    region = text_page(448, 448)
     if not quick_start:
         stream_once(engine, [Job(image=region, max_new_tokens=8)])  # CUDA context, cuBLAS handles
 
@@ -161,10 +135,10 @@ def run(model_dir: Path, tokens: int, quick_start: bool = False, quick_only: boo
     if engine.fast is not None:
         first_fast = stream_once(engine, [Job(image=region, max_new_tokens=tokens)])
         out["fast_b1"] = {k: v for k, v in first_fast.items() if k != "texts"}
-        batch = [Job(image=make_image(448 + 32 * i, 448), max_new_tokens=tokens) for i in range(8)]
+        batch = [Job(image=text_page(448 + 32 * i, 448), max_new_tokens=tokens) for i in range(8)]
         fb = stream_once(engine, batch)
         out["fast_b8"] = {k: v for k, v in fb.items() if k != "texts"}
-        a4 = stream_once(engine, [Job(image=make_image(1654, 2339), max_new_tokens=1024)])
+        a4 = stream_once(engine, [Job(image=text_page(1654, 2339), max_new_tokens=1024)])
         out["fast_a4_1024"] = {k: v for k, v in a4.items() if k != "texts"}
         if during["texts"][0] is not None:
             out["bf16_same_text_as_stock_b1"] = first_fast["texts"][0] == during["texts"][0]
@@ -174,7 +148,8 @@ def run(model_dir: Path, tokens: int, quick_start: bool = False, quick_only: boo
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", required=True,
+                    help="result JSON; 'auto': benchmarks/results/engine-[quick-start-]<device>-<date>.json")
     ap.add_argument("--model-dir", default="/tmp/glmocr-real-random")
     ap.add_argument("--tokens", type=int, default=512)
     ap.add_argument("--second-launch", action="store_true")
@@ -186,26 +161,21 @@ def main() -> int:
                     help="first launch: run a stock job while the fast path warms up (else a quick start)")
     args = ap.parse_args()
     model_dir = Path(args.model_dir)
-    if not (model_dir / "config.json").is_file():
-        from make_tiny_model import write_checkpoint
-
-        t = time.perf_counter()
-        write_checkpoint(model_dir, real_size=True)
-        print(f"wrote real-size checkpoint in {time.perf_counter() - t:.1f}s", flush=True)
+    ensure_checkpoint(model_dir, real_size=True)
     if args.child:
         print(json.dumps(run(model_dir, args.tokens, quick_start=True)))
         return 0
     first = run(model_dir, args.tokens, quick_start=not args.stock_during_warmup, quick_only=args.quick_only)
-    report = {"first_launch": first}
+    report = {**report_header("cuda"), "first_launch": first}
     print(json.dumps(first, indent=2), flush=True)
-    out = Path(args.out)
+    out = out_path(args.out, "engine-quick-start" if args.quick_only else "engine", "cuda")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2))
     if args.quick_only:  # the compile thread is still running: leave without waiting for it
         os._exit(0)
     if args.second_launch:
         try:
-            proc = subprocess.run([sys.executable, __file__, "--out", args.out, "--model-dir", str(model_dir),
+            proc = subprocess.run([sys.executable, __file__, "--out", str(out), "--model-dir", str(model_dir),
                                    "--tokens", str(args.tokens), "--child"], capture_output=True, text=True,
                                   env=dict(os.environ), timeout=args.child_timeout)
             report["second_launch"] = json.loads(proc.stdout.strip().splitlines()[-1])

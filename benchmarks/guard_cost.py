@@ -1,6 +1,6 @@
 """What the streaming repetition guard costs per token, on 8,192-token outputs.
 
-    python benchmarks/guard_cost.py [--out benchmarks/results/guard-cost-cpu-<date>.json]
+    python benchmarks/guard_cost.py [--out auto]   # results/guard-cost-cpu-<date>.json
 
 Each output is fed to a fresh :class:`RepetitionGuard` in pieces of the length of a token (4
 characters, the GLM tokenizer's average on Latin text; 1 for Chinese), as the engine feeds it. The
@@ -20,9 +20,9 @@ import argparse
 import json
 import platform
 import random
-import subprocess
 import time
-from pathlib import Path
+
+from common import out_path, report_header
 
 from glmocr_desktop.core.loops import RepetitionGuard
 
@@ -84,16 +84,13 @@ def time_baseline(text: str, piece: int, count: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--out", type=Path)
+    ap.add_argument("--out", help="result JSON; 'auto': benchmarks/results/guard-cost-cpu-<date>.json")
     ap.add_argument("--repeats", type=int, default=5)
     args = ap.parse_args()
     rng = random.Random(5)
     report: dict = {
-        "bench": "guard_cost",
-        "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
-        "command": "python benchmarks/guard_cost.py",
+        **report_header("cpu"),
         "machine": platform.processor() or platform.machine(),
-        "python": platform.python_version(),
         "tokens": TOKENS,
         "cases": {},
     }
@@ -114,8 +111,10 @@ def main() -> None:
         print(f"{name:7s} {fed:5d} tokens  guard {seconds / fed * 1e6:7.2f} us/token "
               f"(baseline {base / fed * 1e6:.3f})  total {seconds * 1e3:7.1f} ms  stopped={stopped} "
               f"confirmations={confirmations}")
-    if args.out:
-        args.out.write_text(json.dumps(report, indent=2) + "\n")
+    out = out_path(args.out, "guard-cost")
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n")
 
 
 if __name__ == "__main__":

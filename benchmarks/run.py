@@ -1,7 +1,7 @@
 """GLM-OCR speed benchmark: stock ``generate`` against the fast decode path, in one run.
 
-    python benchmarks/run.py --device cuda --size real --out benchmarks/results/nvidia-h100.json
-    python benchmarks/run.py --device cpu  --size tiny --out benchmarks/results/cpu-tiny.json
+    python benchmarks/run.py --device cuda --size real --out auto   # results/decode-<device>-<date>.json
+    python benchmarks/run.py --device cpu --size tiny --tokens 8 --skip a4   # a quick check of the script
 
 The real-size architecture is built with random weights (no download); output lengths are forced the
 same way on both paths (EOS banned for the first N steps, as transformers' ``min_new_tokens``), so
@@ -18,68 +18,21 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-
-EOS = [59246, 59253]
-PAD = 59246
-REGION = (448, 448)
-A4 = (1654, 2339)  # 200 DPI
-
-
-def log(*a):
-    print(*a, flush=True)
-
-
-def make_image(w, h, seed=0):
-    import numpy as np
-    from PIL import Image
-
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 255, size=(h, w, 3), dtype=np.uint8))
-
-
-def make_inputs(processor, sizes, device, prompt="Text Recognition:"):
-    msgs = [
-        [{"role": "user", "content": [{"type": "image", "image": make_image(w, h, i)},
-                                      {"type": "text", "text": prompt}]}]
-        for i, (w, h) in enumerate(sizes)
-    ]
-    batch = processor.apply_chat_template(
-        msgs, tokenize=True, add_generation_prompt=True, return_dict=True, return_tensors="pt", padding=True
-    )
-    batch.pop("token_type_ids", None)
-    return {k: v.to(device) for k, v in batch.items()}
-
-
-class Clock:
-    def __init__(self, torch, device):
-        self.torch = torch
-        self.cuda = device.type == "cuda"
-
-    def sync(self):
-        if self.cuda:
-            self.torch.cuda.synchronize()
-
-    def now(self):
-        self.sync()
-        return time.perf_counter()
-
-
-def build(size, device, dtype, torch):
-    from make_tiny_model import build_model, real_config_dict, tiny_config_dict
-
-    cfg = real_config_dict() if size == "real" else tiny_config_dict()
-    with torch.device(device):
-        model = build_model(cfg, seed=0, dtype=dtype)
-    model.generation_config.eos_token_id = EOS
-    model.generation_config.pad_token_id = PAD
-    for p in model.parameters():
-        p.requires_grad_(False)
-    return model
+from common import (
+    A4,
+    EOS,
+    PAD,
+    REGION,
+    Clock,
+    build,
+    fast_generate,
+    log,
+    make_inputs,
+    out_path,
+    profile_decode,
+    report_header,
+)
 
 
 def stock_generate(model, inputs, n, clock, scores=False):
@@ -109,24 +62,6 @@ def stock_generate(model, inputs, n, clock, scores=False):
     return dict(tokens=toks, ttft_s=ttft, decode_tok_s=dec, total_s=t1 - t0, scores=sc)
 
 
-def fast_generate(fd, inputs, n, clock):
-    stamps, steps = [], []
-
-    def on_step(tok):
-        stamps.append(time.perf_counter())
-        steps.append(tok)
-        return None
-
-    t0 = clock.now()
-    fd.generate(inputs, max_new_tokens=n, min_new_tokens=n, eos_token_ids=EOS, pad_token_id=PAD,
-                repetition_penalty=1.1, on_step=on_step)
-    t1 = clock.now()
-    toks = [list(r) for r in zip(*[s.tolist() for s in steps])]
-    ttft = stamps[0] - t0
-    dec = (len(stamps) - 1) / (stamps[-1] - stamps[0]) if len(stamps) > 1 else 0.0
-    return dict(tokens=toks, ttft_s=ttft, decode_tok_s=dec, total_s=t1 - t0)
-
-
 def compare(stock_rows, fast_rows, scores=None):
     """Common-prefix match per row, and the stock top-2 gap at the first divergent step."""
     out = []
@@ -151,57 +86,6 @@ def median_time(fn, clock, reps=5):
         fn()
         ts.append(clock.now() - t0)
     return statistics.median(ts)
-
-
-def profile_decode(fd, torch, steps=200, batches=(1, 8), lbs=(512,)):
-    """GPU time of one decode step with no host in the loop (back-to-back graph replays), and the
-    kernels inside it (torch.profiler), per batch size and attended-length bucket."""
-    with torch.inference_mode():
-        return _profile_decode(fd, torch, steps, batches, lbs)
-
-
-def _profile_decode(fd, torch, steps, batches, lbs):
-    from torch.profiler import ProfilerActivity, profile
-
-    from glmocr_desktop.engines.fast_decode import LEN_STEP
-
-    out = {}
-    for bb in batches:
-        st = fd.decode_state(bb, LEN_STEP, PAD)
-        for lb in lbs:
-            key = fd.decode_graph_key(st, lb, PAD, 1.1)
-            if not fd.decode_graphs.can_run(key):
-                continue
-            tag = f"b{bb}" if lb == LEN_STEP else f"b{bb}_L{lb}"
-            start = max(0, lb - steps - 64)
-            st.slot.fill_(start)
-            st.finished.fill_(True)
-            torch.cuda.synchronize()
-            a, b = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            a.record()
-            for _ in range(steps):
-                fd.decode_graphs.replay(key)
-            b.record()
-            torch.cuda.synchronize()
-            ms = a.elapsed_time(b) / steps
-            out[f"replay_step_{tag}_ms"] = round(ms, 4)
-            out[f"replay_tok_s_{tag}"] = round(bb * 1000 / ms, 1)
-            st.slot.fill_(start)
-            with profile(activities=[ProfilerActivity.CUDA]) as prof:
-                for _ in range(20):
-                    fd.decode_graphs.replay(key)
-                torch.cuda.synchronize()
-            rows = []
-            for ev in prof.key_averages():
-                t = getattr(ev, "device_time_total", None) or getattr(ev, "cuda_time_total", 0)
-                if t:
-                    rows.append((t / 20, ev.count // 20, ev.key[:90]))
-            rows.sort(reverse=True)
-            out[f"replay_kernels_{tag}"] = [dict(us_per_step=round(t, 1), per_step=c, name=k)
-                                           for t, c, k in rows[:30]]
-            out[f"replay_kernel_sum_{tag}_us"] = round(sum(r[0] for r in rows), 1)
-            st.slot.fill_(0)
-    return out
 
 
 def warm_start_probe(args):
@@ -237,7 +121,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--device", default="cuda")
     ap.add_argument("--size", default="real", choices=["real", "tiny"])
-    ap.add_argument("--out", default=None)
+    ap.add_argument("--out", default=None,
+                    help="result JSON; 'auto': benchmarks/results/decode-<device>-<date>.json")
     ap.add_argument("--dtype", default=None, help="bfloat16 (GPU default) or float32 (CPU default)")
     ap.add_argument("--tokens", type=int, default=256, help="forced output length for decode rates")
     ap.add_argument("--a4-tokens", type=int, default=1024)
@@ -257,13 +142,14 @@ def main(argv=None):
     cuda = device.type == "cuda"
     dtype = getattr(torch, args.dtype) if args.dtype else (torch.bfloat16 if cuda else torch.float32)
     skip = set(filter(None, args.skip.split(",")))
-    out_path = Path(args.out) if args.out else None
+    out = out_path(args.out, "decode", args.device)
     from make_tiny_model import build_processor
 
     from glmocr_desktop.engines.fast_decode import FastDecoder, configure_compile_cache
 
     cache_dir = configure_compile_cache(os.environ.get("GLMOCR_COMPILE_CACHE") or None)
-    R: dict = dict(
+    R: dict = report_header(args.device)
+    R.update(
         gpu=torch.cuda.get_device_name(0) if cuda else None,
         cpu=platform.processor() or platform.machine(),
         threads=torch.get_num_threads(),
@@ -273,9 +159,9 @@ def main(argv=None):
     )
 
     def save():
-        if out_path:
-            out_path.parent.mkdir(parents=True, exist_ok=True)
-            out_path.write_text(json.dumps(R, indent=2, default=str))
+        if out:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(R, indent=2, default=str))
 
     clock = Clock(torch, device)
     t = time.perf_counter()
