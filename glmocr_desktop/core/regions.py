@@ -76,6 +76,20 @@ class Region:
         bottom = max(top + 1, min(height, int(round(self.y1 * height))))
         return left, top, right, bottom
 
+    def unrotated(self, degrees: int) -> Region:
+        """This region of a page shown turned ``degrees`` clockwise (a multiple of 90), in the page's own
+        unturned coordinates: boxes found on an upright picture of a turned scan land on the scan."""
+        turn = int(degrees) % 360
+        if turn == 90:
+            return Region.from_corners(self.y0, 1 - self.x1, self.y1, 1 - self.x0)
+        if turn == 180:
+            return Region.from_corners(1 - self.x1, 1 - self.y1, 1 - self.x0, 1 - self.y0)
+        if turn == 270:
+            return Region.from_corners(1 - self.y1, self.x0, 1 - self.y0, self.x1)
+        if turn:
+            raise RegionError(f"Pages turn in quarter turns, not {degrees} degrees.")
+        return self
+
     def as_tuple(self) -> tuple[float, float, float, float]:
         return (self.x0, self.y0, self.x1, self.y1)
 

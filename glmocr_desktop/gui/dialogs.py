@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
@@ -53,22 +55,25 @@ class _DownloadBridge(QObject):
 class ModelDialog(QDialog):
     """Explains that the model is missing; offers a local folder or a download from the hub."""
 
+    TITLE = "GLM-OCR model needed"
+    HEAD = "The GLM-OCR model is not on this computer yet."
+    FOLDER_CAPTION = "Folder with the GLM-OCR model"
+
     def __init__(self, message: str, parent: QWidget | None = None, repo_id: str = DEFAULT_MODEL_ID) -> None:
         super().__init__(parent)
-        self.setWindowTitle("GLM-OCR model needed")
+        self.setWindowTitle(self.TITLE)
         self.setMinimumWidth(520)
         self.repo_id = repo_id
         self.chosen: str | None = None
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
-        head = QLabel("<b>The GLM-OCR model is not on this computer yet.</b>")
-        body = QLabel(
-            f"{message}<br><br>Choose a folder that holds the model, or download <code>{repo_id}</code> "
-            "(about 2.7 GB) from Hugging Face. The download can be stopped and resumed later."
-        )
+        head = QLabel(f"<b>{self.HEAD}</b>")
+        body = QLabel(self.body_html(message))
         body.setWordWrap(True)
         body.setTextFormat(Qt.TextFormat.RichText)
+        body.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.body = body
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.hide()
@@ -99,18 +104,29 @@ class ModelDialog(QDialog):
         self._bridge.finished.connect(self._on_finished)
         self._bridge.failed.connect(self._on_failed)
 
+    def body_html(self, message: str) -> str:
+        return (
+            f"{message}<br><br>Choose a folder that holds the model, or download <code>{self.repo_id}</code> "
+            "(about 2.7 GB) from Hugging Face. The download can be stopped and resumed later."
+        )
+
+    def check_folder(self, folder: Path) -> None:
+        """Raises an OcrError that says what is wrong with ``folder``."""
+        from glmocr_desktop.engines.modelfiles import check_model_dir
+
+        check_model_dir(folder)
+
     @Slot()
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with the GLM-OCR model")
+        folder = QFileDialog.getExistingDirectory(self, self.FOLDER_CAPTION)
         if folder:
             self.use_folder(folder)
 
     def use_folder(self, folder: str) -> bool:
         from glmocr_desktop.core.errors import OcrError
-        from glmocr_desktop.engines.modelfiles import check_model_dir
 
         try:
-            check_model_dir(Path(folder))
+            self.check_folder(Path(folder))
         except OcrError as exc:
             self.status.setText(str(exc))
             return False
@@ -193,6 +209,65 @@ class ModelDialog(QDialog):
         return self._thread is not None and self._thread.is_alive()
 
 
+class LayoutModelDialog(ModelDialog):
+    """The layout model (PP-DocLayoutV3) is missing: the command that gets it, a folder, or a download."""
+
+    TITLE = "Layout model needed"
+    HEAD = "The layout model is not on this computer yet."
+    FOLDER_CAPTION = "Folder with the PP-DocLayoutV3 layout model"
+
+    def __init__(self, message: str, parent: QWidget | None = None, repo_id: str = "") -> None:
+        from glmocr_desktop.engines.layout import DEFAULT_LAYOUT_MODEL_ID  # not at start-up
+
+        super().__init__(message, parent, repo_id or DEFAULT_LAYOUT_MODEL_ID)
+
+    def body_html(self, message: str) -> str:
+        return (
+            f"{html.escape(message)}<br><br>Detect Layout finds the page's titles, paragraphs, tables, formulas "
+            f"and pictures with PP-DocLayoutV3, as the GLM-OCR pipeline does. Get it with<br>"
+            f"<code>hf download {self.repo_id}</code><br>press Download to fetch it from Hugging Face now, or "
+            "choose a folder that holds it (config.json, model.safetensors, preprocessor_config.json)."
+        )
+
+    def check_folder(self, folder: Path) -> None:
+        from glmocr_desktop.engines.layout import check_layout_dir
+
+        check_layout_dir(folder)
+
+
+def open_once(shown: QDialog | None, make: Callable[[], QDialog], finished: Callable[[int], None]) -> QDialog:
+    """The dialog ``shown`` if it is still up, else a new window-modal one, opened without a nested event
+    loop (the window goes on working; ``finished`` hears how it ended)."""
+    if shown is not None and shown.isVisible():
+        return shown
+    dlg = make()
+    dlg.setWindowModality(Qt.WindowModality.WindowModal)
+    dlg.finished.connect(finished)
+    dlg.open()
+    return dlg
+
+
+def ask_replace_edited(parent: QWidget | None, edited_pages: list[int], pages: int) -> str | None:
+    """Detecting again over regions the user edited: "replace", "skip" (those pages) or None (cancel).
+
+    ``edited_pages`` are 1-based; ``pages`` is how many pages the detection covers."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setWindowTitle("Replace edited regions?")
+    where = f"page {edited_pages[0]}" if len(edited_pages) == 1 else "pages " + ", ".join(map(str, edited_pages))
+    box.setText(f"You edited the detected regions of {where}.")
+    box.setInformativeText("Detecting the layout again replaces them (regions you drew stay).")
+    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    skip = None
+    if pages > len(edited_pages):
+        skip = box.addButton("Keep edited pages", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(skip or QMessageBox.StandardButton.Cancel)
+    box.exec()
+    clicked = box.clickedButton()
+    return "replace" if clicked is replace else "skip" if skip is not None and clicked is skip else None
+
+
 # --- settings ----------------------------------------------------------------------------------
 
 
@@ -227,8 +302,16 @@ class SettingsDialog(QDialog):
         self.theme = QComboBox()
         self.theme.addItems(list(THEMES))
         self.theme.setCurrentText(s.theme)
+        self.layout_model = QLineEdit(s.layout_model)
+        self.layout_model.setPlaceholderText("PP-DocLayoutV3 from the Hugging Face cache")
+        browse_layout = QPushButton("Browse…")
+        browse_layout.clicked.connect(self._browse_layout)
+        layout_row = QHBoxLayout()
+        layout_row.addWidget(self.layout_model, 1)
+        layout_row.addWidget(browse_layout)
         form = QFormLayout()
         form.addRow("Model (hub id or folder)", model_row)
+        form.addRow("Layout model (hub id or folder)", layout_row)
         form.addRow("Device", self.device)
         form.addRow("Precision", self.dtype)
         form.addRow("Max new tokens", self.max_tokens)
@@ -247,9 +330,15 @@ class SettingsDialog(QDialog):
         if folder:
             self.model.setText(folder)
 
+    def _browse_layout(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, LayoutModelDialog.FOLDER_CAPTION)
+        if folder:
+            self.layout_model.setText(folder)
+
     def result_settings(self) -> Settings:
         s = Settings.from_dict(self._base.to_dict())
         s.model = self.model.text().strip() or DEFAULT_MODEL_ID
+        s.layout_model = self.layout_model.text().strip()
         s.device = self.device.currentText()
         s.dtype = self.dtype.currentText()
         s.max_new_tokens = self.max_tokens.value()

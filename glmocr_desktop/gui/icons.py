@@ -37,6 +37,9 @@ SHAPES: dict[str, str] = {
     "close": '<path d="M6 6l12 12M18 6L6 18"/>',
     "download": '<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>',
     "folder": '<path d="M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z"/>',
+    "layout": '<rect x="4" y="3" width="16" height="18" rx="2"/><path d="M7 6.5h10"/><rect x="7" y="9.5" width="4.5" height="8" rx=".5"/><path d="M14 10h3M14 13h3M14 16h3"/>',
+    "layout-all": '<path d="M8 3h11a1 1 0 0 1 1 1v13"/><rect x="4" y="6" width="13" height="15" rx="2"/><path d="M7 9.5h7M7 12.5h3v5H7zM12.5 13h1.5M12.5 16h1.5"/>',
+    "merge": '<rect x="3" y="4" width="8" height="7" rx="1"/><rect x="13" y="13" width="8" height="7" rx="1"/><path d="M7 11v4a2 2 0 0 0 2 2h4M17 13V9a2 2 0 0 0-2-2h-4"/>',
 }
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from glmocr_desktop.engines.base import ModelState
 from glmocr_desktop.gui import clipboard, dialogs
 from glmocr_desktop.gui.controllers.actions import Actions
 from glmocr_desktop.gui.controllers.documents import DocState, Documents
+from glmocr_desktop.gui.controllers.layout import LayoutDetection
 from glmocr_desktop.gui.controllers.persistence import Persistence, StorePersistence, result_of
 from glmocr_desktop.gui.controllers.regions import Regions
 from glmocr_desktop.gui.controllers.runs import Runs, build_requests
@@ -56,7 +58,8 @@ OPEN_FILTER = formats.open_dialog_filter()
 
 class MainWindow(QMainWindow):
     def __init__(self, store: SettingsStore | None = None, engine_factory: Callable | None = None,
-                 preview_factory: Callable | None = None, persistence: Persistence | None = None) -> None:  # fmt: skip
+                 preview_factory: Callable | None = None, persistence: Persistence | None = None,
+                 layout_factory: Callable | None = None) -> None:  # fmt: skip
         super().__init__()
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
@@ -73,12 +76,16 @@ class MainWindow(QMainWindow):
         self.persistence = persistence if persistence is not None else StorePersistence.open()
         self.documents = Documents(self)
         self._build_widgets(preview_factory)
-        self.runs = Runs(self.results, self.persistence, lambda: self.settings, engine_factory, self)
+        self.runs = Runs(self.results, self.persistence, lambda: self.settings, engine_factory, self,
+                         layout_factory=layout_factory)  # fmt: skip
         self.action_set = Actions(self, self, self.view)
         self.action_set.build_menus()
         self.action_set.build_toolbar()
         self.regions = Regions(self.view, self.action_set, self.documents, self.persistence,
                                lambda: self.settings, lambda: self.store.save(self.settings), self)  # fmt: skip
+        self.layout = LayoutDetection(self.runs.worker, self.documents, self.regions, lambda: self.settings,
+                                      lambda: self.store.save(self.settings), self)  # fmt: skip
+        self.action_set.act_keep_abandoned.setChecked(self.settings.keep_abandoned)
         self._build_statusbar()
         self.theme = Theme(lambda: self.settings.theme, self)
         self._wire()
@@ -155,6 +162,9 @@ class MainWindow(QMainWindow):
         self.thumbs.currentRowChanged.connect(self._on_thumb_row)
         self.regions.changed.connect(self._update_actions)
         self.regions.status.connect(self.state_label.setText)
+        self.layout.changed.connect(self._update_actions)
+        self.layout.status.connect(self.state_label.setText)
+        self.layout.message.connect(self.show_message)
         d.added.connect(self._on_doc_added)
         d.focus.connect(self.doc_list.setCurrentRow)
         d.current_changed.connect(self._on_current_changed)
@@ -318,6 +328,26 @@ class MainWindow(QMainWindow):
     def edit_template(self) -> bool:
         return self.regions.edit_template()
 
+    def detect_layout_page(self) -> list[str]:
+        return self.layout.detect_page()
+
+    def detect_layout_document(self) -> list[str]:
+        return self.layout.detect_document()
+
+    def set_keep_abandoned(self, keep: bool) -> None:
+        self.settings.keep_abandoned = bool(keep)
+        self.store.save(self.settings)
+        self.show_message(
+            ("Headers, footers and page numbers are kept" if keep else "Headers, footers and page numbers are "
+             "left out") + " from the next layout detection"
+        )  # fmt: skip
+
+    def merge_regions(self) -> None:
+        self.regions.merge_selected()
+
+    def move_regions(self, step: int) -> None:
+        self.regions.move_selected(step)
+
     def rotate_page(self) -> None:
         angle = self.documents.rotate()
         if angle is not None:
@@ -337,14 +367,9 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def show_model_dialog(self, message: str = "") -> dialogs.ModelDialog:
-        if self._model_dialog is not None and self._model_dialog.isVisible():
-            return self._model_dialog
-        dlg = dialogs.ModelDialog(message or "Choose where the model comes from.", self)
-        dlg.setWindowModality(Qt.WindowModality.WindowModal)
-        dlg.finished.connect(self._on_model_dialog_finished)
-        self._model_dialog = dlg
-        dlg.open()
-        return dlg
+        make = partial(dialogs.ModelDialog, message or "Choose where the model comes from.", self)
+        self._model_dialog = dialogs.open_once(self._model_dialog, make, self._on_model_dialog_finished)
+        return self._model_dialog
 
     @Slot(int)
     def _on_model_dialog_finished(self, code: int) -> None:
@@ -386,6 +411,7 @@ class MainWindow(QMainWindow):
     def cancel(self) -> None:
         if self._model_dialog is not None and self._model_dialog.isVisible():
             return  # Esc closes the dialog
+        self.layout.cancel()
         self.runs.cancel()
 
     @Slot(bool)
@@ -472,7 +498,7 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, APP_NAME, text)
 
     def _update_actions(self) -> None:
-        self.action_set.update(self.current is not None, self.runs.can_stop())
+        self.action_set.update(self.current is not None, self.runs.can_stop() or self.layout.busy)
 
     def notify_startup(self, text: str) -> None:
         """Something the user must know about start-up (e.g. the results store was repaired).

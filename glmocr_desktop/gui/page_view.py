@@ -9,8 +9,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen, QPixmap
+from PySide6.QtCore import QPoint, QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFont,
+    QFontMetricsF,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QTransform,
+)
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsPixmapItem,
@@ -22,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from glmocr_desktop.core.jobs import new_id
-from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.regions import DRAWN, LAYOUT, PICTURE, READ, Region
 from glmocr_desktop.core.tasks import Task
 
 TASK_COLOURS = {
@@ -31,6 +42,7 @@ TASK_COLOURS = {
     Task.TABLE: QColor("#12a37f"),
     Task.EXTRACT: QColor("#f08c00"),
 }
+PICTURE_COLOUR = QColor("#6b7280")  # pictures are kept as crops, not read: grey, dashed, hatched
 HANDLE_PX = 9  # handle size on screen
 MIN_DRAG_PX = 6  # smaller drags are clicks
 ZOOM_MIN, ZOOM_MAX = 0.05, 16.0
@@ -44,6 +56,27 @@ class RegionSpec:
     task: Task = Task.TEXT
     template: dict | None = None
     id: str = field(default_factory=new_id)
+    label: str = ""  # the layout label ("paragraph_title", "table"...); "" for a region drawn without one
+    kind: str = READ  # READ: read with its task; PICTURE: kept as a crop, not read
+    source: str = DRAWN  # DRAWN by the user or found by the LAYOUT model
+    edited: bool = False  # a layout region the user has changed since it was found
+
+    @property
+    def is_picture(self) -> bool:
+        return self.kind == PICTURE
+
+    @property
+    def from_layout(self) -> bool:
+        return self.source == LAYOUT
+
+    def badge(self, number: int) -> str:
+        """What the region shows above its corner: its place in the reading order and its label or task."""
+        if self.label:
+            return f"{number} · {self.label}"
+        return f"{number}  {'Picture' if self.is_picture else self.task.label}"
+
+    def colour(self) -> QColor:
+        return PICTURE_COLOUR if self.is_picture else TASK_COLOURS.get(self.task, TASK_COLOURS[Task.TEXT])
 
 
 def _view_scale(item: QGraphicsItem) -> float:
@@ -115,8 +148,39 @@ class RegionItem(QGraphicsRectItem):
 
     def boundingRect(self) -> QRectF:
         m = (HANDLE_PX + 2) * self._px()
-        badge = 22 * self._px()
-        return self.rect().adjusted(-m, -max(m, badge), m, m)
+        badge = 18 * self._px()
+        wide = max(0.0, (self._badge_width() + 2) * self._px() - self.rect().width())  # a long label
+        return self.rect().adjusted(-m, -max(m, badge), max(m, wide), m)
+
+    @staticmethod
+    def _badge_font(font: QFont) -> QFont:
+        font = QFont(font)
+        font.setBold(True)
+        font.setPointSizeF(8)
+        return font
+
+    def _badge_place(self) -> QPointF:
+        """Where the badge's top-left goes, in screen pixels from the region's top-left: above the left
+        corner, or above the right one, or inside a tall region, whichever lies on no other region
+        (dense layouts: a paragraph right under its title); above the left corner when all do."""
+        px = self._px()
+        r = self.page_rect()
+        w = self._badge_width()
+        places = [QPointF(0, -16), QPointF(max(0.0, r.width() / px - w), -16)]
+        if r.height() >= 40 * px:
+            places.append(QPointF(0, 0))
+        others = [o.page_rect() for o in (self.parentItem().childItems() if self.parentItem() else ())
+                  if isinstance(o, RegionItem) and o is not self]  # fmt: skip
+        for p in places:
+            rect = QRectF(r.left() + p.x() * px, r.top() + p.y() * px, w * px, 16 * px)
+            if not any(o.intersects(rect) for o in others):
+                return p
+        return places[0]
+
+    def _badge_width(self) -> float:
+        """The badge's width in screen pixels (it is drawn unscaled, whatever the zoom)."""
+        text = self.spec.badge(self.number)
+        return max(22.0, QFontMetricsF(self._badge_font(QFont())).horizontalAdvance(text) + 10)
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
@@ -126,31 +190,36 @@ class RegionItem(QGraphicsRectItem):
 
     # painting -----------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        colour = TASK_COLOURS.get(self.spec.task, QColor("#2f7cf6"))
+        colour = self.spec.colour()
         px = self._px()
         fill = QColor(colour)
         fill.setAlpha(60 if self.isSelected() else 34)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         pen = QPen(colour, 2.5 if self.isSelected() else 1.8)
         pen.setCosmetic(True)
-        if not self.isSelected():
-            pen.setStyle(Qt.PenStyle.SolidLine)
+        if self.spec.is_picture:  # kept as a crop, not read: dashed and hatched
+            pen.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(pen)
         painter.setBrush(QBrush(fill))
         painter.drawRect(self.rect())
-        # number badge above the top-left corner
-        font = QFont(painter.font())
-        font.setBold(True)
-        font.setPointSizeF(9)
+        if self.spec.is_picture:
+            hatch = QBrush(QColor(colour.red(), colour.green(), colour.blue(), 90), Qt.BrushStyle.BDiagPattern)
+            hatch.setTransform(QTransform.fromScale(px * 2, px * 2))  # the same spacing at every zoom
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(hatch)
+            painter.drawRect(self.rect())
+        # reading-order number and label above the top-left corner
+        font = self._badge_font(painter.font())
         painter.save()
         painter.translate(self.rect().topLeft())
         painter.scale(px, px)
-        label = f"{self.number}  {self.spec.task.label}"
-        fm_w = max(28, 8 + 7 * len(label))
-        badge = QRectF(0, -20, fm_w, 19)
+        label = self.spec.badge(self.number)
+        badge = QRectF(self._badge_place(), QSizeF(self._badge_width(), 16))
+        chip = QColor(colour)
+        chip.setAlpha(255 if self.isSelected() else 215)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(colour)
-        painter.drawRoundedRect(badge, 4, 4)
+        painter.setBrush(chip)
+        painter.drawRoundedRect(badge, 3, 3)
         painter.setPen(QColor("white"))
         painter.setFont(font)
         painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, label)
@@ -215,6 +284,8 @@ class RegionItem(QGraphicsRectItem):
         self._press_rect = None
 
     def itemChange(self, change, value):
+        if change == QGraphicsItem.GraphicsItemChange.ItemSelectedHasChanged:
+            self.setZValue(11 if value else 10)  # the selected region's number is drawn over its neighbours'
         if change == QGraphicsItem.GraphicsItemChange.ItemPositionChange and self._resize is None:
             w, h = self.rect().width(), self.rect().height()
             x = min(max(value.x(), 0.0), max(0.0, self.page_w - w))
@@ -248,6 +319,7 @@ class PageView(QGraphicsView):
     regions_changed = Signal()  # a region was added, moved, resized or deleted
     selection_changed = Signal()
     zoom_changed = Signal(float)
+    region_menu_requested = Signal(object, QPoint)  # RegionSpec right-clicked (now selected), global position
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -337,6 +409,8 @@ class PageView(QGraphicsView):
         self.scene().update()
 
     def _item_changed(self, item: RegionItem) -> None:
+        if item.spec.from_layout:
+            item.spec.edited = True  # detecting again asks before it replaces this page's regions
         self.regions_changed.emit()
 
     def selected_specs(self) -> list[RegionSpec]:
@@ -360,6 +434,10 @@ class PageView(QGraphicsView):
         gone = {id(s) for s in self.selected_specs()}
         if not gone:
             return 0
+        if any(s.from_layout for s in self.selected_specs()):
+            for s in self.specs:  # the page's detected regions were edited: the survivors say so
+                if s.from_layout and id(s) not in gone:
+                    s.edited = True
         self.specs[:] = [s for s in self.specs if id(s) not in gone]
         self._rebuild_items()
         self.regions_changed.emit()
@@ -501,6 +579,17 @@ class PageView(QGraphicsView):
             event.accept()
             return
         super().mouseReleaseEvent(event)
+
+    def contextMenuEvent(self, event) -> None:
+        item = self._region_item_at(event.pos())
+        if item is None:
+            super().contextMenuEvent(event)
+            return
+        if not item.isSelected():  # the menu acts on what is selected: the clicked region at least
+            self.scene().clearSelection()
+            item.setSelected(True)
+        self.region_menu_requested.emit(item.spec, event.globalPos())
+        event.accept()
 
     def keyPressEvent(self, event) -> None:
         key = event.key()

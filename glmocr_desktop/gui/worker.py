@@ -7,6 +7,10 @@ signals a second reach the GUI, whatever the token rate. Cancellation goes throu
 
 Outcomes cross to the GUI typed: a job ends in ``job_finished`` (a Result), ``job_cancelled`` or
 ``job_failed`` with the exception object itself; the fast path reports a ``FastPathState`` and a detail.
+
+The layout model (PP-DocLayoutV3) lives here too: ``request_layout`` renders each page as the document
+pipeline does and answers ``layout_found`` with its blocks, or ``layout_failed`` / ``layout_cancelled``.
+It runs on the OCR model's device once that is loaded, else on the CPU.
 """
 
 from __future__ import annotations
@@ -17,14 +21,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
 from glmocr_desktop.core import model_limits
 from glmocr_desktop.core.errors import ModelError, OcrError, RenderError
-from glmocr_desktop.core.jobs import Job, Result, Source
+from glmocr_desktop.core.jobs import Job, Result, Source, new_id
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import Task
@@ -73,6 +77,41 @@ class Request:
         )
 
 
+@dataclass
+class LayoutRequest:
+    """A page whose layout to find, rendered on the inference thread at the document pipeline's size."""
+
+    document: Any  # core.documents.Document
+    page: int
+    rotation: int = 0  # degrees clockwise, as shown: the model sees the page upright, as the user does
+    model: str = ""  # the layout model, a hub id or folder ("" = PP-DocLayoutV3 from the hub cache)
+    dpi: float | None = None  # None: core.documents.DEFAULT_DPI (200, as the SDK)
+    max_side: int | None = None  # None: core.documents.DEFAULT_MAX_SIDE (3500, as the SDK)
+    id: str = field(default_factory=new_id)
+
+    def render(self):
+        from glmocr_desktop.core.documents import DEFAULT_DPI, DEFAULT_MAX_SIDE  # PyMuPDF: not at start-up
+
+        image = self.document.render_page(
+            self.page, dpi=self.dpi or DEFAULT_DPI, max_side=self.max_side or DEFAULT_MAX_SIDE
+        )
+        return image.rotate(-(self.rotation % 360), expand=True) if self.rotation % 360 else image
+
+    def page_blocks(self, blocks: list) -> list:
+        """The blocks found on the upright picture, in the page's own (unrotated) coordinates."""
+        if not self.rotation % 360:
+            return list(blocks)
+        return [replace(b, region=b.region.unrotated(self.rotation)) for b in blocks]
+
+
+def default_layout_factory(model: str, device: str):
+    """Runs on the inference thread. Headers and footers are kept: the window decides what to place."""
+    from glmocr_desktop.core.layout import LayoutOptions
+    from glmocr_desktop.engines.layout import LayoutDetector
+
+    return LayoutDetector(model or None, device=device, options=LayoutOptions(keep_abandoned=True))
+
+
 def default_engine_factory(settings: Settings):
     """Runs on the inference thread: importing the engine there keeps torch off the GUI thread."""
     from glmocr_desktop.engines.local import LocalEngine
@@ -92,11 +131,19 @@ class InferenceThread(QThread):
     job_cancelled = Signal(str)  # request id: stopped by the user before or while it ran
     busy_changed = Signal(bool)
     fast_path_changed = Signal(object, str)  # FastPathState, detail
+    document_events = Signal(str, object)  # run id, a list of gui.document_runner events (batched)
+    layout_found = Signal(str, object)  # LayoutRequest id, list of core.layout.LayoutBlock (page coordinates)
+    layout_failed = Signal(str, object)  # LayoutRequest id, the exception (LayoutModelNotFoundError: missing)
+    layout_cancelled = Signal(str)  # LayoutRequest id
 
-    def __init__(self, engine_factory: Callable[[Settings], Any] | None = None, parent=None) -> None:
+    def __init__(self, engine_factory: Callable[[Settings], Any] | None = None, parent=None,
+                 layout_factory: Callable[[str, str], Any] | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setObjectName("inference")
         self._factory = engine_factory or default_engine_factory
+        self._layout_factory = layout_factory or default_layout_factory
+        self._layout = None  # the layout detector, made on first use
+        self._layout_key: tuple[str, str] | None = None  # (model, device) it was made for
         self._queue: queue.Queue = queue.Queue()
         self._engine = None
         self._engine_lock = threading.Lock()
@@ -121,6 +168,21 @@ class InferenceThread(QThread):
         with self._pending_lock:
             self._pending += len(requests)
         self._queue.put(("run", list(requests), batch, self._generation))
+        if not self.isRunning():
+            self.start()
+
+    def request_layout(self, requests: list[LayoutRequest]) -> None:
+        """Queue pages for the layout model (behind any recognition already queued)."""
+        if not requests:
+            return
+        self._queue.put(("layout", list(requests), self._generation))
+        if not self.isRunning():
+            self.start()
+
+    def submit_document(self, request) -> None:
+        """Queue a whole-document run (a ``document_runner.DocumentRunRequest``); its events come back
+        through ``document_events``; ``request.control`` pauses, resumes and cancels it."""
+        self._queue.put(("document", request, self._generation))
         if not self.isRunning():
             self.start()
 
@@ -166,9 +228,14 @@ class InferenceThread(QThread):
                         self._cancelled(requests)
                         continue
                     self._do_run(requests, batch)
+                elif kind == "document":
+                    self._do_document(item[1], item[2])
+                elif kind == "layout":
+                    self._do_layout(item[1], item[2])
             except Exception:  # noqa: BLE001 - the loop must survive anything
                 log.exception("inference loop error")
         self._close_engine()
+        self._close_layout()
 
     def _cancelled(self, requests: list[Request]) -> None:
         for r in requests:
@@ -246,6 +313,49 @@ class InferenceThread(QThread):
         self._warmup = threading.Thread(target=run, name="fast-path-warm-up", daemon=True)
         self._warmup.start()
 
+    # --- layout ----------------------------------------------------------------------------------
+
+    def _layout_device(self) -> str:
+        """The OCR model's device when it is loaded on a local accelerator, else the CPU."""
+        device = str(getattr(self.info, "device", "") or "")
+        return device if device.startswith(("cuda", "mps")) else "cpu"
+
+    def _layout_detector(self, model: str):
+        key = (model, self._layout_device())
+        if self._layout is None or self._layout_key != key:
+            self._close_layout()
+            self._layout = self._layout_factory(*key)
+            self._layout_key = key
+        return self._layout
+
+    def _close_layout(self) -> None:
+        detector, self._layout, self._layout_key = self._layout, None, None
+        if detector is not None:
+            try:
+                detector.close()
+            except Exception:  # noqa: BLE001
+                log.exception("closing the layout model failed")
+
+    def _do_layout(self, requests: list[LayoutRequest], gen: int) -> None:
+        """Page by page, so a long document shows its pages as they are found and a stop ends it."""
+        for req in requests:
+            if gen != self._generation:
+                self.layout_cancelled.emit(req.id)
+                continue
+            try:
+                detector = self._layout_detector(req.model)
+                image = req.render()
+                blocks = detector.detect([image])[0]
+            except Exception as exc:  # noqa: BLE001 - reported to the user
+                if not isinstance(exc, OcrError):
+                    log.error("layout detection failed:\n%s", traceback.format_exc())
+                    wrapped = ModelError(f"The layout of the page could not be found: {exc}")
+                    wrapped.__cause__ = exc
+                    exc = wrapped
+                self.layout_failed.emit(req.id, exc)
+                continue
+            self.layout_found.emit(req.id, req.page_blocks(blocks))
+
     def _do_run(self, requests: list[Request], batch: bool) -> None:
         with self._engine_lock:
             engine = self._engine
@@ -262,6 +372,23 @@ class InferenceThread(QThread):
                     self._cancelled(group)
                     continue
                 self._run_group(engine, group)
+        finally:
+            self.busy_changed.emit(self.pending > 0)
+
+    def _do_document(self, request, gen: int) -> None:
+        from glmocr_desktop.gui.document_runner import RunEnded, run_documents
+
+        with self._engine_lock:
+            engine = self._engine
+        if gen != self._generation:
+            request.control.cancel()
+        if engine is None or request.control.cancelled:
+            error = "" if request.control.cancelled else "The model is not loaded."
+            self.document_events.emit(request.id, [RunEnded(request.control.cancelled, error)])
+            return
+        self.busy_changed.emit(True)
+        try:
+            run_documents(request, engine, self._layout_detector, self.document_events.emit)
         finally:
             self.busy_changed.emit(self.pending > 0)
 

@@ -35,6 +35,11 @@ class Commands(Protocol):
     def go_page(self, step: int) -> None: ...
     def add_whole_page_region(self) -> None: ...
     def delete_regions(self) -> None: ...
+    def detect_layout_page(self) -> list: ...
+    def detect_layout_document(self) -> list: ...
+    def set_keep_abandoned(self, keep: bool) -> None: ...
+    def merge_regions(self) -> None: ...
+    def move_regions(self, step: int) -> None: ...
     def edit_template(self) -> bool: ...
     def run_selected(self) -> list: ...
     def run_page(self) -> list: ...
@@ -76,6 +81,19 @@ class Actions(QObject):
         self.act_whole = A("&Whole Page Region", c.add_whole_page_region, "Ctrl+A", "page",
                            "Make the whole page one region")  # fmt: skip
         self.act_delete = A("&Delete Region", c.delete_regions, [QKeySequence.StandardKey.Delete], "delete")
+        self.act_detect = A("Detect &Layout", c.detect_layout_page, "Ctrl+L", "layout",
+                            "Find this page's titles, paragraphs, tables, formulas and pictures as regions")  # fmt: skip
+        self.act_detect_all = A("Detect Layout of &Every Page", c.detect_layout_document, "Ctrl+Shift+L",
+                                "layout-all", "Find the layout of every page of the document")  # fmt: skip
+        self.act_keep_abandoned = A("&Keep Headers, Footers and Page Numbers", c.set_keep_abandoned, None, None,
+                                    "Detect Layout also places page headers, footers, page numbers and notes")  # fmt: skip
+        self.act_keep_abandoned.setCheckable(True)
+        self.act_merge = A("&Merge Regions", c.merge_regions, "Ctrl+M", "merge",
+                           "Make the selected regions one region (their bounding box)")  # fmt: skip
+        self.act_move_earlier = A("Move &Earlier", lambda: c.move_regions(-1), "Alt+Up", None,
+                                  "Move the selected regions earlier in the reading order")  # fmt: skip
+        self.act_move_later = A("Move &Later", lambda: c.move_regions(+1), "Alt+Down", None,
+                                "Move the selected regions later in the reading order")  # fmt: skip
         self.act_template = A("Extraction &Template…", c.edit_template, "Ctrl+T", "template",
                               "Edit the JSON template for extraction")  # fmt: skip
         self.act_run = A("&Run Selected", c.run_selected, ["Ctrl+Return", "Ctrl+Enter"], "run",
@@ -90,7 +108,8 @@ class Actions(QObject):
         self.act_reload = A("&Reload Model", c.load_model)
         self.needs_document = (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page,
                                self.act_rotate, self.act_whole, self.act_run, self.act_run_page,
-                               self.act_run_whole, self.act_close_doc, self.act_prev, self.act_next)  # fmt: skip
+                               self.act_run_whole, self.act_close_doc, self.act_prev, self.act_next,
+                               self.act_detect, self.act_detect_all)  # fmt: skip
 
         self.task_group = QActionGroup(self)
         self.task_group.setExclusive(True)
@@ -165,7 +184,10 @@ class Actions(QObject):
         m = mb.addMenu("&Region")
         _add(m, self.task_actions.values())
         m.addSeparator()
-        _add(m, (self.act_whole, self.act_delete, self.act_template))
+        _add(m, (self.act_detect, self.act_detect_all, self.act_keep_abandoned))
+        m.addSeparator()
+        _add(m, (self.act_whole, self.act_merge, self.act_move_earlier, self.act_move_later, self.act_delete,
+                 self.act_template))  # fmt: skip
         m = mb.addMenu("&Run")
         _add(m, (self.act_run, self.act_run_page, self.act_run_whole, self.act_stop))
         m.addSeparator()
@@ -186,6 +208,7 @@ class Actions(QObject):
         _add(tb, self.task_actions.values(), text_beside=True)
         tb.addAction(self.act_template)
         tb.addSeparator()
+        _add(tb, (self.act_detect,), text_beside=True)
         tb.addAction(self.act_whole)
         _add(tb, (self.act_run, self.act_run_page), text_beside=True)
         tb.addAction(self.act_stop)
@@ -195,6 +218,7 @@ class Actions(QObject):
         tb.addAction(self.act_settings)
         self.act_run.setText("Run")
         self.act_run_page.setText("Run all")
+        self.act_detect.setIconText("Layout")
         return tb
 
     def add_history_toggle(self, toggle: QAction) -> None:

@@ -59,6 +59,9 @@ class Persistence(Protocol):
     def save_regions(self, doc: DocState) -> None:
         """The regions of ``doc``'s current page changed."""
 
+    def save_page_regions(self, doc: DocState, page: int) -> None:
+        """The regions of ``page`` changed (the layout of pages not shown can be found too)."""
+
     def job_started(self, entry: ResultEntry, info: EngineInfo | None, settings: Settings) -> None: ...
 
     def job_partial(self, entry: ResultEntry) -> None:
@@ -85,6 +88,9 @@ class NullPersistence:
         return []
 
     def save_regions(self, doc: DocState) -> None:
+        pass
+
+    def save_page_regions(self, doc: DocState, page: int) -> None:
         pass
 
     def job_started(self, entry: ResultEntry, info: EngineInfo | None, settings: Settings) -> None:
@@ -194,7 +200,8 @@ class StorePersistence:
             if saved.region is None or saved.page >= page_count:
                 continue
             doc.regions.setdefault(saved.page, []).append(
-                RegionSpec(region=saved.region, task=saved.task, template=saved.template)
+                RegionSpec(region=saved.region, task=saved.task, template=saved.template, label=saved.label,
+                           kind=saved.kind, source=saved.source, edited=saved.edited)  # fmt: skip
             )
         entries = []
         for row in self.store.results_for(h)[-RESTORED_RESULTS:]:
@@ -207,12 +214,17 @@ class StorePersistence:
             entries.append(entry)
         return entries
 
-    @_never_raises
     def save_regions(self, doc: DocState) -> None:
+        self.save_page_regions(doc, doc.page)
+
+    @_never_raises
+    def save_page_regions(self, doc: DocState, page: int) -> None:
         h = _content_hash(doc.doc)
         if h:
-            specs = doc.regions.get(doc.page, [])
-            self.store.set_regions(h, doc.page, [SavedRegion(s.region, s.task, s.template) for s in specs])
+            self.store.set_regions(h, page, [
+                SavedRegion(s.region, s.task, s.template, page, order, s.label, s.kind, s.source, s.edited)
+                for order, s in enumerate(doc.regions.get(page, []))
+            ])  # fmt: skip
 
     @_never_raises
     def job_started(self, entry: ResultEntry, info: EngineInfo | None, settings: Settings) -> None:

@@ -29,11 +29,14 @@ log = logging.getLogger(__name__)
 
 def build_requests(st: DocState, specs: list[RegionSpec | None], task: Task, template: dict | None,
                    settings: Settings) -> list[Request]:  # fmt: skip
-    """One request per region of the current page (None: the whole page with ``task``)."""
+    """One request per region of the current page (None: the whole page with ``task``), each read with
+    its own task; picture regions are kept as crops, not read."""
     page = st.page
     all_specs = st.regions.get(page, [])
     reqs = []
     for spec in specs:
+        if spec is not None and spec.is_picture:
+            continue
         spec_task = spec.task if spec else task
         number = all_specs.index(spec) + 1 if spec in all_specs else 0
         where = f"#{number}" if spec else "page"
@@ -68,7 +71,8 @@ class Runs(QObject):
 
     def __init__(self, results: ResultPane, persistence: Persistence, settings: Callable[[], Settings],
                  engine_factory: Callable[[Settings], Any] | None = None,
-                 parent: QObject | None = None) -> None:  # fmt: skip
+                 parent: QObject | None = None, layout_factory: Callable[[str, str], Any] | None = None,
+                 ) -> None:  # fmt: skip
         super().__init__(parent)
         self.results = results
         self.persistence = persistence
@@ -76,7 +80,7 @@ class Runs(QObject):
         self.model_state = ModelState.IDLE
         self.fast_path = FastPathState.OFF
         self.pending_runs: list[tuple[list[Request], bool]] = []  # waiting for the model
-        self.worker = InferenceThread(engine_factory, self)
+        self.worker = InferenceThread(engine_factory, self, layout_factory=layout_factory)
         w = self.worker
         w.load_started.connect(self._on_load_started)
         w.load_progress.connect(self.load_progress)
