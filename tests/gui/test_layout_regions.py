@@ -177,6 +177,7 @@ def test_page_furniture_is_left_out_unless_kept_and_pictures_are_kept_not_read(q
     reqs = w.run_page()
     assert [r.task for r in reqs] == [Task.TEXT, Task.TEXT, Task.TEXT, Task.TABLE, Task.FORMULA, Task.TEXT, Task.TEXT]
     assert all(r.region != picture.region for r in reqs)
+    assert reqs[0].label == "page.png · p.1 · #1 header Text" and reqs[3].label.endswith("#5 table Table")
     qtbot.waitUntil(lambda: all(w.results.entry(r.id).state is JobState.DONE for r in reqs), timeout=WAIT)
     assert [j.task for j in engine.jobs] == [r.task for r in reqs]
 
@@ -327,3 +328,13 @@ def test_regions_come_back_with_numbers_labels_and_kinds(qtbot, window, page_png
     assert [s.label for s in _specs(again)][:5] == ["header", "doc_title", "image", "text", "table"]
     assert [it.spec.badge(it.number) for it in again.view.region_items()][2:4] == ["3 · image", "4 · text"]
     assert again.view.region_items()[-1].spec.badge(9) == "9  Formula"
+
+
+def test_the_layout_model_is_a_setting(qtbot):
+    from glmocr_desktop.core.settings import Settings
+
+    dlg = dialogs.SettingsDialog(Settings(layout_model="/models/pp-doclayout"))
+    qtbot.addWidget(dlg)
+    assert dlg.layout_model.text() == "/models/pp-doclayout"
+    dlg.layout_model.setText("  PaddlePaddle/PP-DocLayoutV3_safetensors ")
+    assert dlg.result_settings().layout_model == "PaddlePaddle/PP-DocLayoutV3_safetensors"

@@ -39,7 +39,7 @@ def build_requests(st: DocState, specs: list[RegionSpec | None], task: Task, tem
             continue
         spec_task = spec.task if spec else task
         number = all_specs.index(spec) + 1 if spec in all_specs else 0
-        where = f"#{number}" if spec else "page"
+        where = (f"#{number} {spec.label}" if spec.label else f"#{number}") if spec else "page"
         reqs.append(
             Request(
                 document=st.doc,
