@@ -87,6 +87,9 @@ class MainWindow(QMainWindow):
                                       lambda: self.store.save(self.settings), self)  # fmt: skip
         self.action_set.act_keep_abandoned.setChecked(self.settings.keep_abandoned)
         self._build_statusbar()
+        from glmocr_desktop.gui.document_workspace import DocumentWorkspace
+
+        self.document_runs = DocumentWorkspace(self, preview_factory)
         self.theme = Theme(lambda: self.settings.theme, self)
         self._wire()
         self._add_history()
@@ -408,9 +411,16 @@ class MainWindow(QMainWindow):
         self._update_actions()
         return reqs
 
+    def run_document(self) -> bool:
+        return self.document_runs.run_document()
+
+    def export_document(self) -> bool:
+        return self.document_runs.export_document()
+
     def cancel(self) -> None:
         if self._model_dialog is not None and self._model_dialog.isVisible():
             return  # Esc closes the dialog
+        self.document_runs.controller.cancel()
         self.layout.cancel()
         self.runs.cancel()
 
@@ -498,7 +508,8 @@ class MainWindow(QMainWindow):
             dialogs.show_error(self, APP_NAME, text)
 
     def _update_actions(self) -> None:
-        self.action_set.update(self.current is not None, self.runs.can_stop() or self.layout.busy)
+        self.action_set.update(self.current is not None, self.runs.can_stop() or self.layout.busy
+                               or self.document_runs.controller.running)
 
     def notify_startup(self, text: str) -> None:
         """Something the user must know about start-up (e.g. the results store was repaired).
@@ -529,10 +540,12 @@ class MainWindow(QMainWindow):
             self.open_paths(files)
         if self.settings.autoload_model:
             QTimer.singleShot(0, self.load_model)
+        QTimer.singleShot(0, self.document_runs.controller.offer_resume)  # a run a crash left unfinished
 
     def closeEvent(self, event) -> None:  # noqa: N802
         """Cancel, join the inference thread, stop background renders, then save everything."""
         self._closing = True
+        self.document_runs.controller.shutdown()  # stopped, not ended: the next start offers to resume it
         self.runs.shutdown(timeout_ms=10000)
         self.documents.shutdown()
         self.persistence.close()

@@ -53,8 +53,8 @@ class Request:
     dpi: int = 200
     max_new_tokens: int | None = None
     label: str = ""
-    id: str = field(default_factory=lambda: __import__("uuid").uuid4().hex[:12])
     spec_id: str = ""  # the page view's region this came from ("" for the whole page)
+    id: str = field(default_factory=lambda: __import__("uuid").uuid4().hex[:12])
 
     def make_job(self, max_pixels: int = model_limits.MAX_PIXELS) -> Job:
         """The job, its crop rendered no larger than the engine takes (``max_pixels``)."""

@@ -44,6 +44,8 @@ class Commands(Protocol):
     def run_selected(self) -> list: ...
     def run_page(self) -> list: ...
     def run_whole_page(self) -> list: ...
+    def run_document(self) -> bool: ...
+    def export_document(self) -> bool: ...
     def cancel(self) -> None: ...
     def open_settings(self) -> None: ...
     def show_model_dialog(self) -> object: ...
@@ -102,6 +104,10 @@ class Actions(QObject):
                               "run-all", "Recognise every region of this page")  # fmt: skip
         self.act_run_whole = A("Run &Whole Page", c.run_whole_page, "Ctrl+Alt+Return", "page",
                                "Recognise the whole page")  # fmt: skip
+        self.act_run_doc = A("Run &Document…", c.run_document, "Ctrl+Shift+D", "run-all",
+                             "Read whole documents: every page, a page range or every open document")  # fmt: skip
+        self.act_export_doc = A("&Export Document…", c.export_document, "Ctrl+Shift+E", "save",
+                                "Save the assembled document as Markdown, JSON, Word or searchable PDF")  # fmt: skip
         self.act_stop = A("&Stop", c.cancel, "Esc", "stop", "Stop recognition")
         self.act_settings = A("&Settings…", c.open_settings, ["Ctrl+,"], "settings")
         self.act_model = A("&Model…", lambda: c.show_model_dialog(), None, None, "Choose or download the model")
@@ -109,7 +115,7 @@ class Actions(QObject):
         self.needs_document = (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page,
                                self.act_rotate, self.act_whole, self.act_run, self.act_run_page,
                                self.act_run_whole, self.act_close_doc, self.act_prev, self.act_next,
-                               self.act_detect, self.act_detect_all)  # fmt: skip
+                               self.act_detect, self.act_detect_all, self.act_run_doc)  # fmt: skip
 
         self.task_group = QActionGroup(self)
         self.task_group.setExclusive(True)
@@ -171,7 +177,7 @@ class Actions(QObject):
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         m.addAction(self.act_paste)
         m.addSeparator()
-        _add(m, (self.act_save, self.act_close_doc))
+        _add(m, (self.act_save, self.act_export_doc, self.act_close_doc))
         m.addSeparator()
         _add(m, (self.act_settings, self.act_quit))
         m = mb.addMenu("&Edit")
@@ -189,7 +195,7 @@ class Actions(QObject):
         _add(m, (self.act_whole, self.act_merge, self.act_move_earlier, self.act_move_later, self.act_delete,
                  self.act_template))  # fmt: skip
         m = mb.addMenu("&Run")
-        _add(m, (self.act_run, self.act_run_page, self.act_run_whole, self.act_stop))
+        _add(m, (self.act_run, self.act_run_page, self.act_run_whole, self.act_run_doc, self.act_stop))
         m.addSeparator()
         _add(m, (self.act_model, self.act_reload))
 
@@ -210,7 +216,7 @@ class Actions(QObject):
         tb.addSeparator()
         _add(tb, (self.act_detect,), text_beside=True)
         tb.addAction(self.act_whole)
-        _add(tb, (self.act_run, self.act_run_page), text_beside=True)
+        _add(tb, (self.act_run, self.act_run_page, self.act_run_doc), text_beside=True)
         tb.addAction(self.act_stop)
         spacer = QWidget()
         spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
@@ -218,6 +224,7 @@ class Actions(QObject):
         tb.addAction(self.act_settings)
         self.act_run.setText("Run")
         self.act_run_page.setText("Run all")
+        self.act_run_doc.setIconText("Document")
         self.act_detect.setIconText("Layout")
         return tb
 
