@@ -213,3 +213,25 @@ def test_several_pages_in_flight_batch_across_pages_and_read_the_same(engine, de
     for page in (0, 1):
         dones = [e.done for e in by_type(two, RegionDone) if e.page == page]
         assert dones == list(range(1, pages[page].regions_to_read + 1))
+
+
+def test_page_regions_keep_their_layout_labels_and_pictures(engine, document):
+    """Detected regions the user kept: a title stays a heading in the assembled page, a picture a crop."""
+    from glmocr_desktop.core.regions import Region
+
+    regions = [
+        (Region(0.1, 0.05, 0.9, 0.12), Task.TEXT, "doc_title"),
+        (Region(0.1, 0.15, 0.9, 0.5), Task.TEXT, "text"),
+        (Region(0.1, 0.55, 0.6, 0.9), None, "image"),
+    ]
+    recorder = RecordingEngine(engine)
+    events = list(DocumentPipeline(recorder, None, max_new_tokens=TOKENS).run(document, [0], {0: regions}))
+    ((title, body),) = recorder.batches  # the picture is not read
+    assert (title.source.region, body.source.region) == (regions[0][0], regions[1][0])
+    (done,) = by_type(events, PageDone)
+    assert [(b.label, b.native_label) for b in done.page.blocks] == [
+        ("text", "doc_title"), ("text", "text"), ("image", "image")]
+    assert done.pictures == 1 and done.page.blocks[2].image is not None
+    (page,) = assemble([done.page]).pages
+    heading = next(b for b in page.blocks if b.native_label == "doc_title")
+    assert heading.content.startswith("# ")

@@ -106,14 +106,23 @@ class RunFinished:
 PipelineEvent = PageStarted | LayoutFound | RegionDone | PageDone | PageFailed | RunFinished
 
 
-def drawn_blocks(page: int, regions: Sequence[tuple[Region, Task]]) -> LayoutFound:
-    """Regions drawn by the user as the page's blocks, in the order given (native label "text").
+#: A page's own regions, in reading order: ``(region, task)`` or ``(region, task, layout label)``; a task
+#: of None is a picture (kept as a crop, not read). The label (``doc_title``, ``paragraph_title``...)
+#: is what assembly formats by; a region drawn without one is plain text.
+PageRegion = tuple[Region, Task | None] | tuple[Region, Task | None, str]
+
+
+def drawn_blocks(page: int, regions: Sequence[PageRegion]) -> LayoutFound:
+    """The page's own regions (drawn, or detected and edited) as its blocks, in the order given.
 
     Extraction has no place in a document (its result is a form's JSON), so it is refused here."""
-    if any(task is Task.EXTRACT for _, task in regions):
-        raise ValueError("Information extraction reads a form, not a document's blocks.")
-    blocks = tuple(LayoutBlock(region, TEXT, task.value, 1.0, i) for i, (region, task) in enumerate(regions))
-    return LayoutFound(page, blocks, None, drawn=True)
+    blocks = []
+    for order, (region, task, *label) in enumerate(regions):
+        if task is Task.EXTRACT:
+            raise ValueError("Information extraction reads a form, not a document's blocks.")
+        native = label[0] if label and label[0] else (IMAGE if task is None else TEXT)
+        blocks.append(LayoutBlock(region, native, IMAGE if task is None else task.value, 1.0, order))
+    return LayoutFound(page, tuple(blocks), None, drawn=True)
 
 
 # --- the pipeline ----------------------------------------------------------------------------------
@@ -203,7 +212,7 @@ class DocumentPipeline:
         self,
         document: Document,
         pages: Sequence[int] | None = None,
-        regions: Mapping[int, Sequence[tuple[Region, Task]]] | None = None,
+        regions: Mapping[int, Sequence[PageRegion]] | None = None,
     ) -> Iterator[PipelineEvent]:
         """Read ``pages`` (default: all). A page in ``regions`` is read in the regions given there, in
         that order (drawn by the user), instead of the layout model's blocks."""

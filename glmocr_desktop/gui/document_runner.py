@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glmocr_desktop.core.errors import OcrError, user_message
+from glmocr_desktop.core.pipeline import PageRegion
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.tasks import Task
 
@@ -285,12 +286,14 @@ def page_ready(key: str, done, begun=None) -> PageReady:
     return PageReady(key, page, assembled, html, markdown, fallback, restored=done is None)
 
 
-def regions_of(specs: Sequence[Any]) -> list[tuple[Region, Task]]:
-    """A page's regions as the pipeline takes them: each with its own task; pictures and extraction
-    regions (a form's fields, not a document's blocks) are left out."""
-    out = []
+def regions_of(specs: Sequence[Any]) -> list[PageRegion]:
+    """A page's regions as the pipeline takes them: each with its own task and layout label (so a
+    detected title stays a heading), pictures as crops; extraction regions (a form's fields, not a
+    document's blocks) are left out."""
+    out: list[PageRegion] = []
     for spec in specs:
-        if getattr(spec, "kind", "read") == "picture" or spec.task is Task.EXTRACT:
+        picture = bool(getattr(spec, "is_picture", False))
+        if spec.task is Task.EXTRACT and not picture:
             continue
-        out.append((spec.region, spec.task))
+        out.append((spec.region, None if picture else spec.task, getattr(spec, "label", "") or ""))
     return out
