@@ -397,7 +397,19 @@ class MainWindow(QMainWindow):
         return self._run(specs) if specs else self.run_whole_page()
 
     def run_whole_page(self) -> list[Request]:
+        """Text of the whole page: through its layout (each block with its own prompt, the page assembled)
+        when the layout model is on this computer, as the official pipeline reads pages; else one prompt."""
+        st = self.current
+        if st is not None and self.current_task() is Task.TEXT and self._layout_installed():
+            self.document_runs.start([st], {id(st): [st.page]})
+            return []
         return self._run([None])
+
+    def _layout_installed(self) -> bool:
+        from glmocr_desktop.engines.layout import layout_model_available
+        from glmocr_desktop.gui.document_runner import layout_spec
+
+        return layout_model_available(layout_spec(self.settings.layout_model))
 
     def _run(self, specs: list[RegionSpec | None]) -> list[Request]:
         st = self.current

@@ -345,3 +345,27 @@ def test_a_run_killed_mid_way_resumes_where_it_stopped_each_page_read_once(qtbot
     w.persistence.store.flush()
     run = c.log.get(c.last.id)
     assert run.status == "done" and run.pages_done == 6 and c.log.unfinished() == []
+
+
+def test_run_whole_page_reads_the_page_through_its_layout_when_the_model_is_here(qtbot, window,
+                                                                                 tiny_layout_model_dir):
+    from PIL import Image
+
+    path = tiny_layout_model_dir.parent / "whole-page.png"
+    Image.new("RGB", (600, 800), "white").save(path)
+    engine = FakeEngine(lambda job: ["block text"] if job.source.region is not None else ["whole page"])
+    w = window(engine)
+    st = _open(qtbot, w, path)
+    # without the layout model: one prompt for the whole page, as before
+    w.settings.layout_model = str(tiny_layout_model_dir.parent / "no-such-model")
+    assert len(w.run_whole_page()) == 1
+    qtbot.waitUntil(lambda: all(e.state == "done" for e in w.results.entries), timeout=WAIT)
+    assert not w.document_runs.controller.running
+    # with it: the page goes through the document pipeline (layout, then each block with its prompt)
+    w.settings.layout_model = str(tiny_layout_model_dir)
+    engine.jobs.clear()
+    assert w.run_whole_page() == []
+    c = w.document_runs.controller
+    qtbot.waitUntil(lambda: _finished(c), timeout=60_000)
+    assert c.last.progress.pages_total == 1
+    assert all(j.source.page == st.page for j in engine.jobs)
