@@ -111,7 +111,7 @@ def test_input_errors_exit_3(tmp_path):
 def test_model_errors_exit_4(scan, tmp_path):
     proc = run_cli(str(scan), "--model", str(tmp_path / "no-model-here"))
     assert proc.returncode == 4, proc.stderr
-    assert "Traceback" not in proc.stderr and "huggingface-cli download" in proc.stderr
+    assert "Traceback" not in proc.stderr and "hf download" in proc.stderr
 
 
 def test_encrypted_pdf_password(tiny_model_dir, corpus_dir, capsys):

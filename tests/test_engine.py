@@ -268,7 +268,7 @@ def test_missing_model_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
     with pytest.raises(ModelNotFoundError) as info:
         resolve_model("zai-org/GLM-OCR")
-    assert "huggingface-cli download zai-org/GLM-OCR" in str(info.value)
+    assert "hf download zai-org/GLM-OCR" in str(info.value)
     with pytest.raises(ModelNotFoundError):
         LocalEngine(tmp_path / "nowhere").load()
 

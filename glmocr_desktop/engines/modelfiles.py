@@ -19,7 +19,7 @@ SUPPORTED_MODEL_TYPES = ("glm_ocr",)
 
 def _how_to_get(model_id: str) -> str:
     return (
-        f"Download it with:  huggingface-cli download {model_id}\n"
+        f"Download it with:  hf download {model_id}\n"
         "or choose a folder that holds the model (config.json, *.safetensors, tokenizer files)."
     )
 
