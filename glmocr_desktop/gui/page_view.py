@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, QSizeF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
+    QStyle,
     QStyleOptionGraphicsItem,
     QWidget,
 )
@@ -46,6 +47,7 @@ PICTURE_COLOUR = QColor("#6b7280")  # pictures are kept as crops, not read: grey
 HANDLE_PX = 9  # handle size on screen
 MIN_DRAG_PX = 6  # smaller drags are clicks
 ZOOM_MIN, ZOOM_MAX = 0.05, 16.0
+FIT_MARGIN_PX = 12  # space around a fitted page on screen
 
 
 @dataclass(eq=False)
@@ -450,12 +452,15 @@ class PageView(QGraphicsView):
     def set_zoom(self, factor: float) -> None:
         current = math.hypot(self.transform().m11(), self.transform().m12()) or 1.0
         factor = min(ZOOM_MAX, max(ZOOM_MIN, factor))
-        self.scale(factor / current, factor / current)
+        if abs(factor - current) <= 1e-9 * factor:
+            return  # a refit at the same size changes nothing, so it starts nothing either
+        self.setTransform(QTransform.fromScale(factor, factor))  # the page item carries the rotation
         self.zoom_changed.emit(factor)
         self.scene().update()
 
     def zoom_by(self, step: float) -> None:
         self.fit_mode = None
+        self._set_bars(Qt.ScrollBarPolicy.ScrollBarAsNeeded, Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         current = math.hypot(self.transform().m11(), self.transform().m12()) or 1.0
         self.set_zoom(current * step)
 
@@ -473,12 +478,45 @@ class PageView(QGraphicsView):
         self.fit_mode = "page"
         self.apply_fit()
 
+    def fit_zoom(self) -> tuple[float, bool]:
+        """The fit mode's zoom and whether the vertical scroll bar shows, from the view's own size.
+
+        Neither depends on the scroll bars being shown, and the bars' policies are set from the result
+        instead of "as needed", so a refit can never show or hide a bar that changes the fit again (a
+        bar that appeared, shrank the viewport, was fitted away and came back froze the window).
+        Fit page: the page fits, no bars. Fit width: the page fills the width; when it is then taller
+        than the view the vertical bar is always on and the width it takes is left out of the fit.
+        """
+        r = self.page.sceneBoundingRect()
+        area = self.contentsRect()  # the view less its frame: the same with or without scroll bars
+        vw = max(1, area.width() - 2 * FIT_MARGIN_PX)
+        vh = max(1, area.height() - 2 * FIT_MARGIN_PX)
+        if self.fit_mode != "width":
+            return min(vw / r.width(), vh / r.height()), False
+        zoom = vw / r.width()
+        if self.sceneRect().height() * zoom <= area.height():
+            return zoom, False
+        transient = self.style().styleHint(QStyle.StyleHint.SH_ScrollBar_Transient, None, self)
+        bar = 0 if transient else self.verticalScrollBar().sizeHint().width()
+        return max(1, vw - bar) / r.width(), True
+
+    @staticmethod
+    def _fit_bars(vertical: bool) -> tuple[Qt.ScrollBarPolicy, Qt.ScrollBarPolicy]:
+        off, on = Qt.ScrollBarPolicy.ScrollBarAlwaysOff, Qt.ScrollBarPolicy.ScrollBarAlwaysOn
+        return off, on if vertical else off
+
+    def _set_bars(self, horizontal: Qt.ScrollBarPolicy, vertical: Qt.ScrollBarPolicy) -> None:
+        if self.horizontalScrollBarPolicy() != horizontal:
+            self.setHorizontalScrollBarPolicy(horizontal)
+        if self.verticalScrollBarPolicy() != vertical:
+            self.setVerticalScrollBarPolicy(vertical)
+
     def apply_fit(self) -> None:
         if self.page is None or self.fit_mode is None:
             return
         r = self.page.sceneBoundingRect()
-        vw, vh = max(1, self.viewport().width() - 24), max(1, self.viewport().height() - 24)
-        factor = vw / r.width() if self.fit_mode == "width" else min(vw / r.width(), vh / r.height())
+        factor, vbar = self.fit_zoom()
+        self._set_bars(*self._fit_bars(vbar))
         self.set_zoom(factor)
         if self.fit_mode == "width":
             self.centerOn(r.center().x(), r.top())
@@ -486,9 +524,19 @@ class PageView(QGraphicsView):
         else:
             self.centerOn(r.center())
 
+    def event(self, event) -> bool:
+        if event.type() == QEvent.Type.Resize and self.page is not None and self.fit_mode is not None:
+            # the bars for the new size before the viewport is laid out: one viewport resize, one fit
+            self._set_bars(*self._fit_bars(self.fit_zoom()[1]))
+        return super().event(event)
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self.apply_fit()
+
+    def sizeHint(self) -> QSize:
+        """A fixed hint: QGraphicsView's own grows with the zoom, and layouts must not follow the fit."""
+        return QSize(760, 600)
 
     def wheelEvent(self, event) -> None:
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
