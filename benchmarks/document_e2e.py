@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import tempfile
 import time
 from pathlib import Path
 
@@ -242,7 +243,7 @@ def main() -> int:
         if not (layout_dir / "config.json").is_file():
             write_real_layout(layout_dir)
     report["checkpoints_written_s"] = round(time.perf_counter() - t, 1)
-    pdf = Path("/tmp/bench-document.pdf")
+    pdf = Path(tempfile.mkdtemp(prefix="bench-document-")) / "document.pdf"  # overlapping runs: one each
     make_pdf(pdf, pages)
 
     t = time.perf_counter()
