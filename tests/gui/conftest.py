@@ -103,3 +103,11 @@ def black_png(tmp_path):
     path = tmp_path / "black.png"
     Image.new("RGB", (200, 200), "black").save(path)
     return path
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test here drives real Qt widgets: mark it ``gui`` (the quick loop deselects them)."""
+    gui = pytest.mark.gui
+    for item in items:
+        if "tests/gui/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(gui)
