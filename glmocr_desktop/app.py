@@ -23,6 +23,7 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("files", nargs="*", help="images or PDFs to open")
     ap.add_argument("--model", help="model folder or hub id (remembered)")
     ap.add_argument("--no-autoload", action="store_true", help="load the model only when first needed")
+    ap.add_argument("--new-instance", action="store_true", help="a window of its own, even when one is open")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return ap.parse_args(list(argv))
 
@@ -62,7 +63,7 @@ class _StartupReport:
         report = self
 
         class Filter(QObject):
-            def eventFilter(self, obj, event):  # noqa: N802
+            def eventFilter(self, obj, event):
                 if not report.done and event.type() == QEvent.Type.Expose and obj.isExposed():
                     report.done = True
                     exposed = time.time()
@@ -151,7 +152,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from glmocr_desktop import cli
 
         return int(cli.main(argv[1:]) or 0)
+    args = _parse(argv)
+    if not args.new_instance:  # the files go to the window already open here, if there is one
+        from glmocr_desktop import workarounds
+
+        workarounds.before_qt()
+        from glmocr_desktop.gui.single_instance import hand_over
+
+        if hand_over(args.files):
+            return 0
     app, window = create_app(argv)
+    from glmocr_desktop.gui.single_instance import serve
+
+    serve(window)  # later starts hand their files over (the server is the window's child)
     try:
         return app.exec()
     finally:
