@@ -20,12 +20,15 @@ class FakeEngine:
     """``script(job) -> list of text pieces`` (default: the job's task label in three pieces).
 
     ``gate``, when given, is waited on before every piece after the first, so a test can hold a job
-    mid-stream; ``fail_with`` raises from ``stream`` after the first piece; ``load_error`` from ``load``.
+    mid-stream; ``fail_with`` raises from ``stream`` after the first piece; ``load_error`` from ``load``;
+    ``budget_hit(job)``, when given, says whether the job's token limit ended it.
     """
 
     def __init__(self, script: Callable[[Job], list[str]] | None = None, *, gate: threading.Event | None = None,
-                 fail_with: BaseException | None = None, load_error: BaseException | None = None) -> None:
+                 fail_with: BaseException | None = None, load_error: BaseException | None = None,
+                 budget_hit: Callable[[Job], bool] | None = None) -> None:
         self.script = script or (lambda job: ["scripted ", job.task.label.lower(), " text"])
+        self.budget_hit = budget_hit
         self.gate = gate
         self.fail_with = fail_with
         self.load_error = load_error
@@ -70,7 +73,8 @@ class FakeEngine:
                 if self.fail_with is not None:
                     raise self.fail_with
             timings = Timings(started=started, total_s=time.time() - started, generated_tokens=len(written))
-            generation = Generation(raw_text="".join(written), cancelled=self._cancel.is_set())
+            generation = Generation(raw_text="".join(written), cancelled=self._cancel.is_set(),
+                                    budget_hit=bool(self.budget_hit and self.budget_hit(job)))
             result = finish_result(job, generation, model=self.info.model, device=self.info.device, timings=timings)
             yield Chunk(job_id=job.id, done=True, result=result, generated_tokens=len(written))
 

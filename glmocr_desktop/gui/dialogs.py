@@ -268,6 +268,21 @@ def ask_replace_edited(parent: QWidget | None, edited_pages: list[int], pages: i
     return "replace" if clicked is replace else "skip" if skip is not None and clicked is skip else None
 
 
+def confirm_delete_from_history(parent: QWidget | None, label: str) -> bool:
+    """Deleting a result from the history is for good: True only when the user says so."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Delete from history?")
+    box.setText(f"Delete {label} from the history?")
+    box.setInformativeText("It is deleted for good: Undo cannot bring it back. (Del only takes a result "
+                           "off the list.)")  # fmt: skip
+    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is delete
+
+
 # --- settings ----------------------------------------------------------------------------------
 
 

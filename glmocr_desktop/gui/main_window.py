@@ -8,6 +8,7 @@ results store, or none), ``Actions`` (menus and keys) and ``Theme``.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Callable
 from functools import partial
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from glmocr_desktop import APP_NAME
 from glmocr_desktop.core import formats
+from glmocr_desktop.core.jobs import new_id
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.engines.base import ModelState
@@ -42,6 +44,7 @@ from glmocr_desktop.gui.controllers.persistence import Persistence, StorePersist
 from glmocr_desktop.gui.controllers.regions import Regions
 from glmocr_desktop.gui.controllers.runs import Runs, build_requests
 from glmocr_desktop.gui.controllers.theme import Theme
+from glmocr_desktop.gui.controllers.undo import RemoveResult, SourceEdit, UndoStacks
 from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_strip import PageStrip
 from glmocr_desktop.gui.page_view import PageView, RegionSpec
@@ -81,8 +84,12 @@ class MainWindow(QMainWindow):
         self.action_set = Actions(self, self, self.view)
         self.action_set.build_menus()
         self.action_set.build_toolbar()
+        self.undo = UndoStacks(self)  # one stack per document; Edit > Undo acts on the shown one's
+        self.action_set.install_undo(self.undo.group)
+        self.action_set.scope_shortcuts(self.view, self.results.list)
         self.regions = Regions(self.view, self.action_set, self.documents, self.persistence,
-                               lambda: self.settings, lambda: self.store.save(self.settings), self)  # fmt: skip
+                               lambda: self.settings, lambda: self.store.save(self.settings), self,
+                               undo=self.undo)  # fmt: skip
         self.layout = LayoutDetection(self.runs.worker, self.documents, self.regions, lambda: self.settings,
                                       lambda: self.store.save(self.settings), self)  # fmt: skip
         self.action_set.act_keep_abandoned.setChecked(self.settings.keep_abandoned)
@@ -165,6 +172,7 @@ class MainWindow(QMainWindow):
         self.thumbs.currentRowChanged.connect(self._on_thumb_row)
         self.regions.changed.connect(self._update_actions)
         self.regions.status.connect(self.state_label.setText)
+        self.regions.page_wanted.connect(self.show_page)
         self.layout.changed.connect(self._update_actions)
         self.layout.status.connect(self.state_label.setText)
         self.layout.message.connect(self.show_message)
@@ -188,7 +196,9 @@ class MainWindow(QMainWindow):
         res.save_requested.connect(self.save_results)
         res.selection_changed.connect(self._on_result_selected)
         res.text_edited.connect(self.persistence.job_finished)
-        res.delete_requested.connect(self.persistence.result_deleted)
+        res.source_edited.connect(self._on_source_edited)
+        res.remove_requested.connect(self._remove_entry)
+        res.rerun_requested.connect(self.run_again)
         self.theme.changed.connect(self._on_theme)
 
     def _add_history(self) -> None:
@@ -252,6 +262,7 @@ class MainWindow(QMainWindow):
         st = self.current
         if st is not None:
             self.doc_list.takeItem(self.documents.close_document(st))
+            self.undo.forget(st)
 
     @Slot(int)
     def _on_doc_row(self, row: int) -> None:
@@ -259,6 +270,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_current_changed(self, st: DocState | None) -> None:
+        self.undo.activate(st)
         if st is None:
             self.thumbs.clear_pages()
             self.view.clear_page()
@@ -288,6 +300,7 @@ class MainWindow(QMainWindow):
             return
         self.view.new_task = self.current_task()
         self.view.set_page(size, st.thumbs.get(index), st.regions.setdefault(index, []), st.rotation.get(index, 0))
+        self.regions.page_shown()
         self.thumbs.select_quietly(index)
         self.page_label.setText(f"Page {index + 1} of {st.page_count}")
         self._update_actions()
@@ -396,14 +409,17 @@ class MainWindow(QMainWindow):
         specs = list(self.current.regions.get(self.current.page, []))
         return self._run(specs) if specs else self.run_whole_page()
 
-    def run_whole_page(self) -> list[Request]:
-        """Text of the whole page: through its layout (each block with its own prompt, the page assembled)
-        when the layout model is on this computer, as the official pipeline reads pages; else one prompt."""
+    def run_whole_page(self, task: Task | None = None) -> list[Request]:
+        """The whole page, read as text unless ``task`` says otherwise (Run Whole Page As): the task for new
+        regions is not used. Text goes through the page's layout (each block with its own prompt, the page
+        assembled) when the layout model is on this computer, as the official pipeline reads pages; else
+        one prompt."""
+        task = task or Task.TEXT
         st = self.current
-        if st is not None and self.current_task() is Task.TEXT and self._layout_installed():
+        if st is not None and task is Task.TEXT and self._layout_installed():
             self.document_runs.start([st], {id(st): [st.page]})
             return []
-        return self._run([None])
+        return self._run([None], task)
 
     def _layout_installed(self) -> bool:
         from glmocr_desktop.engines.layout import layout_model_available
@@ -411,14 +427,15 @@ class MainWindow(QMainWindow):
 
         return layout_model_available(layout_spec(self.settings.layout_model))
 
-    def _run(self, specs: list[RegionSpec | None]) -> list[Request]:
+    def _run(self, specs: list[RegionSpec | None], whole_page: Task = Task.TEXT) -> list[Request]:
+        """Read the regions (None: the whole page, with ``whole_page``)."""
         st = self.current
         if st is None:
             self.show_message("Open a document first.")
             return []
-        if not self.regions.ensure_template(specs):
+        if not self.regions.ensure_template(specs, whole_page):
             return []
-        reqs = build_requests(st, specs, self.current_task(), self.regions.template(), self.settings)
+        reqs = build_requests(st, specs, whole_page, self.regions.template(), self.settings)
         reqs = self.runs.submit(reqs, batch=len(specs) > 1)
         self._update_actions()
         return reqs
@@ -445,7 +462,65 @@ class MainWindow(QMainWindow):
     def is_busy(self) -> bool:
         return self.runs.is_busy()
 
+    @Slot(object, int)
+    def run_again(self, entry: Any, limit: int) -> list[Request]:
+        """Read a cut result's region again, with its task and template, with the token limit ``limit``;
+        the new result goes right after it (the banner's "Run again with more tokens")."""
+        st = next((d for d in self.docs if entry.document is not None and d.doc is entry.document), None)
+        if st is None:
+            self.show_message("Open its document again to run this result again.")
+            return []
+        req = entry.meta.get("request")
+        if req is None:  # a result from the history: its region, read as it was
+            spec = next((s for s in st.regions.get(entry.page, []) if s.id == entry.spec_id), None)
+            template = (spec.template if spec else None) or self.regions.template()
+            req = Request(document=st.doc, page=entry.page, region=entry.meta.get("region"), task=entry.task,
+                          template=template if entry.task is Task.EXTRACT else None,
+                          rotation=st.rotation.get(entry.page, 0), dpi=self.settings.render_dpi,
+                          label=entry.label, spec_id=entry.spec_id)  # fmt: skip
+        again = dataclasses.replace(req, id=new_id(), max_new_tokens=limit,
+                                    label=f"{req.label.split(' · again')[0]} · again, {limit:,} tokens")  # fmt: skip
+        reqs = self.runs.submit([again], batch=False, after=entry)
+        self._update_actions()
+        return reqs
+
     # --- results ------------------------------------------------------------------------------
+    @Slot(object)
+    def _remove_entry(self, entry: Any) -> None:
+        self.remove_result(entry)
+
+    def remove_result(self, entry: Any = None) -> bool:
+        """Take the selected result off the list (Del in the list, the trash button); the store keeps it
+        and Undo brings it back."""
+        entry = entry or self.results.current()
+        if entry is None or entry.state.active:
+            self.show_message("Select a finished result to remove it from the list.")
+            return False
+        self.undo.push(RemoveResult(self.results, entry))
+        kept = "the history keeps it; " if self.persistence.store is not None else ""
+        self.show_message(f"Removed {entry.label} from the list ({kept}Undo brings it back)")
+        return True
+
+    def delete_result_from_history(self) -> bool:
+        """Delete the selected result from the history for good, after asking."""
+        entry = self.results.current()
+        if entry is None or entry.state.active:
+            self.show_message("Select a finished result to delete it from the history.")
+            return False
+        if self.persistence.store is None or entry.meta.get("store_id") is None:
+            self.show_message(f"{entry.label} is not in the history (Del removes it from the list).")
+            return False
+        if not dialogs.confirm_delete_from_history(self, entry.label):
+            return False
+        self.persistence.result_deleted(entry)
+        self.results.remove(entry)
+        self.show_message(f"Deleted {entry.label} from the history")
+        return True
+
+    @Slot(object, str, bool)
+    def _on_source_edited(self, entry: Any, text: str, edited: bool) -> None:
+        self.undo.push(SourceEdit(self.results, entry, (text, edited), (entry.text, entry.edited)))
+
     def copy_result(self) -> bool:
         return self.results.copy_natural()
 

@@ -11,6 +11,7 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QTextCursor
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMenu,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTableWidget,
     QTableWidgetItem,
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from glmocr_desktop.core.extraction import flatten_fields
 from glmocr_desktop.core.jobs import JobState, Result
-from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.core.tasks import DEFAULT_MAX_NEW_TOKENS, Task
 from glmocr_desktop.gui import clipboard
 from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_view import TASK_COLOURS
@@ -52,6 +54,29 @@ def cut_notice(result: Result | None) -> tuple[str, str] | None:
         return "loop cut", result.cut_reason or "The model started repeating itself; the repeated part was removed."
     if result.truncated:
         return "token limit reached", result.truncated_reason or "The output reached its token limit and may be incomplete."
+    return None
+
+
+#: The most tokens "Run again with more tokens" asks for.
+RERUN_MAX_TOKENS = 16_384
+
+
+def token_limit(entry: ResultEntry) -> int:
+    """The token limit the entry's run had (``meta["token_limit"]``, set when it was queued), else its
+    task's default (a result from the history)."""
+    return int(entry.meta.get("token_limit") or DEFAULT_MAX_NEW_TOKENS[entry.task])
+
+
+def rerun_limit(entry: ResultEntry | None) -> int | None:
+    """The limit a re-run of a cut result gets: twice the one it reached (up to 16,384) when the token
+    limit ended it, the same one after a loop cut; None when there is nothing to re-run it for."""
+    if entry is None or entry.state.active or entry.result is None:
+        return None
+    limit = token_limit(entry)
+    if entry.result.cut:
+        return limit
+    if entry.result.truncated and limit < RERUN_MAX_TOKENS:
+        return min(2 * limit, RERUN_MAX_TOKENS)
     return None
 
 
@@ -110,16 +135,19 @@ class ResultPane(QWidget):
     """Lists results; shows the selected one rendered (PreviewView), as source, and as fields."""
 
     selection_changed = Signal(object)  # ResultEntry or None
-    text_edited = Signal(object)  # ResultEntry whose source the user edited
+    text_edited = Signal(object)  # ResultEntry whose text changed by the user (an edit, its undo): store it
+    source_edited = Signal(object, str, bool)  # ResultEntry the user edited, its text and edited flag before
     message = Signal(str)
     save_requested = Signal()
-    delete_requested = Signal(object)
+    remove_requested = Signal(object)  # ResultEntry to take off the list (the trash button)
+    rerun_requested = Signal(object, int)  # ResultEntry cut short, the token limit to run it again with
 
     def __init__(self, preview_factory=None, parent=None) -> None:
         super().__init__(parent)
         self.entries: list[ResultEntry] = []
         self._by_id: dict[str, ResultEntry] = {}
         self._updating_source = False
+        self._pending_edit: tuple[ResultEntry, str, bool] | None = None  # before the edit being typed
 
         header = QHBoxLayout()
         header.setContentsMargins(10, 6, 6, 2)
@@ -145,8 +173,9 @@ class ResultPane(QWidget):
         self.save_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.save_button.clicked.connect(self.save_requested)
         self.clear_button = QToolButton()
-        self.clear_button.setToolTip("Remove the selected result from the list")
-        self.clear_button.clicked.connect(self._delete_current)
+        self.clear_button.setToolTip("Remove the selected result from the list; the history keeps it "
+                                     "(Del; Undo brings it back)")  # fmt: skip
+        self.clear_button.clicked.connect(self._remove_current)
         for b in (self.copy_button, self.save_button, self.clear_button):
             b.setAutoRaise(True)
             b.setIconSize(QSize(18, 18))
@@ -199,13 +228,22 @@ class ResultPane(QWidget):
         self._rerender.setInterval(250)
         self._rerender.timeout.connect(self._render_current)
 
+        self.cut_box = QFrame()
+        self.cut_box.setObjectName("cutBanner")
+        self.cut_box.setStyleSheet(
+            "#cutBanner { background: #fff4ce; border-bottom: 1px solid #e0c060; }"
+            "#cutBanner QLabel { color: #5c4400; background: transparent; }")
         self.cut_banner = QLabel()
-        self.cut_banner.setObjectName("cutBanner")
         self.cut_banner.setWordWrap(True)
-        self.cut_banner.setContentsMargins(8, 4, 8, 4)
-        self.cut_banner.setStyleSheet(
-            "#cutBanner { background: #fff4ce; color: #5c4400; border-bottom: 1px solid #e0c060; }")
-        self.cut_banner.hide()
+        self.cut_banner.setContentsMargins(8, 4, 4, 4)
+        self.rerun_button = QPushButton("Run again with more tokens")
+        self.rerun_button.setObjectName("rerunButton")
+        self.rerun_button.clicked.connect(self._rerun_current)
+        cut_layout = QHBoxLayout(self.cut_box)
+        cut_layout.setContentsMargins(0, 2, 8, 2)
+        cut_layout.addWidget(self.cut_banner, 1)
+        cut_layout.addWidget(self.rerun_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.cut_box.hide()
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -216,7 +254,7 @@ class ResultPane(QWidget):
         result_layout = QVBoxLayout(result_box)
         result_layout.setContentsMargins(0, 0, 0, 0)
         result_layout.setSpacing(0)
-        result_layout.addWidget(self.cut_banner)
+        result_layout.addWidget(self.cut_box)
         result_layout.addWidget(self.tabs, 1)
 
         split = QSplitter(Qt.Orientation.Vertical)
@@ -249,18 +287,24 @@ class ResultPane(QWidget):
         return self.entries[row] if 0 <= row < len(self.entries) else None
 
     def add(self, entry: ResultEntry, select: bool = True) -> None:
-        self.entries.append(entry)
+        self.insert(len(self.entries), entry, select)
+
+    def insert(self, row: int, entry: ResultEntry, select: bool = True) -> None:
+        """The entry at ``row`` of the list (a re-run next to its first run, a removal undone)."""
+        row = min(max(0, row), len(self.entries))
+        self.entries.insert(row, entry)
         self._by_id[entry.id] = entry
-        item = QListWidgetItem()
-        self.list.addItem(item)
+        self.list.insertItem(row, QListWidgetItem())
         self._refresh_item(entry)
         if select:
-            self.list.setCurrentRow(len(self.entries) - 1)
+            self.list.setCurrentRow(row)
         self._update_buttons()
 
     def remove(self, entry: ResultEntry) -> None:
+        """Take the entry off the list (the store is not touched)."""
         if entry.id not in self._by_id:
             return
+        self._flush_edit()
         row = self.entries.index(entry)
         self.entries.pop(row)
         del self._by_id[entry.id]
@@ -275,11 +319,31 @@ class ResultPane(QWidget):
         self.list.clear()
         self._show(None)
 
-    def _delete_current(self) -> None:
+    def _remove_current(self) -> None:
         entry = self.current()
         if entry is not None and not entry.state.active:
-            self.remove(entry)
-            self.delete_requested.emit(entry)
+            self.remove_requested.emit(entry)
+
+    def _rerun_current(self) -> None:
+        entry = self.current()
+        limit = rerun_limit(entry)
+        if entry is not None and limit is not None:
+            self.rerun_requested.emit(entry, limit)
+
+    def set_text(self, entry: ResultEntry, text: str, edited: bool) -> None:
+        """The entry's text as the user's edit (or its undo) has it: shown, and ``text_edited`` to store it."""
+        entry.text, entry.edited = text, edited
+        if entry is self.current():
+            self._rerender.stop()
+            self._pending_edit = None
+            self._updating_source = True
+            self.source.setPlainText(text)
+            self._updating_source = False
+            self.preview.set_text(entry.text, entry.task)
+            self._show_fields(entry)
+        if entry.id in self._by_id:
+            self._refresh_item(entry)
+        self.text_edited.emit(entry)
 
     def _refresh_item(self, entry: ResultEntry) -> None:
         row = self.entries.index(entry)
@@ -341,6 +405,7 @@ class ResultPane(QWidget):
         confirm_and_open(url, self)
 
     def _on_row(self, row: int) -> None:
+        self._flush_edit()
         entry = self.current()
         self._show(entry)
         self._update_buttons()
@@ -349,11 +414,23 @@ class ResultPane(QWidget):
     def _show_cut_banner(self, entry: ResultEntry | None) -> None:
         cut = cut_notice(entry.result) if entry is not None and not entry.state.active else None
         if cut is None:
-            self.cut_banner.hide()
+            self.cut_box.hide()
             return
         tag, sentence = cut
         self.cut_banner.setText(f"<b>Incomplete: {tag}.</b> {html.escape(sentence)}")
-        self.cut_banner.show()
+        limit, before = rerun_limit(entry), token_limit(entry)
+        more = entry.result is not None and not entry.result.cut
+        self.rerun_button.setText("Run again with more tokens" if more else "Run again")
+        self.rerun_button.setEnabled(limit is not None)
+        if limit is None:
+            tip = f"It already had {before:,} tokens, the most a re-run asks for ({RERUN_MAX_TOKENS:,})"
+        elif more:
+            tip = (f"Read this region again with a limit of {limit:,} tokens (twice {before:,}); the new "
+                   "result goes next to this one")  # fmt: skip
+        else:
+            tip = f"Read this region again (limit {limit:,} tokens); the new result goes next to this one"
+        self.rerun_button.setToolTip(tip)
+        self.cut_box.show()
 
     def _show(self, entry: ResultEntry | None) -> None:
         self._show_cut_banner(entry)
@@ -392,17 +469,30 @@ class ResultPane(QWidget):
         entry = self.current()
         if entry is None or entry.state.active:
             return
+        if self._pending_edit is None or self._pending_edit[0] is not entry:
+            self._flush_edit()
+            self._pending_edit = (entry, entry.text, entry.edited)
         entry.text = self.source.toPlainText()
         entry.edited = True
         self._rerender.start()
 
+    def _flush_edit(self) -> None:
+        """An edit still waiting for its re-render is reported now (the row is about to change)."""
+        if self._pending_edit is not None:
+            self._rerender.stop()
+            self._render_current()
+
     def _render_current(self) -> None:
-        entry = self.current()
+        pending, self._pending_edit = self._pending_edit, None
+        entry = pending[0] if pending is not None else self.current()
         if entry is None:
             return
-        self.preview.set_text(entry.text, entry.task)
-        self._show_fields(entry)
+        if entry is self.current():
+            self.preview.set_text(entry.text, entry.task)
+            self._show_fields(entry)
         self.text_edited.emit(entry)
+        if pending is not None and (pending[1], pending[2]) != (entry.text, entry.edited):
+            self.source_edited.emit(entry, pending[1], pending[2])
 
     def eventFilter(self, obj, event):  # noqa: N802 - Qt API
         if obj is self.list.viewport() and event.type() == event.Type.Resize:

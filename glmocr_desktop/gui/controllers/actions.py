@@ -2,6 +2,10 @@
 
 The actions call a :class:`Commands` object (the window) and the page view; nothing here knows how a
 command is carried out, so the keyboard map can be read and tested on its own.
+
+Keys act on what has focus (:meth:`Actions.scope_shortcuts`): Del and 1-4 on the page view delete or
+retask its selected regions, Del in the results list takes the selected result off the list. Undo and
+Redo (Ctrl+Z; Ctrl+Shift+Z, Ctrl+Y) are the undo group's, named after what they undo.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QObject, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton, QWidget
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QToolBar, QToolButton, QWidget
 
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui.icons import icon
@@ -35,6 +39,8 @@ class Commands(Protocol):
     def go_page(self, step: int) -> None: ...
     def add_whole_page_region(self) -> None: ...
     def delete_regions(self) -> None: ...
+    def remove_result(self) -> bool: ...
+    def delete_result_from_history(self) -> bool: ...
     def detect_layout_page(self) -> list: ...
     def detect_layout_document(self) -> list: ...
     def set_keep_abandoned(self, keep: bool) -> None: ...
@@ -43,7 +49,7 @@ class Commands(Protocol):
     def edit_template(self) -> bool: ...
     def run_selected(self) -> list: ...
     def run_page(self) -> list: ...
-    def run_whole_page(self) -> list: ...
+    def run_whole_page(self, task: Task | None = None) -> list: ...
     def run_document(self) -> bool: ...
     def export_document(self) -> bool: ...
     def cancel(self) -> None: ...
@@ -82,7 +88,13 @@ class Actions(QObject):
         self.act_next = A("Next Page", lambda: c.go_page(+1), "PgDown")
         self.act_whole = A("&Whole Page Region", c.add_whole_page_region, "Ctrl+A", "page",
                            "Make the whole page one region")  # fmt: skip
-        self.act_delete = A("&Delete Region", c.delete_regions, [QKeySequence.StandardKey.Delete], "delete")
+        self.act_delete = A("&Delete Selected Regions", c.delete_regions, [QKeySequence.StandardKey.Delete],
+                            "delete", "Delete the selected regions from the page (Undo brings them back)")  # fmt: skip
+        self.act_remove_result = A("&Remove Result from List", c.remove_result, [QKeySequence.StandardKey.Delete],
+                                   "delete", "Take the selected result off the list; the history keeps it "
+                                   "(Undo brings it back)")  # fmt: skip
+        self.act_delete_history = A("Delete Result from &History…", c.delete_result_from_history, None, None,
+                                    "Delete the selected result from the history for good (asks first)")  # fmt: skip
         self.act_detect = A("Detect &Layout", c.detect_layout_page, "Ctrl+L", "layout",
                             "Find this page's titles, paragraphs, tables, formulas and pictures as regions")  # fmt: skip
         self.act_detect_all = A("Detect Layout of &Every Page", c.detect_layout_document, "Ctrl+Shift+L",
@@ -102,8 +114,13 @@ class Actions(QObject):
                          "Recognise the selected regions")  # fmt: skip
         self.act_run_page = A("Run &All Regions", c.run_page, ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
                               "run-all", "Recognise every region of this page")  # fmt: skip
-        self.act_run_whole = A("Run &Whole Page", c.run_whole_page, "Ctrl+Alt+Return", "page",
-                               "Recognise the whole page")  # fmt: skip
+        self.act_run_whole = A("Run &Whole Page", lambda: c.run_whole_page(), "Ctrl+Alt+Return", "page",
+                               "Recognise the whole page as text (Run Whole Page As for another task)")  # fmt: skip
+        self.whole_page_actions: dict[Task, QAction] = {
+            task: A(task.label, lambda _=False, t=task: c.run_whole_page(t), None, task.value,
+                    f"Recognise the whole page with the {task.label} task")
+            for task in Task
+        }  # fmt: skip
         self.act_run_doc = A("Run &Document…", c.run_document, "Ctrl+Shift+D", "run-all",
                              "Read whole documents: every page, a page range or every open document")  # fmt: skip
         self.act_export_doc = A("&Export Document…", c.export_document, "Ctrl+Shift+E", "save",
@@ -115,14 +132,16 @@ class Actions(QObject):
         self.needs_document = (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page,
                                self.act_rotate, self.act_whole, self.act_run, self.act_run_page,
                                self.act_run_whole, self.act_close_doc, self.act_prev, self.act_next,
-                               self.act_detect, self.act_detect_all, self.act_run_doc)  # fmt: skip
+                               self.act_detect, self.act_detect_all, self.act_run_doc,
+                               *self.whole_page_actions.values())  # fmt: skip
 
         self.task_group = QActionGroup(self)
         self.task_group.setExclusive(True)
         self.task_actions: dict[Task, QAction] = {}
         for task in Task:
             act = A(task.label, lambda _=False, t=task: self.task_chosen.emit(t), TASK_KEYS[task], task.value,
-                    f"{task.label}: applies to the selected region and new ones")  # fmt: skip
+                    f"{task.label}: the task for new regions; with regions selected, they are read as "
+                    f"{task.label} too")  # fmt: skip
             act.setCheckable(True)
             self.task_group.addAction(act)
             self.task_actions[task] = act
@@ -151,8 +170,30 @@ class Actions(QObject):
         return Task.TEXT
 
     def show_task(self, task: Task) -> None:
-        """Check the task's button without choosing it (a selected region shows its task)."""
+        """Check the task's button (the task for new regions) without choosing it."""
         self.task_actions[task].setChecked(True)
+
+    def scope_shortcuts(self, view: QWidget, result_list: QWidget) -> None:
+        """Keys act on what has focus: Del and 1-4 on the page view, Del in the results list (whose
+        context menu also offers its actions)."""
+        for act, widget in ((self.act_delete, view), *((a, view) for a in self.task_actions.values()),
+                            (self.act_remove_result, result_list), (self.act_delete_history, result_list)):
+            act.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            self.owner.removeAction(act)  # a window-wide association would make it active everywhere
+            widget.addAction(act)
+        result_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+
+    def install_undo(self, group: QUndoGroup) -> None:
+        """Undo and Redo at the top of the Edit menu, their text naming the command ("Undo Delete Region")."""
+        self.act_undo = group.createUndoAction(self.owner, "&Undo")
+        self.act_undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
+        self.act_redo = group.createRedoAction(self.owner, "&Redo")
+        self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        for act in (self.act_undo, self.act_redo):
+            self.owner.addAction(act)
+        first = self.edit_menu.actions()[0]
+        self.edit_menu.insertActions(first, [self.act_undo, self.act_redo])
+        self.edit_menu.insertSeparator(first)
 
     def update(self, has_document: bool, can_stop: bool) -> None:
         for a in self.needs_document:
@@ -180,10 +221,12 @@ class Actions(QObject):
         _add(m, (self.act_save, self.act_export_doc, self.act_close_doc))
         m.addSeparator()
         _add(m, (self.act_settings, self.act_quit))
-        m = mb.addMenu("&Edit")
+        m = self.edit_menu = mb.addMenu("&Edit")
         m.addAction(self.act_copy)
         self.copy_as_menu = m.addMenu("Copy &As")
         self.copy_as_menu.aboutToShow.connect(self._fill_copy_as)
+        m.addSeparator()
+        _add(m, (self.act_remove_result, self.act_delete_history))
         self.view_menu = mb.addMenu("&View")
         _add(self.view_menu, (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page,
                               self.act_rotate, self.act_prev, self.act_next))  # fmt: skip
@@ -195,7 +238,10 @@ class Actions(QObject):
         _add(m, (self.act_whole, self.act_merge, self.act_move_earlier, self.act_move_later, self.act_delete,
                  self.act_template))  # fmt: skip
         m = mb.addMenu("&Run")
-        _add(m, (self.act_run, self.act_run_page, self.act_run_whole, self.act_run_doc, self.act_stop))
+        _add(m, (self.act_run, self.act_run_page, self.act_run_whole))
+        whole = m.addMenu("Run Whole Page &As")
+        _add(whole, self.whole_page_actions.values())
+        _add(m, (self.act_run_doc, self.act_stop))
         m.addSeparator()
         _add(m, (self.act_model, self.act_reload))
 
@@ -211,6 +257,10 @@ class Actions(QObject):
         tb.addSeparator()
         _add(tb, (self.act_zoom_out, self.act_zoom_in, self.act_fit_width, self.act_fit_page, self.act_rotate))
         tb.addSeparator()
+        self.new_regions_label = QLabel(" New regions: ")
+        self.new_regions_label.setToolTip("The task buttons set the task for new regions; with regions "
+                                          "selected, they set those regions' task too (keys 1-4 on the page)")  # fmt: skip
+        tb.addWidget(self.new_regions_label)
         _add(tb, self.task_actions.values(), text_beside=True)
         tb.addAction(self.act_template)
         tb.addSeparator()

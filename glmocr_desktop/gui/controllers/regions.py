@@ -3,10 +3,16 @@ extraction template; the layout model's blocks placed as regions, and the region
 layout label, reading order, merge). Region edits are saved through the persistence as they happen.
 
 A page's list of regions is its reading order: the number drawn on a region is its place in that list.
+
+Every edit (draw, move, resize, delete, retask, relabel, merge, reorder, detect) is a command on the
+document's undo stack (:mod:`.undo`). The task rule: the toolbar's task is the task for new regions;
+picking one with regions selected also sets exactly those regions' task. Selecting a region never
+changes it.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -22,6 +28,15 @@ from glmocr_desktop.gui import dialogs
 from glmocr_desktop.gui.controllers.actions import Actions
 from glmocr_desktop.gui.controllers.documents import DocState, Documents
 from glmocr_desktop.gui.controllers.persistence import Persistence
+from glmocr_desktop.gui.controllers.undo import (
+    RegionEdit,
+    Snapshot,
+    UndoStacks,
+    changed_specs,
+    describe,
+    restore,
+    snapshot,
+)
 from glmocr_desktop.gui.page_view import PageView, RegionSpec
 
 #: What a region can be made in its menu: read with one of these tasks, or kept as a picture.
@@ -57,15 +72,19 @@ def specs_from_blocks(blocks: Iterable[Any], keep_abandoned: bool = False) -> li
 class Regions(QObject):
     changed = Signal()  # regions or the selection changed (actions may change state)
     status = Signal(str)
+    page_wanted = Signal(int)  # an undo or redo changed a page of the current document not shown
 
     def __init__(self, view: PageView, actions: Actions, documents: Documents, persistence: Persistence,
                  settings: Callable[[], Settings], save_settings: Callable[[], None],
-                 dialog_parent: QWidget) -> None:  # fmt: skip
+                 dialog_parent: QWidget, undo: UndoStacks | None = None) -> None:  # fmt: skip
         super().__init__(dialog_parent)
         self.view, self.actions, self.documents, self.persistence = view, actions, documents, persistence
         self._settings, self._save_settings, self._parent = settings, save_settings, dialog_parent
+        self.undo = undo if undo is not None else UndoStacks(self)
         self.menu: QMenu | None = None  # the region menu last shown
-        view.regions_changed.connect(self._on_regions_changed)
+        self._shown: tuple[DocState, int, Snapshot] | None = None  # the shown page's regions before an edit
+        self._next_text = ""  # what the next edit in the view is called, when the controller knows better
+        view.regions_changed.connect(self._on_view_edit)
         view.selection_changed.connect(self._on_selection)
         view.region_menu_requested.connect(self.show_menu)
         actions.task_chosen.connect(self.choose_task)
@@ -80,46 +99,98 @@ class Regions(QObject):
 
     @Slot(object)
     def choose_task(self, task: Task) -> None:
-        """Task for new regions, and for the selected ones (keys 1-4)."""
+        """The task for new regions; with regions selected, exactly those are read with it too (one
+        command to undo). Keys 1-4 and the toolbar's task buttons."""
         self.set_task(task)
         self._settings().task = task.value
-        selected = self.view.selected_specs()
-        for spec in selected:
-            self._retask(spec, task)
-        if selected:
-            self.view.refresh_regions()
-            self._on_regions_changed()
-        self.status.emit(
-            f"{task.label}: " + (f"applied to {len(selected)} region(s)" if selected else "for new regions")
-        )
+        st, specs = self._specs()
+        selected = [s for s in self.view.selected_specs() if s in specs]
+        if st is None or not selected:
+            self.status.emit(f"New regions: {task.label}")
+            return
+        self.set_choice(selected, task)
+        which = f"region {specs.index(selected[0]) + 1}" if len(selected) == 1 else f"{len(selected)} regions"
+        self.status.emit(f"{which[0].upper()}{which[1:]} read as {task.label} · New regions: {task.label}")
 
     def add_whole_page(self) -> None:
         if self.documents.current is None:
             return
-        spec = self.view.add_region(Region(0.0, 0.0, 1.0, 1.0), self.current_task())
-        if spec.task is Task.EXTRACT:
-            spec.template = self.template()
+        self._next_text = "Add Whole-Page Region"
+        self.view.add_region(Region(0.0, 0.0, 1.0, 1.0), self.current_task())
 
-    def delete_selected(self) -> None:
+    def delete_selected(self) -> int:
+        """Delete the selected regions of the page (Del on the page); Undo brings them back."""
         n = self.view.delete_selected()
         if n:
-            self.status.emit(f"Deleted {n} region(s)")
+            self.status.emit(f"Deleted {n} region{'s' if n != 1 else ''} from the page (Undo brings "
+                             f"{'them' if n != 1 else 'it'} back)")  # fmt: skip
+        return n
+
+    def _fill_templates(self, specs: Iterable[RegionSpec]) -> None:
+        for spec in specs:
+            if spec.task is Task.EXTRACT and spec.template is None:
+                spec.template = self.template()
 
     @Slot()
-    def _on_regions_changed(self) -> None:
+    def _on_view_edit(self) -> None:
+        """A region was drawn, moved, resized or deleted in the view (which changed it already)."""
+        st, specs = self._specs()
+        text, self._next_text = self._next_text, ""
+        if st is None:
+            return
+        shown = self._shown
+        before = shown[2] if shown is not None and shown[0] is st and shown[1] == st.page else None
+        self._fill_templates(specs)
+        if before is None:  # not known: saved, but nothing to undo to
+            self._saved(st, st.page)
+            self.changed.emit()
+            return
+        self._record(st, st.page, before, text or describe(before, snapshot(specs)))
+        self.changed.emit()
+
+    def page_shown(self) -> None:
+        """The window showed the current page: its regions now are where the next edit starts from."""
         st = self.documents.current
-        if st is not None:
-            for spec in st.regions.get(st.page, []):
-                if spec.task is Task.EXTRACT and spec.template is None:
-                    spec.template = self.template()
+        self._shown = (st, st.page, snapshot(st.regions.get(st.page, []))) if st is not None else None
+
+    def _record(self, st: DocState, page: int, before: Snapshot, text: str) -> None:
+        """An edit of ``page``'s regions made: saved, and a command on the document's undo stack."""
+        after = snapshot(st.regions.get(page, []))
+        if after != before:
+            apply = functools.partial(self._apply, st, page)
+            self.undo.push(RegionEdit(text, apply, before, after), st)
+        self._saved(st, page)
+
+    def _saved(self, st: DocState, page: int) -> None:
+        if st is self.documents.current and page == st.page:
+            self._shown = (st, page, snapshot(st.regions.get(page, [])))
             self.persistence.save_regions(st)
+        else:
+            self.persistence.save_page_regions(st, page)
+
+    def _apply(self, st: DocState, page: int, snap: Snapshot, other: Snapshot) -> None:
+        """Undo or redo: the page's regions as ``snap`` has them, shown with what came back selected."""
+        restore(st.regions.setdefault(page, []), snap)
+        current = st is self.documents.current
+        if current and page != st.page:
+            self.page_wanted.emit(page)  # the window turns to it (and the view shows the restored list)
+        if current and page == st.page:
+            self.view.refresh_regions()
+            back = changed_specs(snap, other)
+            self.view.scene().clearSelection()
+            for item in self.view.region_items():
+                item.setSelected(item.spec in back)
+        self._saved(st, page)
         self.changed.emit()
 
     @Slot()
     def _on_selection(self) -> None:
+        _st, specs = self._specs()
         selected = self.view.selected_specs()
-        if len(selected) == 1:
-            self.actions.show_task(selected[0].task)
+        if len(selected) == 1 and selected[0] in specs:
+            spec = selected[0]
+            what = "a picture (kept, not read)" if spec.is_picture else f"read as {spec.task.label}"
+            self.status.emit(f"Region {specs.index(spec) + 1}: {what} · New regions: {self.current_task().label}")
         self.changed.emit()
 
     # --- the layout's regions ---------------------------------------------------------------------
@@ -129,15 +200,15 @@ class Regions(QObject):
         detection placed there; regions the user drew stay, after them."""
         found = specs_from_blocks(blocks, keep_abandoned)
         specs = st.regions.setdefault(page, [])
+        before = snapshot(specs)
         specs[:] = found + [s for s in specs if not s.from_layout]  # in place: the view shows this list
-        self._page_changed(st, page)
+        self._page_changed(st, page, before, "Detect Layout")
         return found
 
-    def _page_changed(self, st: DocState, page: int) -> None:
-        shown = st is self.documents.current and page == st.page
-        if shown:
+    def _page_changed(self, st: DocState, page: int, before: Snapshot, text: str) -> None:
+        if st is self.documents.current and page == st.page:
             self.view.refresh_regions()
-        self.persistence.save_page_regions(st, page)
+        self._record(st, page, before, text)
         self.changed.emit()
 
     def _specs(self) -> tuple[DocState | None, list[RegionSpec]]:
@@ -157,6 +228,7 @@ class Regions(QObject):
         if st is None or len(chosen) < 2:
             self.status.emit("Select two or more regions to merge them")
             return None
+        before = snapshot(specs)
         first, rest = chosen[0], {id(s) for s in chosen[1:]}
         first.region = Region.from_corners(
             min(s.region.x0 for s in chosen), min(s.region.y0 for s in chosen),
@@ -165,7 +237,7 @@ class Regions(QObject):
         if any(s.from_layout for s in chosen):
             self._edited(specs)
         specs[:] = [s for s in specs if id(s) not in rest]
-        self._page_changed(st, st.page)
+        self._page_changed(st, st.page, before, "Merge Regions")
         self.view.select_spec(first)
         self.status.emit(f"Merged {len(chosen)} regions into region {specs.index(first) + 1}")
         return first
@@ -176,6 +248,7 @@ class Regions(QObject):
         moving = {id(s) for s in self.view.selected_specs()}
         if st is None or not moving or step not in (-1, 1):
             return False
+        before = snapshot(specs)
         order = list(range(len(specs)))
         if step > 0:
             order.reverse()
@@ -189,7 +262,8 @@ class Regions(QObject):
             return False
         if any(s.from_layout for s in specs):
             self._edited(specs)
-        self._page_changed(st, st.page)
+        self._page_changed(st, st.page, before, "Move Earlier in Reading Order" if step < 0 else
+                           "Move Later in Reading Order")  # fmt: skip
         self.status.emit("Moved " + ("earlier" if step < 0 else "later") + " in the reading order")
         return True
 
@@ -197,6 +271,7 @@ class Regions(QObject):
         """Read the regions with a task, or keep them as pictures (``PICTURE``); a layout label that no
         longer fits becomes the plain label of the choice."""
         specs = list(specs)
+        before = self._before()
         for spec in specs:
             if spec.label and label_choice(spec.label) != choice and choice in PLAIN_LABELS:
                 spec.label = PLAIN_LABELS[choice]
@@ -206,11 +281,12 @@ class Regions(QObject):
                 self._retask(spec, choice)
             self._edited([spec])
         if specs:
-            self._after_edit()
+            self._after_edit(before, "Keep as Picture" if choice == PICTURE else f"Set Task: {Task(choice).label}")
 
     def set_label(self, specs: Iterable[RegionSpec], label: str) -> None:
         """Give the regions a layout label; they are then read as that label is (or kept as pictures)."""
         specs = list(specs)
+        before = self._before()
         choice = label_choice(label)
         for spec in specs:
             spec.label = label
@@ -220,16 +296,25 @@ class Regions(QObject):
                 self._retask(spec, choice)
             self._edited([spec])
         if specs:
-            self._after_edit()
+            self._after_edit(before, f"Set Label: {label}")
 
     def _retask(self, spec: RegionSpec, task: Task) -> None:
         spec.kind = READ
         spec.task = task
         spec.template = self.template() if task is Task.EXTRACT else None
 
-    def _after_edit(self) -> None:
+    def _before(self) -> Snapshot | None:
+        st, specs = self._specs()
+        return snapshot(specs) if st is not None else None
+
+    def _after_edit(self, before: Snapshot | None, text: str) -> None:
+        """After an edit of the shown page's regions made here (menu, keys): shown, saved, undoable."""
+        st, specs = self._specs()
+        self._fill_templates(specs)
         self.view.refresh_regions()
-        self._on_regions_changed()
+        if st is not None and before is not None:
+            self._record(st, st.page, before, text)
+        self.changed.emit()
 
     def region_menu(self, spec: RegionSpec) -> QMenu:
         """The menu of a right-clicked region; it acts on the selected regions (the clicked one at least)."""
@@ -277,9 +362,10 @@ class Regions(QObject):
         except Exception:  # noqa: BLE001 - a stored template that no longer validates is no template
             return None
 
-    def ensure_template(self, specs: list[RegionSpec | None]) -> bool:
-        """Before a run: an extraction without a template asks for one; False if the user declines."""
-        task = self.current_task()
+    def ensure_template(self, specs: list[RegionSpec | None], whole_page: Task | None = None) -> bool:
+        """Before a run: an extraction without a template asks for one; False if the user declines.
+        ``whole_page``: the task of a None spec (the whole page)."""
+        task = whole_page or self.current_task()
         needed = any((s.task if s else task) is Task.EXTRACT and not (s and s.template) for s in specs)
         return not needed or self.template() is not None or self.edit_template()
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal, Slot
 from glmocr_desktop.core.errors import ModelNotFoundError, user_message
 from glmocr_desktop.core.jobs import JobState, Result
 from glmocr_desktop.core.settings import Settings
-from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.core.tasks import DEFAULT_MAX_NEW_TOKENS, Task
 from glmocr_desktop.engines.base import FastPathState, ModelState
 from glmocr_desktop.gui.controllers.documents import DocState
 from glmocr_desktop.gui.controllers.persistence import Persistence
@@ -139,15 +139,19 @@ class Runs(QObject):
         self.fast_path_changed.emit(state, detail)
 
     # --- jobs --------------------------------------------------------------------------------------
-    def submit(self, reqs: list[Request], batch: bool) -> list[Request]:
-        """Show the requests as queued results and run them (loading the model first if need be)."""
+    def submit(self, reqs: list[Request], batch: bool, after: ResultEntry | None = None) -> list[Request]:
+        """Show the requests as queued results (at the end of the list, or right after ``after``) and run
+        them (loading the model first if need be)."""
         if not reqs:
             return []
-        for r in reqs:
+        row = self.results.entries.index(after) + 1 if after in self.results.entries else len(self.results.entries)
+        for n, r in enumerate(reqs):
             entry = ResultEntry(id=r.id, label=r.label, task=r.task, document=r.document, page=r.page,
                                 spec_id=r.spec_id)  # fmt: skip
             entry.meta["region"] = r.region
-            self.results.add(entry, select=(r is reqs[0]))
+            entry.meta["request"] = r  # what "Run again" runs again
+            entry.meta["token_limit"] = r.max_new_tokens or DEFAULT_MAX_NEW_TOKENS[r.task]
+            self.results.insert(row + n, entry, select=(r is reqs[0]))
         if self.model_state is ModelState.READY:
             self.worker.submit(reqs, batch)
         else:
