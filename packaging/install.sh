@@ -31,6 +31,7 @@ apt_packages=(
 )
 if [ "$mode" = "test" ]; then
     apt_packages+=(xvfb xauth)
+    apt_packages+=(dbus)  # dbus-daemon: the screen-snip tests run a fake desktop portal on a private bus
 fi
 python="${PYTHON:-python3}"
 # Debian and Ubuntu ship venv/ensurepip separately from the interpreter.

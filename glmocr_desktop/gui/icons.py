@@ -14,6 +14,7 @@ _P = 'fill="none" stroke="{c}" stroke-width="1.8" stroke-linecap="round" stroke-
 SHAPES: dict[str, str] = {
     "open": '<path d="M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z"/>',
     "paste": '<rect x="6" y="4" width="12" height="17" rx="2"/><path d="M9 4V3h6v1M9 10h6M9 14h6M9 18h3"/>',
+    "snip": '<path d="M4 9V4h5M15 4h5v5M20 15v5h-5M9 20H4v-5M12 9v6M9 12h6"/>',
     "zoom-in": '<circle cx="11" cy="11" r="6.5"/><path d="M20 20l-4.2-4.2M8 11h6M11 8v6"/>',
     "zoom-out": '<circle cx="11" cy="11" r="6.5"/><path d="M20 20l-4.2-4.2M8 11h6"/>',
     "fit-width": '<path d="M3 5v14M21 5v14M7 12h10M9 9l-3 3 3 3M15 9l3 3-3 3"/>',

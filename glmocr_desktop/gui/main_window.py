@@ -237,6 +237,12 @@ class MainWindow(QMainWindow):
         """Paste an image (or image files) from the clipboard as a new document."""
         return self.documents.paste(QApplication.clipboard())
 
+    def snip_screen(self) -> None:
+        """Frame a rectangle of the screen; it opens as a new document with one region, ready to run."""
+        from glmocr_desktop.gui.snip import ScreenSnip
+
+        (self.findChild(ScreenSnip) or ScreenSnip(self)).start()
+
     @Slot(object)
     def _on_doc_added(self, st: DocState) -> None:
         item = QListWidgetItem(icon("page"), st.name)

@@ -31,6 +31,7 @@ class Commands(Protocol):
     def open_dialog(self) -> None: ...
     def open_paths(self, paths: list[str]) -> int: ...
     def paste(self) -> bool: ...
+    def snip_screen(self) -> None: ...
     def save_results(self) -> None: ...
     def close_current_document(self) -> None: ...
     def close(self) -> bool: ...
@@ -75,6 +76,8 @@ class Actions(QObject):
         self.act_open = A("&Open…", c.open_dialog, QKeySequence.StandardKey.Open, "open", "Open files")
         self.act_paste = A("&Paste Image", c.paste, QKeySequence.StandardKey.Paste, "paste",
                            "Paste an image from the clipboard")  # fmt: skip
+        self.act_snip = A("S&nip Screen…", c.snip_screen, "Ctrl+Shift+S", "snip",
+                          "Capture a rectangle of the screen as a new document, ready to run")  # fmt: skip
         self.act_save = A("&Save Results…", c.save_results, QKeySequence.StandardKey.Save, "save")
         self.act_close_doc = A("&Close Document", c.close_current_document, QKeySequence.StandardKey.Close)
         self.act_quit = A("&Quit", c.close, QKeySequence.StandardKey.Quit)
@@ -216,7 +219,7 @@ class Actions(QObject):
         m.addAction(self.act_open)
         self.recent_menu = m.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
-        m.addAction(self.act_paste)
+        _add(m, (self.act_paste, self.act_snip))
         m.addSeparator()
         _add(m, (self.act_save, self.act_export_doc, self.act_close_doc))
         m.addSeparator()
@@ -253,7 +256,7 @@ class Actions(QObject):
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
         self.toolbar = tb
         self.owner.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
-        _add(tb, (self.act_open, self.act_paste))
+        _add(tb, (self.act_open, self.act_paste, self.act_snip))
         tb.addSeparator()
         _add(tb, (self.act_zoom_out, self.act_zoom_in, self.act_fit_width, self.act_fit_page, self.act_rotate))
         tb.addSeparator()
