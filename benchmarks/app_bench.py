@@ -20,6 +20,7 @@ Runs under its own Xvfb when one is installed, else offscreen (said in the outpu
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -85,13 +86,13 @@ def machine() -> dict:
 
         info["pyside6"] = PySide6.__version__
         info["qt"] = qVersion()
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass
     try:
         import psutil
 
         info["memory_gb"] = round(psutil.virtual_memory().total / 2**30, 1)
-    except Exception:  # noqa: BLE001
+    except Exception:
         pass
     return info
 
@@ -190,7 +191,7 @@ class ReplayEngine:
         self.cancel()
 
     def stream_many(self, jobs):
-        return self.stream(list(jobs)[0])
+        return self.stream(next(iter(jobs)))
 
     def stream(self, job):
         from glmocr_desktop.core.jobs import Chunk, Result, Timings
@@ -226,7 +227,7 @@ def web_memory_mb() -> float | None:
         me = psutil.Process()
         rss = [p.memory_info().rss for p in me.children(recursive=True) if "QtWebEngine" in p.name()]
         return round(sum(rss) / 2**20, 1) if rss else None
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 
@@ -287,8 +288,8 @@ def in_process(stream_seconds: float, updates: int) -> dict:
         t_end = time.perf_counter()
         wait_until(app, lambda: False, 0.3)
         hb.stop()
-        gaps = [(b - a) * 1000 for a, b in zip(beats, beats[1:]) if a >= t_start - 0.01 and b <= t_end + 0.3]
-        idle = [(b - a) * 1000 for a, b in zip(beats, beats[1:]) if b < t_start - 0.01]
+        gaps = [(b - a) * 1000 for a, b in itertools.pairwise(beats) if a >= t_start - 0.01 and b <= t_end + 0.3]
+        idle = [(b - a) * 1000 for a, b in itertools.pairwise(beats) if b < t_start - 0.01]
         eng = engine_box["engine"]
         out["stream"] = {
             "note": "replay engine at 1 kHz through the real worker, result pane and preview: measures the GUI, "

@@ -37,8 +37,7 @@ from common import ensure_checkpoint, out_path, report_header
 DATA = Path(__file__).resolve().parent / "data" / "sdk_example_pages.json"
 #: Characters of output per generated token assumed for the example's text (English prose and HTML).
 CHARS_PER_TOKEN = 3.5
-FILLER = ("layout region text table formula model page reading order block decoder vision token batch "
-          "benchmark document assembly markdown result recognition").split()
+FILLER = ["layout", "region", "text", "table", "formula", "model", "page", "reading", "order", "block", "decoder", "vision", "token", "batch", "benchmark", "document", "assembly", "markdown", "result", "recognition"]
 
 
 def example_pages(count: int) -> list[list[tuple[str, str, tuple[int, int, int, int], int]]]:

@@ -27,8 +27,7 @@ from common import out_path, report_header
 from glmocr_desktop.core.loops import RepetitionGuard
 
 TOKENS = 8192
-WORDS = ("the of and to in is was for on that with as by at from this be are which page table "
-         "chapter section total name date amount 12 3.5 2024 invoice balance").split()
+WORDS = ["the", "of", "and", "to", "in", "is", "was", "for", "on", "that", "with", "as", "by", "at", "from", "this", "be", "are", "which", "page", "table", "chapter", "section", "total", "name", "date", "amount", "12", "3.5", "2024", "invoice", "balance"]
 
 
 def prose(chars: int, rng: random.Random) -> str:

@@ -239,8 +239,8 @@ def main(argv=None):
             reps = 5 if (cuda or name == "region") else 1
             vis_stock(inp)
             vis_fast(inp)
-            R[f"stock_vision_{name}_ms"] = round(1000 * median_time(lambda: vis_stock(inp), clock, reps), 2)
-            R[f"fast_vision_{name}_ms"] = round(1000 * median_time(lambda: vis_fast(inp), clock, reps), 2)
+            R[f"stock_vision_{name}_ms"] = round(1000 * median_time(lambda inp=inp: vis_stock(inp), clock, reps), 2)
+            R[f"fast_vision_{name}_ms"] = round(1000 * median_time(lambda inp=inp: vis_fast(inp), clock, reps), 2)
         log({k: v for k, v in R.items() if "vision" in k})
         save()
 

@@ -7,6 +7,6 @@ if len(sys.argv) > 1 and sys.argv[1] == "ocr":
 
     raise SystemExit(cli_main(sys.argv[2:]))
 
-from glmocr_desktop.app import main  # noqa: E402
+from glmocr_desktop.app import main
 
 raise SystemExit(main())

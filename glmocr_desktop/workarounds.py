@@ -49,7 +49,7 @@ def preload_triton() -> bool:
         if importlib.util.find_spec("triton") is None:
             return False
         import triton  # noqa: F401
-    except Exception:  # noqa: BLE001 - a broken Triton only matters to the fast path
+    except Exception:
         log.debug("triton preload failed", exc_info=True)
         return False
     return True
@@ -75,7 +75,7 @@ def guard_singleton_refcounts() -> bool:
         from importlib.metadata import version
 
         pyside = version("PySide6-Essentials")
-    except Exception:  # noqa: BLE001
+    except Exception:
         return False
     if not pyside.startswith("6.12."):
         return False
@@ -153,5 +153,5 @@ def quiet_mupdf() -> None:
 
         pymupdf.TOOLS.mupdf_display_errors(False)
         pymupdf.TOOLS.mupdf_display_warnings(False)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.debug("MuPDF messages could not be silenced", exc_info=True)

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Load Triton before any test brings in Qt and the system OpenGL driver, as the app does (see
 # glmocr_desktop.workarounds.preload_triton: Mesa's LLVM and Triton's clash when Triton comes second).
-from glmocr_desktop.workarounds import preload_triton  # noqa: E402
+from glmocr_desktop.workarounds import preload_triton
 
 preload_triton()
 

@@ -12,7 +12,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from glmocr_desktop.core.store import ResultStore  # noqa: E402
+from glmocr_desktop.core.store import ResultStore
 
 
 def main() -> None:

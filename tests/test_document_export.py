@@ -23,7 +23,7 @@ from glmocr_desktop.core.errors import ExportError
 from glmocr_desktop.core.regions import Region
 
 docx = pytest.importorskip("docx")
-from docx.oxml.ns import qn  # noqa: E402
+from docx.oxml.ns import qn
 
 TITLE = "Quarterly Report"
 TABLE = (

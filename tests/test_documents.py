@@ -409,7 +409,7 @@ def test_concurrent_rendering_matches_serial_rendering(tmp_path):
         try:
             for d, i, k in order * 2:
                 results.setdefault((id(d), i, k), []).append(np.asarray(render(d, i, k)))
-        except BaseException as exc:  # noqa: BLE001
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=worker, args=(s * 5,)) for s in range(8)]

@@ -12,16 +12,16 @@ from PIL import Image, ImageDraw
 
 torch = pytest.importorskip("torch")
 
-from glmocr_desktop.core.errors import (  # noqa: E402
+from glmocr_desktop.core.errors import (
     ImageTooLargeForModelError,
     ModelLoadError,
     ModelNotFoundError,
     OutOfMemoryError,
 )
-from glmocr_desktop.core.jobs import Job  # noqa: E402
-from glmocr_desktop.core.tasks import Task  # noqa: E402
-from glmocr_desktop.engines.local import IMAGE_TOKEN_ID, LocalEngine  # noqa: E402
-from glmocr_desktop.engines.modelfiles import resolve_model  # noqa: E402
+from glmocr_desktop.core.jobs import Job
+from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.engines.local import IMAGE_TOKEN_ID, LocalEngine
+from glmocr_desktop.engines.modelfiles import resolve_model
 
 
 def page_image(w: int = 448, h: int = 448, text: str = "Hello GLM-OCR") -> Image.Image:
@@ -147,8 +147,8 @@ def test_batch_equals_one_by_one(engine):
     _, batched, order = collect(engine.stream_many(jobs))
     assert order == [j.id for j in jobs], "results come back in job order"
     for job in jobs:
-        single = [c.result for c in engine.stream(Job(image=job.image, task=job.task,
-                                                       max_new_tokens=job.max_new_tokens)) if c.done][0]
+        single = next(c.result for c in engine.stream(Job(image=job.image, task=job.task,
+                                                       max_new_tokens=job.max_new_tokens)) if c.done)
         assert batched[job.id].raw_text == single.raw_text
         assert batched[job.id].timings.generated_tokens == single.timings.generated_tokens
     assert batched[jobs[2].id].timings.generated_tokens <= 12
@@ -169,7 +169,7 @@ def test_repetition_guard_stops_a_forced_loop(engine, monkeypatch):
 
     monkeypatch.setattr(engine.model.lm_head, "forward", looping_head)
     monkeypatch.setattr(engine, "repetition_penalty", 1.0)
-    result = [c.result for c in engine.stream(Job(image=page_image(), max_new_tokens=3000)) if c.done][0]
+    result = next(c.result for c in engine.stream(Job(image=page_image(), max_new_tokens=3000)) if c.done)
     assert result.cut
     # stopped as soon as the text is long enough for the SDK's rule (2,048 characters), well before 3,000
     assert result.timings.generated_tokens < 2100 / 3, "the loop was stopped early"
@@ -189,7 +189,7 @@ def test_out_of_memory_retries_smaller_once(engine, monkeypatch):
         return real(inputs, *a, **k)
 
     monkeypatch.setattr(engine, "_generate_impl", flaky)
-    result = [c.result for c in engine.stream(Job(image=page_image(896, 896), max_new_tokens=3)) if c.done][0]
+    result = next(c.result for c in engine.stream(Job(image=page_image(896, 896), max_new_tokens=3)) if c.done)
     assert len(calls) == 2 and calls[1] < calls[0]
     assert any("reduced size" in w for w in result.warnings)
 
@@ -235,8 +235,8 @@ def test_a_crop_rendered_for_the_engine_is_not_resized_again(engine, tmp_path):
 
 def test_extraction_result_is_parsed(engine):
     template = {"name": "", "total": ""}
-    result = [c.result for c in engine.stream(Job(image=page_image(), task=Task.EXTRACT, template=template,
-                                                  max_new_tokens=8)) if c.done][0]
+    result = next(c.result for c in engine.stream(Job(image=page_image(), task=Task.EXTRACT, template=template,
+                                                  max_new_tokens=8)) if c.done)
     # Random weights do not produce JSON; the parse failure is reported, not raised.
     assert result.task is Task.EXTRACT and result.ok
     assert result.extraction is None
@@ -256,7 +256,7 @@ def test_image_only_processor_without_torchvision(tiny_model_dir, monkeypatch):
     img = page_image(448, 448)
     inputs = eng.prepare_inputs([Job(image=img)])
     assert int((inputs["input_ids"][0] == IMAGE_TOKEN_ID).sum()) == 256
-    result = [c.result for c in eng.stream(Job(image=img, max_new_tokens=4)) if c.done][0]
+    result = next(c.result for c in eng.stream(Job(image=img, max_new_tokens=4)) if c.done)
     assert result.timings.image_tokens == 256 and result.timings.generated_tokens > 0
     eng.close()
 
@@ -282,7 +282,7 @@ def model_copy(tiny_model_dir, tmp_path):
 
 def test_bad_config_json(model_copy):
     (model_copy / "config.json").write_text("{not json")
-    with pytest.raises(ModelLoadError, match="config.json is damaged"):
+    with pytest.raises(ModelLoadError, match=r"config\.json is damaged"):
         LocalEngine(model_copy).load()
 
 
@@ -307,7 +307,7 @@ def test_missing_shard(model_copy):
                                              "b.weight": "model-00002-of-00002.safetensors"}}
     (model_copy / "model.safetensors").rename(model_copy / "model-00001-of-00002.safetensors")
     (model_copy / "model.safetensors.index.json").write_text(json.dumps(index))
-    with pytest.raises(ModelLoadError, match="model-00002-of-00002.safetensors"):
+    with pytest.raises(ModelLoadError, match=r"model-00002-of-00002\.safetensors"):
         LocalEngine(model_copy).load()
 
 
@@ -352,7 +352,7 @@ def test_fast_path_in_engine_matches_stock_and_falls_back(engine, monkeypatch):
         assert fast[job.id].timings.generated_tokens == stock[job.id].timings.generated_tokens
     # A job larger than the static cache goes to stock generate instead of failing.
     big = Job(image=page_image(), max_new_tokens=4000)
-    result = [c.result for c in engine.stream(big) if c.done][0]
+    result = next(c.result for c in engine.stream(big) if c.done)
     assert result.ok and result.timings.generated_tokens > 0
 
 

@@ -12,7 +12,7 @@ from glmocr_desktop.core.extraction import (
     parse_json_tolerant,
     validate_template,
 )
-from glmocr_desktop.core.tasks import prompt_for, Task
+from glmocr_desktop.core.tasks import Task, prompt_for
 
 TEMPLATE = {"name": "", "seller": {"name": "", "tax_id": ""}, "items": [{"name": "", "price": ""}]}
 

@@ -7,9 +7,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from make_tiny_model import build_model, build_processor, tiny_config_dict  # noqa: E402
+from make_tiny_model import build_model, build_processor, tiny_config_dict
 
-from glmocr_desktop.engines.fast_decode import FastDecoder, FastDecodeUnavailable  # noqa: E402
+from glmocr_desktop.engines.fast_decode import FastDecoder, FastDecodeUnavailable
 
 EOS = [59246, 59253]
 PAD = 59246
@@ -68,7 +68,7 @@ def fast(fd, inputs, n, min_new=0, stop_at=None):
 
 def _trim(rows):
     """Stock pads every row to the longest; compare up to each row's first eos/padding run."""
-    return [r for r in rows]
+    return list(rows)
 
 
 def test_batch1_identical(tiny):
@@ -155,7 +155,12 @@ def test_bucketed_prefill_and_vision_identical(tiny):
 
 
 def test_bucket_helper():
-    from glmocr_desktop.engines.fast_decode import PREFILL_BUCKETS, VISION_BUCKETS, BucketPolicy, fitting_bucket
+    from glmocr_desktop.engines.fast_decode import (
+        PREFILL_BUCKETS,
+        VISION_BUCKETS,
+        BucketPolicy,
+        fitting_bucket,
+    )
 
     assert fitting_bucket(1, PREFILL_BUCKETS) == 64
     assert fitting_bucket(281, PREFILL_BUCKETS) == 320

@@ -217,7 +217,7 @@ def test_padding_never_counts_for_the_repetition_penalty(engine, monkeypatch):
         Job(image=_page(900, 300, "wide"), max_new_tokens=20),
     ]
     forward.calls = 0
-    single = [c.result for c in engine.stream(Job(image=jobs[0].image, max_new_tokens=20)) if c.done][0]
+    single = next(c.result for c in engine.stream(Job(image=jobs[0].image, max_new_tokens=20)) if c.done)
     forward.calls = 0
     batched = {c.job_id: c.result for c in engine.stream_many(jobs) if c.done}
     row = batched[jobs[0].id]

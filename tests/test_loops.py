@@ -18,8 +18,7 @@ from glmocr_desktop.core.loops import (
     cut_loops,
 )
 
-WORDS = ("the of and to in is was for on that with as by at from this be are which page table "
-         "chapter section total name date amount 12 3.5 2024").split()
+WORDS = ["the", "of", "and", "to", "in", "is", "was", "for", "on", "that", "with", "as", "by", "at", "from", "this", "be", "are", "which", "page", "table", "chapter", "section", "total", "name", "date", "amount", "12", "3.5", "2024"]
 
 
 def prose(n: int, seed: int = 1) -> str:
@@ -39,7 +38,7 @@ def sdk_consecutive(s: str) -> int | None:
     n = len(s)
     if n < 100:
         return None
-    m = re.compile(r"(.{10,%d}?)\1{9,}" % (n // 10), re.DOTALL).search(s)
+    m = re.compile(r"(.{10,%d}?)\1{9,}".replace("%d", str(n // 10)), re.DOTALL).search(s)
     return m.start() + len(m.group(1)) if m else None
 
 

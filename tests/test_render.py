@@ -326,8 +326,8 @@ def test_changed_indices():
     assert changed_indices(a, a[:2] + ["<p>3!</p>"], unchanged_prefix=2) == range(2, 3)
     assert changed_indices(a, a + ["<p>4</p>"], unchanged_prefix=2) == range(3, 4)
     assert changed_indices(a, a[:1]) == range(1, 1)
-    assert changed_indices(a, ["<p>0</p>"] + a[1:]) == range(0, 3)
-    assert changed_indices([], a, unchanged_prefix=5) == range(0, 3)
+    assert changed_indices(a, ["<p>0</p>"] + a[1:]) == range(3)
+    assert changed_indices([], a, unchanged_prefix=5) == range(3)
 
 
 def test_block_diff_tracks_the_page():

@@ -291,7 +291,7 @@ def _merge_formula_numbers(blocks: list[AssembledBlock]) -> list[AssembledBlock]
 def _wordfreq() -> Any:
     try:
         from wordfreq import zipf_frequency  # optional, like in the SDK
-    except Exception:  # noqa: BLE001 - absent or broken: the shape test is used
+    except Exception:
         return None
     return zipf_frequency
 
@@ -306,7 +306,7 @@ def _looks_like_word(word: str) -> bool:
     if zipf_frequency is not None:
         try:
             return zipf_frequency(token, "en") >= 2.5
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     return bool(re.fullmatch(r"[a-z][a-z'\-]{2,30}", token)) and "--" not in token and "''" not in token
 

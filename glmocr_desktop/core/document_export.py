@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -339,7 +340,7 @@ def searchable_pdf_bytes(doc: AssembledDocument, *, dpi: int = RENDER_DPI, jpeg_
         pdf.set_metadata({"creator": "GLM-OCR Desktop", "producer": "GLM-OCR Desktop (PyMuPDF)"})
         try:
             pdf.subset_fonts()  # the fallback font is 3.5 MB whole, a few kB as used
-        except Exception:  # noqa: BLE001 - a larger file is still a correct one
+        except Exception:
             pass
         return pdf.tobytes(garbage=3, deflate=True)
     finally:
@@ -358,7 +359,7 @@ def write_searchable_pdf(
 
 # --- by file name --------------------------------------------------------------------------------
 
-DOCUMENT_FORMATS = {"md": write_markdown, "markdown": write_markdown, "json": write_json,
+DOCUMENT_FORMATS: dict[str, Callable[[AssembledDocument, str | os.PathLike[str]], Path]] = {"md": write_markdown, "markdown": write_markdown, "json": write_json,
                     "docx": write_docx, "pdf": write_searchable_pdf}  # fmt: skip
 
 

@@ -197,7 +197,7 @@ class _PdfBackend:
     def _page(self, index: int) -> Any:
         try:
             return self.doc.load_page(index)
-        except Exception as exc:  # noqa: BLE001 - MuPDF raises plain RuntimeError/ValueError subclasses
+        except Exception as exc:
             raise CorruptFileError(
                 f"Page {index + 1} of {self.name} is damaged and cannot be read ({_short(exc)})."
             ) from exc
@@ -220,7 +220,7 @@ class _PdfBackend:
             return
         try:
             images = page.get_images(full=True)
-        except Exception:  # noqa: BLE001 - listing is only a safety check
+        except Exception:
             return
         total = 0
         for item in images:
@@ -274,7 +274,7 @@ class _PdfBackend:
                 pix = page.get_pixmap(matrix=matrix, alpha=False, colorspace=fitz.csRGB)
         except MemoryError as exc:
             raise ImageTooLargeError(f"Page {index + 1} of {self.name} is too large to render.") from exc
-        except Exception as exc:  # noqa: BLE001 - MuPDF errors
+        except Exception as exc:
             raise CorruptFileError(
                 f"Page {index + 1} of {self.name} could not be rendered; the file is damaged ({_short(exc)})."
             ) from exc
@@ -393,7 +393,7 @@ class Document:
             if backend is not None:
                 try:
                     backend.close()
-                except Exception:  # noqa: BLE001 - closing never fails loudly
+                except Exception:
                     pass
 
     # -- internals --
@@ -421,7 +421,7 @@ class Document:
                 raise
             except MemoryError as exc:
                 raise ImageTooLargeError(f"Page {index + 1} of {self.name} is too large to render.") from exc
-            except Exception as exc:  # noqa: BLE001 - the contract: only OcrError leaves this module
+            except Exception as exc:
                 raise CorruptFileError(
                     f"Page {index + 1} of {self.name} could not be read; the file may be damaged "
                     f"({_short(exc)})."
@@ -446,7 +446,7 @@ class Document:
         def run(b: _PdfBackend | _ImageBackend) -> Image.Image:
             if isinstance(b, _PdfBackend):
                 return b.render(index, dpi / 72.0, None, max_side, PDF_MAX_RENDER_PIXELS)
-            w_pt, h_pt = b.page_size(index)
+            _w_pt, _h_pt = b.page_size(index)
             info = b.source.frames[index]
             scale = min(1.0, dpi / b.dpi(index))
             scale = min(scale, _clamp_scale(info.width, info.height, 1.0, max_side, imaging.MAX_PAGE_PIXELS))
@@ -549,7 +549,7 @@ def _open_pdf(
                 doc = fitz.open(str(source), filetype="pdf")
         except MemoryError as exc:
             raise ImageTooLargeError(f"{name} is too large to open.") from exc
-        except Exception as exc:  # noqa: BLE001 - FileDataError, RuntimeError, ValueError ...
+        except Exception as exc:
             raise CorruptFileError(
                 f"{name} is damaged and cannot be opened as a PDF ({_short(exc)}).",
                 hint="Try re-saving or re-exporting it from the program that made it.",
@@ -569,7 +569,7 @@ def _open_pdf(
             else:
                 try:
                     encrypted = bool((doc.metadata or {}).get("encryption"))
-                except Exception:  # noqa: BLE001 - metadata is optional
+                except Exception:
                     encrypted = False
             if getattr(doc, "is_repaired", False):
                 warnings.append(f"{name} was damaged and has been repaired; some content may be missing.")
@@ -580,7 +580,7 @@ def _open_pdf(
         except OcrError:
             doc.close()
             raise
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             doc.close()
             raise CorruptFileError(f"{name} is damaged and cannot be opened ({_short(exc)}).") from exc
 

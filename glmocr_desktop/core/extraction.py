@@ -341,7 +341,7 @@ class _Reader:
                 while j < n and s[j] in " \t\r":
                     j += 1
                 nxt = s[j] if j < n else ""
-                if nxt in ("", ",", ":", "}", "]", "\n", "\uff0c", "\uff1a", "\uff5d", "\uff3d") or close == q == '"' and nxt in _QUOTES:
+                if nxt in ("", ",", ":", "}", "]", "\n", "\uff0c", "\uff1a", "\uff5d", "\uff3d") or (close == q == '"' and nxt in _QUOTES):
                     self.i += 1
                     return "".join(buf)
                 self.repaired = True
@@ -439,7 +439,7 @@ def _compare(tmpl: Any, data: Any, path: str, res: ExtractionResult) -> None:
                 res.missing.append(p)
             else:
                 _compare(sub, data[key], p, res)
-        for key, sub in data.items():
+        for key in data:
             if key not in tmpl:
                 res.extra.append(_join(path, key))
     elif isinstance(tmpl, list):

@@ -14,7 +14,7 @@ import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
@@ -129,7 +129,7 @@ def _scale_to_8bit(values: np.ndarray, mask: np.ndarray | None = None) -> np.nda
     if hi <= lo:
         # A flat picture: keep its brightness relative to the type's range, as far as it can be known.
         full = 65535.0 if values.dtype == np.uint16 else (255.0 if hi <= 255 else max(hi, 1.0))
-        level = 0 if full <= 0 else int(round(255 * min(max(lo / full, 0.0), 1.0)))
+        level = 0 if full <= 0 else round(255 * min(max(lo / full, 0.0), 1.0))
         return np.full(v.shape, level, np.uint8)
     out = (v - lo) * (255.0 / (hi - lo))
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
@@ -154,7 +154,7 @@ def exif_upright(img: Image.Image) -> Image.Image:
     """Apply the EXIF orientation tag; a broken EXIF block leaves the picture as stored."""
     try:
         out = ImageOps.exif_transpose(img)
-    except Exception:  # noqa: BLE001 - malformed EXIF must not make a readable picture unreadable
+    except Exception:
         return img
     return out if out is not None else img
 
@@ -179,7 +179,7 @@ def normalize_image(img: Image.Image, *, upright: bool = True) -> Image.Image:
         return _flatten(rgba[..., :3], rgba[..., 3])
     if mode == "RGBX":
         return img.convert("RGB")
-    if mode in ("I", "F") or mode.startswith("I;16") or mode.startswith("I;32"):
+    if mode in ("I", "F") or mode.startswith(("I;16", "I;32")):
         return _high_bit_to_rgb(img)
     # CMYK (Pillow undoes Adobe's inverted CMYK), YCbCr, LAB, HSV ...
     try:
@@ -251,7 +251,7 @@ class FrameInfo:
 
 
 def _sane_dpi(info: dict) -> float:
-    dpi = info.get("dpi")
+    dpi: Any = info.get("dpi")
     try:
         if isinstance(dpi, (tuple, list)) and dpi:
             value = float(dpi[0])
@@ -271,7 +271,7 @@ def _orientation(img: Image.Image) -> int:
     try:
         value = img.getexif().get(0x0112)
         return int(value) if value else 1
-    except Exception:  # noqa: BLE001 - unreadable EXIF is treated as no EXIF
+    except Exception:
         return 1
 
 

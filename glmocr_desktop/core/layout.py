@@ -44,18 +44,13 @@ KINDS = (TEXT, TABLE, FORMULA, IMAGE, ABANDONED)
 
 #: Label -> kind (the SDK's ``label_task_mapping``; its "skip" is kept here as an image crop).
 LABEL_KINDS: dict[str, str] = {
-    **{name: TEXT for name in (
-        "abstract", "algorithm", "content", "doc_title", "figure_title", "paragraph_title",
-        "reference_content", "text", "vertical_text", "vision_footnote", "seal", "formula_number",
-    )},
+    **dict.fromkeys(("abstract", "algorithm", "content", "doc_title", "figure_title", "paragraph_title", "reference_content", "text", "vertical_text", "vision_footnote", "seal", "formula_number"), TEXT),
     "table": TABLE,
     "display_formula": FORMULA,
     "inline_formula": FORMULA,
     "chart": IMAGE,
     "image": IMAGE,
-    **{name: ABANDONED for name in (
-        "header", "footer", "number", "footnote", "aside_text", "reference", "footer_image", "header_image",
-    )},
+    **dict.fromkeys(("header", "footer", "number", "footnote", "aside_text", "reference", "footer_image", "header_image"), ABANDONED),
 }  # fmt: skip
 
 #: Abandoned labels that are pictures: when kept, they stay crops instead of being read as text.
@@ -272,6 +267,7 @@ def detections_from_arrays(
 ) -> list[Detection]:
     """Detections from the model's arrays (class ids, scores, pixel boxes, order ranks)."""
     return [
-        Detection(id2label.get(int(c), f"class_{int(c)}"), float(s), tuple(float(v) for v in b), float(o))
+        Detection(id2label.get(int(c), f"class_{int(c)}"), float(s),
+                  (float(b[0]), float(b[1]), float(b[2]), float(b[3])), float(o))
         for c, s, b, o in zip(labels, scores, boxes, orders)
     ]

@@ -14,7 +14,7 @@ no further region starts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -241,7 +241,7 @@ class DocumentPipeline:
                     break
                 for work in failed:
                     window.remove(work)
-                    yield PageFailed(work.page, work.error)
+                    yield PageFailed(work.page, work.error or OcrError("The page could not be read."))
             while window and window[0].complete:
                 finished = self._page_done(window.pop(0))
                 done.append(finished.page)
@@ -254,27 +254,30 @@ class DocumentPipeline:
         device = str(getattr(getattr(self.engine, "info", None), "device", "") or "")
         return GPU_PAGES_IN_FLIGHT if device.startswith("cuda") else 1
 
-    def _next_batch(self, window: list[_PageWork], in_flight: int) -> list[tuple[_PageWork, _Planned]]:
-        pending = [(work, item) for work in window for item in work.items if item.job is not None and not item.sent]
+    def _next_batch(self, window: list[_PageWork], in_flight: int) -> list[tuple[_PageWork, _Planned, Job]]:
+        pending = [(work, item, item.job) for work in window for item in work.items
+                   if item.job is not None and not item.sent]  # fmt: skip
         if not pending:
             return []
         if in_flight == 1:
             step = self.jobs_per_batch or len(pending)
         else:
             step = self.jobs_per_batch or int(getattr(self.engine, "MAX_BATCH", 8))
-            pending.sort(key=lambda pair: -(pair[1].job.image.width * pair[1].job.image.height))
+            pending.sort(key=lambda one: -(one[2].image.width * one[2].image.height))
         return pending[:step]
 
-    def _read_batch(self, batch: list[tuple[_PageWork, _Planned]]) -> Iterator[PipelineEvent]:
+    def _read_batch(
+        self, batch: list[tuple[_PageWork, _Planned, Job]]
+    ) -> Generator[PipelineEvent, None, list[_PageWork]]:
         """Read one batch; yields a RegionDone per block; returns the pages that failed."""
-        by_id = {item.job.id: (work, item) for work, item in batch}
-        for _, item in batch:
+        by_id = {job.id: (work, item, job) for work, item, job in batch}
+        for _, item, _ in batch:
             item.sent = True
         try:
-            for chunk in self.engine.stream_many([item.job for _, item in batch]):
+            for chunk in self.engine.stream_many([job for _, _, job in batch]):
                 if not chunk.done or chunk.result is None or self.cancelled:
                     continue  # after a cancel the engine still hands back its partial results
-                work, item = by_id[chunk.job_id]
+                work, item, job = by_id[chunk.job_id]
                 res = chunk.result
                 item.content = res.text if res.ok else ""
                 item.read = True
@@ -283,12 +286,12 @@ class DocumentPipeline:
                     item.warnings.append(f"{item.block.native_label} block {item.block.order + 1}: {res.error}")
                 work.tokens += res.timings.generated_tokens
                 work.done += 1
-                yield RegionDone(work.page, self._page_block(item), item.job.task, res, work.done, work.to_read)
+                yield RegionDone(work.page, self._page_block(item), job.task, res, work.done, work.to_read)
         except OcrError as exc:
             if self.cancelled:
                 return []
-            failed = []
-            for work, _ in batch:
+            failed: list[_PageWork] = []
+            for work, _, _ in batch:
                 if work not in failed:
                     work.error = exc
                     failed.append(work)
@@ -320,13 +323,17 @@ class DocumentPipeline:
         return LayoutFound(page, tuple(blocks), None if blocks else NO_LAYOUT_BLOCKS)
 
     def _plan(self, document: Document, page: int, image: Image, layout: LayoutFound) -> list[_Planned]:
-        source = {"file": str(document.path or document.name), "page": page, "document_hash": document.content_hash}
+        file = str(document.path or document.name)
+
+        def source(region: Region | None) -> Source:
+            return Source(file=file, page=page, region=region, document_hash=document.content_hash)
+
         # The engine may read fewer pixels than the model takes (the CPU does): fit crops to its cap.
         max_pixels = getattr(self.engine, "image_pixel_cap", None) or MODEL_MAX_PIXELS
         if layout.fallback:
             whole = LayoutBlock(WHOLE_PAGE, TEXT, TEXT, 1.0, 0)
             picture = fit_pixels(image, max_pixels=max_pixels)
-            return [_Planned(whole, self._job(picture, Task.TEXT, Source(**source, region=None)))]
+            return [_Planned(whole, self._job(picture, Task.TEXT, source(None)))]
         planned = []
         for block in layout.blocks:
             crop = image.crop(block.region.to_pixels(image.width, image.height))
@@ -336,7 +343,7 @@ class DocumentPipeline:
             else:
                 try:
                     picture = fit_pixels(crop, max_pixels=max_pixels)
-                    item.job = self._job(picture, block.task, Source(**source, region=block.region))
+                    item.job = self._job(picture, block.task, source(block.region))
                 except RegionError as exc:  # a sliver the model cannot read: kept empty, said so
                     item.warnings.append(f"{block.native_label} block {block.order + 1}: {exc.message}")
             planned.append(item)

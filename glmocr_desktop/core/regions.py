@@ -70,10 +70,10 @@ class Region:
 
     def to_pixels(self, width: int, height: int) -> tuple[int, int, int, int]:
         """Pixel box (left, top, right, bottom) for a page image of the given size; never empty."""
-        left = min(width - 1, max(0, int(round(self.x0 * width))))
-        top = min(height - 1, max(0, int(round(self.y0 * height))))
-        right = max(left + 1, min(width, int(round(self.x1 * width))))
-        bottom = max(top + 1, min(height, int(round(self.y1 * height))))
+        left = min(width - 1, max(0, round(self.x0 * width)))
+        top = min(height - 1, max(0, round(self.y0 * height)))
+        right = max(left + 1, min(width, round(self.x1 * width)))
+        bottom = max(top + 1, min(height, round(self.y1 * height)))
         return left, top, right, bottom
 
     def unrotated(self, degrees: int) -> Region:

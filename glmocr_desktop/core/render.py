@@ -35,16 +35,16 @@ from glmocr_desktop.core.tasks import Task
 
 __all__ = [
     "ALLOWED_TAGS",
+    "BLOCK_DATA_ATTRIBUTES",
+    "PREVIEW_LIMIT",
     "BlockDiff",
     "BlockUpdate",
     "IncrementalRenderer",
-    "BLOCK_DATA_ATTRIBUTES",
     "changed_indices",
     "document_block_html",
     "document_page_html",
     "markdown_tokens",
     "render_document",
-    "PREVIEW_LIMIT",
     "render_markdown",
     "sanitize_html",
 ]
@@ -128,21 +128,21 @@ def _math_html(content: str, display: bool) -> str:
     return f'<span class="math inline">{tex}</span>'
 
 
-def _render_math_inline(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+def _render_math_inline(self, tokens, idx, options, env) -> str:
     return _math_html(tokens[idx].content, display=False)
 
 
-def _render_math_inline_double(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+def _render_math_inline_double(self, tokens, idx, options, env) -> str:
     """``$$..$$`` inside a paragraph: display style, kept in the line's flow (a span)."""
     tex = html.escape(tokens[idx].content.strip(), quote=False)
     return f'<span class="math display">{tex}</span>'
 
 
-def _render_math_block(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+def _render_math_block(self, tokens, idx, options, env) -> str:
     return _math_html(tokens[idx].content, display=True)
 
 
-def _render_image(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+def _render_image(self, tokens, idx, options, env) -> str:
     alt = self.renderInlineAsText(tokens[idx].children or [], options, env)
     return f'<span class="img-alt">[{html.escape(alt)}]</span>' if alt else ""
 
@@ -150,7 +150,7 @@ def _render_image(self, tokens, idx, options, env) -> str:  # noqa: ANN001
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 
 
-def _render_cell_open(self, tokens, idx, options, env) -> str:  # noqa: ANN001
+def _render_cell_open(self, tokens, idx, options, env) -> str:
     """Table alignment as a class: ``style`` attributes never pass the sanitiser."""
     token = tokens[idx]
     style = token.attrs.pop("style", None)
@@ -279,7 +279,8 @@ def _parse_blocks(lines: list[str], first_line: int, cache: _Cache | None) -> li
         if spans[k][1] is None:
             spans[k][1] = spans[k + 1][0] if k + 1 < len(spans) else total_lines
     blocks: list[_Block] = []
-    for group, (start, end) in zip(groups, spans):
+    for group, span in zip(groups, spans):
+        start, end = int(span[0] or 0), int(span[1] or 0)  # both filled in above
         key = "".join(lines[first_line + start : first_line + end])
         if not key.strip():
             key = ""  # a block without source lines: never cached
@@ -408,7 +409,9 @@ def render_document(
     if not standalone:
         return body
     if resources is None:
-        from glmocr_desktop.resources import RESOURCES as resources  # noqa: N811 (core may read paths)
+        from glmocr_desktop.resources import RESOURCES
+
+        resources = RESOURCES
     css = [resources / "katex" / "katex.min.css", resources / "preview" / "preview.css"]
     links = "".join(
         f'<link rel="stylesheet" href="{html.escape(p.resolve().as_uri())}">\n' for p in css if p.exists()

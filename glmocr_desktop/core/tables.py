@@ -160,9 +160,7 @@ class _TableParser(HTMLParser):
             self._close_cell()
             self._cell = Cell("", self._span(attrs, "colspan"), self._span(attrs, "rowspan"), tag == "th")
             return
-        if tag == "br" and self._cell is not None:
-            self._buf.append("\n")
-        elif tag in ("p", "div", "li") and self._cell is not None and "".join(self._buf).strip():
+        if (tag == "br" and self._cell is not None) or (tag in ("p", "div", "li") and self._cell is not None and "".join(self._buf).strip()):
             self._buf.append("\n")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -185,9 +183,7 @@ class _TableParser(HTMLParser):
             self._in_caption = False
         elif tag in ("td", "th"):
             self._close_cell()
-        elif tag == "tr":
-            self._close_row()
-        elif tag in ("thead", "tbody", "tfoot"):
+        elif tag == "tr" or tag in ("thead", "tbody", "tfoot"):
             self._close_row()
         elif tag == "table":
             self._close_table()

@@ -48,7 +48,7 @@ PROMPTS = {
 EXTRACTION_PREFIX = "请按下列JSON格式输出图中信息:"
 
 #: The official SDK's limit for every task (``max_tokens: 8192``); the user may set less.
-DEFAULT_MAX_NEW_TOKENS = {task: 8192 for task in Task}
+DEFAULT_MAX_NEW_TOKENS = dict.fromkeys(Task, 8192)
 #: Official decoding settings: greedy with a mild repetition penalty.
 REPETITION_PENALTY = 1.1
 

@@ -33,8 +33,8 @@ from glmocr_desktop.core.errors import (
     OcrError,
     OutOfMemoryError,
 )
-from glmocr_desktop.core.jobs import Chunk, Job, Result, Timings
-from glmocr_desktop.core.tasks import REPETITION_PENALTY, Task
+from glmocr_desktop.core.jobs import Chunk, Job, Timings
+from glmocr_desktop.core.tasks import REPETITION_PENALTY
 from glmocr_desktop.engines.base import EngineInfo, FastPathState, ProgressCallback
 from glmocr_desktop.engines.modelfiles import resolve_model
 
@@ -125,7 +125,7 @@ def image_only_processor(path: Path):
     chat_template = template_file.read_text(encoding="utf-8") if template_file.is_file() else None
 
     class _ImageOnlyProcessor(Glm46VProcessor):
-        attributes = ["image_processor", "tokenizer"]
+        attributes = ("image_processor", "tokenizer")
 
         def __init__(self, image_processor, tokenizer, chat_template=None):
             self.image_token = "<|image|>"
@@ -633,7 +633,7 @@ class LocalEngine:
             try:
                 self._generate_impl(inputs, max_new, [r.budget for r in rows], on_step)
                 steps.put(done_marker)
-            except BaseException as exc:  # noqa: BLE001 - handed to the consuming thread
+            except BaseException as exc:
                 steps.put(exc)
 
         thread = threading.Thread(target=worker, name="glmocr-generate", daemon=True)

@@ -75,7 +75,7 @@ class StoredResult:
 
     def to_result(self) -> Result:
         """As a :class:`Result` (for exports and the clipboard)."""
-        known = {f for f in Timings.__dataclass_fields__}
+        known = set(Timings.__dataclass_fields__)
         timings = Timings(**{k: v for k, v in self.timings.items() if k in known})
         return Result(
             job_id=self.job_id,

@@ -20,7 +20,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 #: A queued write: runs inside the writer's transaction (in a savepoint of its own).
-WriteOp = Callable[[sqlite3.Connection], None]
+WriteOp = Callable[[sqlite3.Connection], object]  # what it returns is ignored
 
 
 class _FlushMarker:
