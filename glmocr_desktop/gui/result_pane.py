@@ -413,7 +413,7 @@ class ResultPane(QWidget):
 
     def _show_cut_banner(self, entry: ResultEntry | None) -> None:
         cut = cut_notice(entry.result) if entry is not None and not entry.state.active else None
-        if cut is None:
+        if entry is None or cut is None:
             self.cut_box.hide()
             return
         tag, sentence = cut

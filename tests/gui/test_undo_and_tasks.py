@@ -9,17 +9,16 @@ folder where the history itself is tested)."""
 from __future__ import annotations
 
 import pytest
+from fake_engine import FakeEngine
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtWidgets import QApplication
 
-from fake_engine import FakeEngine
 from glmocr_desktop.core.jobs import JobState
 from glmocr_desktop.core.layout import LayoutBlock, kind_of
 from glmocr_desktop.core.regions import LAYOUT, Region
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui import dialogs
 from glmocr_desktop.gui.controllers.persistence import NullPersistence, StorePersistence
-from glmocr_desktop.gui.controllers.undo import snapshot
 
 WAIT = 10_000
 

@@ -10,7 +10,7 @@ Redo (Ctrl+Z; Ctrl+Shift+Z, Ctrl+Y) are the undo group's, named after what they 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
@@ -315,7 +315,7 @@ class Actions(QObject):
             menu.addAction(label, lambda k=key: self.commands.copy_as(k))
 
 
-def _add(target: QMenu | QToolBar, actions: Sequence[QAction], text_beside: bool = False) -> None:
+def _add(target: QMenu | QToolBar, actions: Iterable[QAction], text_beside: bool = False) -> None:
     for a in actions:
         target.addAction(a)
         if text_beside and isinstance(target, QToolBar):
