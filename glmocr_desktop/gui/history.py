@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from glmocr_desktop.gui import dialogs
 from glmocr_desktop.gui.controllers.persistence import entry_from_stored
 from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_view import TASK_COLOURS
@@ -45,7 +46,7 @@ class HistoryDock(QDockWidget):
         self.list.itemDoubleClicked.connect(self._open_item)
         self.delete_button = QToolButton()
         self.delete_button.setIcon(icon("delete"))
-        self.delete_button.setToolTip("Delete the selected result from the history")
+        self.delete_button.setToolTip("Delete the selected result from the history for good (asks first)")
         self.delete_button.setAutoRaise(True)
         self.delete_button.clicked.connect(self.delete_selected)
         top = QHBoxLayout()
@@ -104,8 +105,11 @@ class HistoryDock(QDockWidget):
         self.results.add(entry_from_stored(r, None))
 
     def delete_selected(self) -> None:
+        """Delete the selected result from the store for good, and from the result list, after asking."""
         item = self.list.currentItem()
         if item is None or self.store.closed:
+            return
+        if not dialogs.confirm_delete_from_history(self, item.text().splitlines()[0]):
             return
         rid = item.data(Qt.ItemDataRole.UserRole)
         self.store.delete_result(rid)

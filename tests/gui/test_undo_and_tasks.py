@@ -292,6 +292,19 @@ def test_deleting_from_history_is_its_own_action_and_asks_first(qtbot, window, p
     assert store.get_result(ids[1]) is None and store.get_result(ids[0]) is not None
     assert w.results.entries == [] and w.messages[-1] == f"Deleted {gone.label} from the history"
     assert "for good" in w.action_set.act_delete_history.toolTip()
+    # the History panel's delete asks too
+    dock = w.history_dock
+    dock.refresh()
+    qtbot.waitUntil(lambda: dock.list.count() == 1, timeout=WAIT)
+    dock.list.setCurrentRow(0)
+    monkeypatch.setattr(dialogs, "confirm_delete_from_history", lambda parent, label: False)
+    dock.delete_button.click()
+    store.flush()
+    assert store.get_result(ids[0]) is not None and dock.list.count() == 1
+    monkeypatch.setattr(dialogs, "confirm_delete_from_history", lambda parent, label: True)
+    dock.delete_button.click()
+    store.flush()
+    assert store.get_result(ids[0]) is None and dock.list.count() == 0
 
 
 def test_a_source_edit_is_undone_and_the_store_follows(qtbot, window, page_png):
