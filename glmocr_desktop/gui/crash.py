@@ -83,10 +83,10 @@ class ExceptionHandler(QObject):
             with self._lock:
                 self.seen += 1
             self.raised.emit(summary[:500], text)
-        except Exception:  # noqa: BLE001 - the last line of defence must not fail loudly
+        except Exception:
             try:
                 sys.__stderr__.write("error while reporting an error\n")
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
 
     # --- GUI thread -------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ class ExceptionHandler(QObject):
             return
         try:
             w.statusBar().showMessage(text, 10000)
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 

@@ -158,7 +158,7 @@ class ModelDialog(QDialog):
             except DownloadCancelled:
                 bridge.failed.emit("The download was stopped. It resumes where it left off next time.", True)
                 return
-            except Exception as exc:  # noqa: BLE001 - shown to the user
+            except Exception as exc:
                 bridge.failed.emit(str(exc), False)
                 return
             bridge.finished.emit(str(path))
@@ -426,7 +426,7 @@ class TemplateDialog(QDialog):
         ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         try:
             self.template = check_template(self.editor.toPlainText())
-        except Exception as exc:  # noqa: BLE001 - shown inline
+        except Exception as exc:
             self.template = None
             self.error.setText(str(exc))
             ok_button.setEnabled(False)

@@ -79,7 +79,7 @@ class HistoryDock(QDockWidget):
         query = self.search.text().strip()
         try:
             rows = store.search(query, limit=200) if query else store.history(limit=200)
-        except Exception as exc:  # noqa: BLE001 - a bad FTS query, a closed store
+        except Exception as exc:
             log.debug("history query failed: %s", exc)
             rows = []
         self.list.clear()

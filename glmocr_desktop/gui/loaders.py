@@ -7,6 +7,7 @@ still-missing page when it starts, so moving to page 300 of a 500-page PDF re-pr
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -37,7 +38,7 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             self.fn()
-        except Exception:  # noqa: BLE001 - never let an exception escape into the pool
+        except Exception:
             log.exception("background task failed")
 
 
@@ -126,7 +127,7 @@ class DocumentOpener(QObject):
                 from glmocr_desktop.core.documents import open_document
 
                 doc = open_document(path, password=password)
-            except Exception as exc:  # noqa: BLE001 - typed errors become messages in the GUI
+            except Exception as exc:
                 self.watchdog.finished(key)
                 self.failed.emit(path, exc)
                 return
@@ -141,7 +142,7 @@ class DocumentOpener(QObject):
                 from glmocr_desktop.core.documents import open_image_bytes
 
                 doc = open_image_bytes(data, name)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self.failed.emit(name, exc)
                 return
             self.opened.emit(name, doc)
@@ -184,7 +185,7 @@ class PageRenderer(QObject):
             try:
                 img = doc.render_page(page, dpi=dpi, max_side=max_side)
                 q = pil_to_qimage(img)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self.watchdog.finished(key)
                 self.page_failed.emit(doc, page, str(exc))
                 return
@@ -211,7 +212,7 @@ class PageRenderer(QObject):
             entry[1].update(pages)
             self._centre[id(doc)] = centre
         for _ in new:
-            self.pool.start(_Task(lambda key=id(doc): self._render_nearest(key)))
+            self.pool.start(_Task(functools.partial(self._render_nearest, id(doc))))
 
     def set_centre(self, doc, centre: int) -> None:
         with self._lock:
@@ -236,7 +237,7 @@ class PageRenderer(QObject):
         try:
             img = doc.render_thumbnail(page, max_side=180)
             q = pil_to_qimage(img)
-        except Exception:  # noqa: BLE001 - a blank thumbnail; the page view shows the error
+        except Exception:
             log.debug("thumbnail %s failed", page, exc_info=True)
             return
         finally:

@@ -319,16 +319,16 @@ class MainWindow(QMainWindow):
         if page == st.page and self.view.page is not None and self.view.page.pixmap_item.pixmap().isNull():
             self.view.set_image(image)
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802
+    def dragEnterEvent(self, event) -> None:
         if Documents.can_drop(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
-    def dragMoveEvent(self, event) -> None:  # noqa: N802
+    def dragMoveEvent(self, event) -> None:
         self.dragEnterEvent(event)
 
-    def dropEvent(self, event) -> None:  # noqa: N802
+    def dropEvent(self, event) -> None:
         if self.documents.drop(event.mimeData()):
             event.acceptProposedAction()
         else:
@@ -552,7 +552,7 @@ class MainWindow(QMainWindow):
         results = [result_of(e) for e in self.results.entries if e.text]
         try:
             save_result(path, results, fmt)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.show_message(f"Could not save {path}: {exc}", error=True, dialog=True)
             return
         self.show_message(f"Saved {len(results)} result(s) to {path}")
@@ -614,7 +614,7 @@ class MainWindow(QMainWindow):
         if self._shown_once:
             QTimer.singleShot(0, self._show_startup_notices)
 
-    def showEvent(self, event) -> None:  # noqa: N802
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._shown_once:
             self._shown_once = True
@@ -635,7 +635,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.load_model)
         QTimer.singleShot(0, self.document_runs.controller.offer_resume)  # a run a crash left unfinished
 
-    def closeEvent(self, event) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:
         """Cancel, join the inference thread, stop background renders, then save everything."""
         self._closing = True
         self.document_runs.controller.shutdown()  # stopped, not ended: the next start offers to resume it
@@ -645,7 +645,7 @@ class MainWindow(QMainWindow):
         try:
             self.store.save_window_state(self.saveGeometry(), self.saveState())
             self.store.save(self.settings)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("saving settings failed")
         self.documents.close_all()
         super().closeEvent(event)

@@ -568,15 +568,14 @@ class PageView(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()
             return
-        if event.button() == Qt.MouseButton.LeftButton and self.page is not None:
-            if self._region_item_at(pos) is None:
-                p = self._page_point(pos)
-                if p is not None and self.page.rect().adjusted(-20, -20, 20, 20).contains(p):
-                    self.scene().clearSelection()
-                    self._draw_origin = self._clamp(p)
-                    self.setFocus()
-                    event.accept()
-                    return
+        if event.button() == Qt.MouseButton.LeftButton and self.page is not None and self._region_item_at(pos) is None:
+            p = self._page_point(pos)
+            if p is not None and self.page.rect().adjusted(-20, -20, 20, 20).contains(p):
+                self.scene().clearSelection()
+                self._draw_origin = self._clamp(p)
+                self.setFocus()
+                event.accept()
+                return
         super().mousePressEvent(event)
 
     def _clamp(self, p: QPointF) -> QPointF:
@@ -619,7 +618,7 @@ class PageView(QGraphicsView):
                 region = None
                 try:
                     region = item.to_region()
-                except Exception:  # noqa: BLE001 - a sliver: ignore it
+                except Exception:
                     region = None
                 self.scene().removeItem(item)
                 if region is not None:
@@ -646,10 +645,9 @@ class PageView(QGraphicsView):
             self.viewport().setCursor(Qt.CursorShape.OpenHandCursor)
             event.accept()
             return
-        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-            if self.delete_selected():
-                event.accept()
-                return
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self.delete_selected():
+            event.accept()
+            return
         if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.zoom_in()
             return

@@ -62,7 +62,7 @@ class PreviewPage(QWebEnginePage):
 
     link_clicked = Signal(QUrl)
 
-    def __init__(self, profile: QWebEngineProfile, home: QUrl, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, profile: QWebEngineProfile, home: QUrl, parent=None) -> None:
         super().__init__(profile, parent)
         self._home = home
         self.console: list[tuple[int, str, int, str]] = []
@@ -72,7 +72,7 @@ class PreviewPage(QWebEnginePage):
 
     def acceptNavigationRequest(
         self, url: QUrl, kind: QWebEnginePage.NavigationType, is_main_frame: bool
-    ) -> bool:  # noqa: N802
+    ) -> bool:
         if (
             is_main_frame
             and self._is_home(url)
@@ -95,10 +95,10 @@ class PreviewPage(QWebEnginePage):
     def _is_home(self, url: QUrl) -> bool:
         return url.scheme() == "file" and not url.hasQuery() and url.toLocalFile() == self._home.toLocalFile()
 
-    def createWindow(self, _type):  # noqa: ANN001, N802  (no pop-ups, no new tabs)
+    def createWindow(self, _type):
         return None
 
-    def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:  # noqa: ANN001, N802
+    def javaScriptConsoleMessage(self, level, message: str, line: int, source: str) -> None:
         self.console.append(
             (int(level.value) if hasattr(level, "value") else int(level), message, line, source)
         )
@@ -106,11 +106,11 @@ class PreviewPage(QWebEnginePage):
         log.debug("preview console: %s (%s:%s)", message, source, line)
 
     @Slot(object)
-    def _deny_permission(self, permission) -> None:  # noqa: ANN001
+    def _deny_permission(self, permission) -> None:
         permission.deny()
 
     @Slot(object)
-    def _deny_file_system(self, request) -> None:  # noqa: ANN001
+    def _deny_file_system(self, request) -> None:
         request.reject()
 
 
@@ -347,7 +347,7 @@ class PreviewView(QWidget):
         self.page_ready.emit()
 
     @Slot(object, int)
-    def _on_render_process_terminated(self, status, code: int) -> None:  # noqa: ANN001
+    def _on_render_process_terminated(self, status, code: int) -> None:
         # Whatever crashed the renderer, come back with the same blocks rather than a blank pane.
         log.warning("preview renderer ended (%s, %s); reloading", status, code)
         self._ready = False
@@ -355,7 +355,7 @@ class PreviewView(QWidget):
         QTimer.singleShot(0, lambda: self._view.load(self._home))
 
     @Slot(object)
-    def _context_menu(self, pos) -> None:  # noqa: ANN001
+    def _context_menu(self, pos) -> None:
         menu = QMenu(self)
         for label, action in (
             ("Copy", QWebEnginePage.WebAction.Copy),

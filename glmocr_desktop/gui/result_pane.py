@@ -112,7 +112,7 @@ class ResultEntry:
 
             parsed = parse_extraction(self.text)
             return getattr(parsed, "data", parsed) if not isinstance(parsed, tuple) else parsed[0]
-        except Exception:  # noqa: BLE001 - partial or invalid JSON while streaming
+        except Exception:
             try:
                 return json.loads(self.text)
             except ValueError:
@@ -494,7 +494,7 @@ class ResultPane(QWidget):
         if pending is not None and (pending[1], pending[2]) != (entry.text, entry.edited):
             self.source_edited.emit(entry, pending[1], pending[2])
 
-    def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+    def eventFilter(self, obj, event):
         if obj is self.list.viewport() and event.type() == event.Type.Resize:
             self.empty_hint.setGeometry(self.list.viewport().rect())
         return super().eventFilter(obj, event)
@@ -527,7 +527,7 @@ class ResultPane(QWidget):
             return False
         try:
             data = clipboard.payload(key, entry.task, entry.text, entry.extraction)
-        except Exception as exc:  # noqa: BLE001 - e.g. JSON asked of text that is not JSON
+        except Exception as exc:
             self.message.emit(f"Could not copy: {exc}")
             return False
         clipboard.put_on_clipboard(data)

@@ -30,7 +30,7 @@ def prepare_webengine() -> None:
     if QCoreApplication.instance() is None:
         # QtWebEngine shares OpenGL contexts with the widgets; it must be set before the app exists.
         QCoreApplication.setAttribute(Qt.ApplicationAttribute.AA_ShareOpenGLContexts, True)
-    import PySide6.QtWebEngineCore  # noqa: F401  (must be loaded before QApplication)
+    import PySide6.QtWebEngineCore
     import PySide6.QtWebEngineWidgets  # noqa: F401
 
 
@@ -65,7 +65,7 @@ class ResourceOnlyInterceptor(QWebEngineUrlRequestInterceptor):
     ``blocked`` lists what was refused (tests read it: hostile output must not reach the network).
     """
 
-    def __init__(self, root: Path = RESOURCES, parent=None) -> None:  # noqa: ANN001
+    def __init__(self, root: Path = RESOURCES, parent=None) -> None:
         super().__init__(parent)
         self._root = Path(os.path.realpath(root))
         self._lock = threading.Lock()
@@ -80,7 +80,7 @@ class ResourceOnlyInterceptor(QWebEngineUrlRequestInterceptor):
             return False
         return _inside(Path(os.path.realpath(local)), self._root)
 
-    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:  # noqa: N802 (Qt override)
+    def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
         if self.allows(url):
             with self._lock:
@@ -153,7 +153,7 @@ def apply_settings(settings: QWebEngineSettings) -> None:
 
 def create_locked_profile(
     parent=None, root: Path = RESOURCES
-) -> tuple[QWebEngineProfile, ResourceOnlyInterceptor]:  # noqa: ANN001
+) -> tuple[QWebEngineProfile, ResourceOnlyInterceptor]:
     """An off-the-record profile (nothing on disk) that can load only the shipped resources."""
     profile = QWebEngineProfile(parent)  # no storage name: off the record
     profile.setHttpCacheType(QWebEngineProfile.HttpCacheType.MemoryHttpCache)

@@ -195,7 +195,7 @@ class InferenceThread(QThread):
         if engine is not None:
             try:
                 engine.cancel()
-            except Exception:  # noqa: BLE001 - cancelling must never raise into the GUI
+            except Exception:
                 log.exception("engine.cancel failed")
 
     @property
@@ -213,7 +213,7 @@ class InferenceThread(QThread):
 
     # --- the thread -----------------------------------------------------------------------------
 
-    def run(self) -> None:  # noqa: C901 - one dispatch loop
+    def run(self) -> None:
         while True:
             item = self._queue.get()
             kind = item[0]
@@ -232,7 +232,7 @@ class InferenceThread(QThread):
                     self._do_document(item[1], item[2])
                 elif kind == "layout":
                     self._do_layout(item[1], item[2])
-            except Exception:  # noqa: BLE001 - the loop must survive anything
+            except Exception:
                 log.exception("inference loop error")
         self._close_engine()
         self._close_layout()
@@ -261,7 +261,7 @@ class InferenceThread(QThread):
         if engine is not None:
             try:
                 engine.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("engine.close failed")
 
     def _do_load(self, settings: Settings) -> None:
@@ -275,7 +275,7 @@ class InferenceThread(QThread):
                 self.load_progress.emit(-1.0 if frac is None else float(frac), str(msg))
 
             engine.load(progress)
-        except Exception as exc:  # noqa: BLE001 - reported to the user
+        except Exception as exc:
             if not isinstance(exc, OcrError):
                 log.error("model load failed:\n%s", traceback.format_exc())
             self.load_failed.emit(exc)
@@ -299,7 +299,7 @@ class InferenceThread(QThread):
         def run() -> None:
             try:
                 warm()
-            except Exception:  # noqa: BLE001 - the stock path keeps working
+            except Exception:
                 log.warning("fast path warm-up failed", exc_info=True)
             finally:
                 info = engine.info
@@ -333,7 +333,7 @@ class InferenceThread(QThread):
         if detector is not None:
             try:
                 detector.close()
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.exception("closing the layout model failed")
 
     def _do_layout(self, requests: list[LayoutRequest], gen: int) -> None:
@@ -346,7 +346,7 @@ class InferenceThread(QThread):
                 detector = self._layout_detector(req.model)
                 image = req.render()
                 blocks = detector.detect([image])[0]
-            except Exception as exc:  # noqa: BLE001 - reported to the user
+            except Exception as exc:
                 if not isinstance(exc, OcrError):
                     log.error("layout detection failed:\n%s", traceback.format_exc())
                     wrapped = ModelError(f"The layout of the page could not be found: {exc}")
@@ -397,7 +397,7 @@ class InferenceThread(QThread):
         for r in group:
             try:
                 jobs.append(r.make_job(getattr(engine, "image_pixel_cap", model_limits.MAX_PIXELS)))
-            except Exception as exc:  # noqa: BLE001 - a bad page must not stop the queue
+            except Exception as exc:
                 if not isinstance(exc, OcrError):
                     wrapped = RenderError(f"Could not render: {exc}")
                     wrapped.__cause__ = exc
@@ -437,7 +437,7 @@ class InferenceThread(QThread):
                     self.job_finished.emit(jid, result)
                 elif time.monotonic() - last_emit[jid] >= EMIT_INTERVAL:
                     flush(jid)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             if not isinstance(exc, OcrError):
                 log.error("generation failed:\n%s", traceback.format_exc())
             for j in jobs:

@@ -14,7 +14,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/
 
-from forcing import force_distinct_tokens  # noqa: E402
+from forcing import force_distinct_tokens
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 STREAM_FOR_S = 1.5

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspa
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # tests/
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from fake_engine import FakeEngine  # noqa: E402
+from fake_engine import FakeEngine
 
 #: Seconds per streamed piece: a page takes ~0.75 s, long enough for the parent to kill between pages.
 PIECE_S = 0.25

@@ -13,20 +13,19 @@ import threading
 import time
 from pathlib import Path
 
-from forcing import force_distinct_tokens
-
 import pytest
+from forcing import force_distinct_tokens
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from glmocr_desktop.gui.webengine import prepare_webengine  # noqa: E402
+from glmocr_desktop.gui.webengine import prepare_webengine
 
 prepare_webengine()
 
-from PySide6.QtCore import QtMsgType, QTimer, qInstallMessageHandler  # noqa: E402
+from PySide6.QtCore import QTimer, QtMsgType, qInstallMessageHandler
 
-from glmocr_desktop.gui import dialogs  # noqa: E402
-from gui.test_app_window import MODEL_WAIT, wait_doc  # noqa: E402
+from glmocr_desktop.gui import dialogs
+from gui.test_app_window import MODEL_WAIT, wait_doc
 
 pytestmark = pytest.mark.gui
 HERE = Path(__file__).resolve().parent

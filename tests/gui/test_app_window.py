@@ -9,16 +9,16 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from glmocr_desktop.gui.webengine import prepare_webengine  # noqa: E402
+from glmocr_desktop.gui.webengine import prepare_webengine
 
 prepare_webengine()  # before pytest-qt creates the QApplication
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl  # noqa: E402
-from PySide6.QtGui import QDropEvent, QImage  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent, QImage
+from PySide6.QtWidgets import QApplication
 
-from glmocr_desktop.core.tasks import Task  # noqa: E402
-from glmocr_desktop.gui import dialogs  # noqa: E402
+from glmocr_desktop.core.tasks import Task
+from glmocr_desktop.gui import dialogs
 
 pytestmark = pytest.mark.gui
 

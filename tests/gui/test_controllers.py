@@ -6,9 +6,9 @@ from __future__ import annotations
 import threading
 
 import pytest
+from fake_engine import FakeEngine
 from PySide6.QtCore import QSettings
 
-from fake_engine import FakeEngine
 from glmocr_desktop.core.errors import ModelNotFoundError
 from glmocr_desktop.core.jobs import JobState
 from glmocr_desktop.core.settings import Settings

@@ -292,8 +292,8 @@ def test_a_run_killed_mid_way_resumes_where_it_stopped_each_page_read_once(qtbot
     import sys
     from pathlib import Path
 
-    from tests.gui.doc_run_kill_child import LoggedEngine
     from glmocr_desktop.core.store import DB_NAME, ResultStore
+    from tests.gui.doc_run_kill_child import LoggedEngine
 
     pdf = _pdf(tmp_path / "six.pdf", 6, (200, 260))
     data, reads = tmp_path / "data", tmp_path / "reads.log"

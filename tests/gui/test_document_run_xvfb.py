@@ -74,10 +74,10 @@ def _child(pdf: str, artifacts: Path, report: Path) -> int:
 
     prepare_webengine()
     import shiboken6
+    from fake_engine import FakeEngine
     from PySide6.QtCore import QEventLoop, QSettings
     from PySide6.QtWidgets import QApplication
 
-    from fake_engine import FakeEngine
     from glmocr_desktop.core.regions import Region
     from glmocr_desktop.core.tasks import Task
     from glmocr_desktop.gui.controllers.persistence import NullPersistence

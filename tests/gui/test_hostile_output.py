@@ -17,11 +17,11 @@ import pytest
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from glmocr_desktop.gui.webengine import prepare_webengine  # noqa: E402
+from glmocr_desktop.gui.webengine import prepare_webengine
 
 prepare_webengine()  # before pytest-qt creates the QApplication
 
-from glmocr_desktop.gui.preview import js_call  # noqa: E402
+from glmocr_desktop.gui.preview import js_call
 
 pytestmark = pytest.mark.gui
 
@@ -36,7 +36,7 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(b"<script>window.__pwned=1</script>")
 
-    do_GET = do_POST = do_HEAD = _record  # noqa: N815
+    do_GET = do_POST = do_HEAD = _record
 
     def log_message(self, *args) -> None:  # quiet
         pass

@@ -10,9 +10,9 @@ import os
 import threading
 
 import pytest
+from fake_engine import FakeEngine
 from PySide6.QtCore import QSettings, QTimer
 
-from fake_engine import FakeEngine
 from glmocr_desktop.core.jobs import JobState
 from glmocr_desktop.core.layout import LayoutBlock, LayoutOptions, kind_of
 from glmocr_desktop.core.regions import LAYOUT, PICTURE, READ, Region

@@ -86,6 +86,7 @@ def _child(pdf: Path, artifacts: Path, report: Path) -> int:
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from xvfb_support import wait_until
+
     from glmocr_desktop.gui.webengine import prepare_webengine
 
     prepare_webengine()

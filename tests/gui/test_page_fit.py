@@ -179,7 +179,7 @@ def test_window_settles_and_answers(qtbot, make_window, corpus_dir, rel):
                 check_fitted(view)
                 # a queued call is served at once: the event loop is not kept busy by the view
                 served = []
-                QTimer.singleShot(0, lambda: served.append(True))  # noqa: B023 - runs within the loop below
+                QTimer.singleShot(0, lambda: served.append(True))
                 for _ in range(3):
                     app.processEvents()
                 assert served

@@ -11,14 +11,14 @@ import shiboken6
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from glmocr_desktop.gui.webengine import prepare_webengine  # noqa: E402
+from glmocr_desktop.gui.webengine import prepare_webengine
 
 prepare_webengine()  # before pytest-qt creates the QApplication
 
-from PySide6.QtCore import QUrl  # noqa: E402
+from PySide6.QtCore import QUrl
 
-from glmocr_desktop.core.render import render_markdown  # noqa: E402
-from glmocr_desktop.gui.preview import PreviewView, js_call, js_literal  # noqa: E402
+from glmocr_desktop.core.render import render_markdown
+from glmocr_desktop.gui.preview import PreviewView, js_call, js_literal
 
 pytestmark = pytest.mark.gui
 

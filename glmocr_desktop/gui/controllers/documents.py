@@ -229,7 +229,7 @@ class Documents(QObject):
         st.page = index
         try:
             size = st.doc.page_size(index)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self._say(f"Page {index + 1} cannot be shown: {exc}", error=True)
             return None
         w, h = size
@@ -318,5 +318,5 @@ class Documents(QObject):
 def _close_quietly(doc: Any) -> None:
     try:
         doc.close()
-    except Exception:  # noqa: BLE001 - closing a damaged file must not stop the others
+    except Exception:
         log.debug("closing a document failed", exc_info=True)

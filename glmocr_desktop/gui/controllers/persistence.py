@@ -145,7 +145,7 @@ def entry_from_stored(row, document: Any) -> ResultEntry:
     )
     try:
         entry.result = row.to_result()
-    except Exception:  # noqa: BLE001 - an old or odd row still shows its text
+    except Exception:
         entry.result = None
     entry.meta["store_id"] = row.id
     entry.meta["region"] = row.region
@@ -161,7 +161,7 @@ def _never_raises(fn):
             return None
         try:
             return fn(self, *args)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("result store: %s failed", fn.__name__)
             return None
 
@@ -184,7 +184,7 @@ class StorePersistence:
 
         try:
             store = ResultStore(data_dir=data_dir, busy_timeout=STORE_BUSY_TIMEOUT_S)
-        except Exception:  # noqa: BLE001 - the app works without history
+        except Exception:
             log.exception("result store unavailable")
             return NullPersistence()
         return cls(store)
@@ -201,7 +201,7 @@ class StorePersistence:
                 continue
             doc.regions.setdefault(saved.page, []).append(
                 RegionSpec(region=saved.region, task=saved.task, template=saved.template, label=saved.label,
-                           kind=saved.kind, source=saved.source, edited=saved.edited)  # fmt: skip
+                           kind=saved.kind, source=saved.source, edited=saved.edited)
             )
         entries = []
         for row in self.store.results_for(h)[-RESTORED_RESULTS:]:
@@ -270,5 +270,5 @@ class StorePersistence:
             self._dock.stop()  # no history query after the store has closed
         try:
             self.store.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("closing the result store failed")

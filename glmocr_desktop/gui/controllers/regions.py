@@ -359,7 +359,7 @@ class Regions(QObject):
             return None
         try:
             return dialogs.check_template(text)
-        except Exception:  # noqa: BLE001 - a stored template that no longer validates is no template
+        except Exception:
             return None
 
     def ensure_template(self, specs: list[RegionSpec | None], whole_page: Task | None = None) -> bool:
