@@ -118,9 +118,9 @@ def _child(pdf: str, artifacts: Path, report: Path) -> int:
     w.show_page(0)
     ws, c = w.document_runs, w.document_runs.controller
     ws.start([st])
-    wait(lambda: c.active is not None and c.active.progress.pages_done == 1 and len(engine.jobs) == 5)
-    wait(lambda: False, 0.6)  # the panel refreshes a few times a second
+    wait(lambda: c.active is not None and c.active.progress.pages_done == 1 and len(engine.jobs) == 5, 90)
     panel = ws.panel
+    wait(lambda: panel.pages.text() == "1 / 5", 30)  # the panel refreshes a few times a second
     mid = {"pages": panel.pages.text(), "now": panel.current.text(), "pause_enabled": panel.pause_button.isEnabled(),
            "png": str(artifacts / "document-run.png")}  # fmt: skip
     w.grab().save(mid["png"], "PNG")
