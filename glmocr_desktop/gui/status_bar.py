@@ -15,6 +15,12 @@ from glmocr_desktop.engines.base import EngineInfo, FastPathState, ModelState
 BUSY_PREFIXES = ("Stopping", "Recognising", "Queued")  # states that end when the queue runs dry
 
 
+#: What the speed label says (words for the user, not the engine's states).
+GETTING_FASTER = "Getting faster…"
+FULL_SPEED = "Full speed"
+STANDARD_SPEED = "Standard speed"
+
+
 class StatusBar(QStatusBar):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -77,13 +83,16 @@ class StatusBar(QStatusBar):
     def show_fast_path(self, state: FastPathState, detail: str) -> None:
         """The fast decode path warms up beside the loaded model; stock generate serves meanwhile."""
         if state is FastPathState.WARMING:
-            text = "fast path: warming…"
+            text = GETTING_FASTER
+            tip = "The GPU decoder is being prepared; recognition works meanwhile and speeds up when it is ready."
         elif state.ready:
-            text = "fast path: ready"
+            text = FULL_SPEED
+            tip = "Recognition runs on the prepared GPU decoder."
         elif state is FastPathState.UNAVAILABLE:
-            text = "fast path: off"
+            text = STANDARD_SPEED
+            tip = "Recognition runs at the standard speed of transformers generate."
         else:
-            text = ""
+            text, tip = "", ""
         self.fast_label.setText(text)
-        self.fast_label.setToolTip(f"Fast decode path: {state.value}" + (f" ({detail})" if detail else ""))
+        self.fast_label.setToolTip(tip + (f" ({detail})" if detail else ""))
         self.fast_label.setVisible(bool(text))

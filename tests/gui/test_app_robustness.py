@@ -404,7 +404,7 @@ def _start_long_run(qtbot, make_window, black_png, factory):
     w.load_model()
     wait_doc(qtbot, w)
     qtbot.waitUntil(lambda: w.model_state == "ready", timeout=MODEL_WAIT)
-    qtbot.waitUntil(lambda: w.fast_label.text() != "fast path: warming…", timeout=MODEL_WAIT)
+    qtbot.waitUntil(lambda: w.fast_label.text() != "Getting faster…", timeout=MODEL_WAIT)
     w.run_whole_page()
     entry = w.results.entries[-1]
     engine = factory.engines[-1]
@@ -482,11 +482,11 @@ def test_fast_path_warms_up_beside_the_loaded_model(qtbot, make_window):
     w.worker._factory = lambda settings: Engine()
     w.load_model()
     qtbot.waitUntil(lambda: w.model_state == "ready", timeout=10_000)
-    qtbot.waitUntil(lambda: w.fast_label.text() == "fast path: warming…", timeout=5_000)
+    qtbot.waitUntil(lambda: w.fast_label.text() == "Getting faster…", timeout=5_000)
     assert w.fast_label.isVisibleTo(w)
     assert threads == ["fast-path-warm-up"]
     release.set()
-    qtbot.waitUntil(lambda: w.fast_label.text() == "fast path: ready", timeout=5_000)
+    qtbot.waitUntil(lambda: w.fast_label.text() == "Full speed", timeout=5_000)
 
 
 # --- kill -9 mid-stream ---------------------------------------------------------------------------

@@ -84,7 +84,7 @@ def test_window_runs_a_page_through_the_scripted_engine(qtbot, fake_window, page
     assert entry.text == "scripted text text"
     assert ("started", req.id) in persistence.calls and persistence.calls[-1] == ("finished", "done")
     assert "fake-engine" in w.model_label.text()
-    qtbot.waitUntil(lambda: w.fast_label.text() == "fast path: off", timeout=WAIT)
+    qtbot.waitUntil(lambda: w.fast_label.text() == "Standard speed", timeout=WAIT)
     assert "scripted engine" in w.fast_label.toolTip()
     qtbot.waitUntil(lambda: w.state_label.text().startswith(("Done", "Ready")), timeout=WAIT)
 
