@@ -15,8 +15,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Slot
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
@@ -57,6 +57,23 @@ log = logging.getLogger(__name__)
 
 #: Only the types the opener really opens (core.formats is the one list of them).
 OPEN_FILTER = formats.open_dialog_filter()
+
+#: The first start's window at most, and the share of the screen's free area it takes when that is smaller.
+DEFAULT_SIZE = QSize(1440, 900)
+SCREEN_SHARE = 0.9
+#: The narrowest the page view, the results pane and its preview may be made (the splitter stops there).
+VIEW_MIN_WIDTH = 320
+RESULTS_MIN_WIDTH = 300
+PREVIEW_MIN_WIDTH = 200
+
+
+def default_window_rect(available: QRect) -> QRect:
+    """The window on first start: inside the screen's free area (taskbar left out), centred on it."""
+    size = QSize(min(DEFAULT_SIZE.width(), int(available.width() * SCREEN_SHARE)),
+                 min(DEFAULT_SIZE.height(), int(available.height() * SCREEN_SHARE)))  # fmt: skip
+    rect = QRect(QPoint(0, 0), size)
+    rect.moveCenter(available.center())
+    return rect
 
 
 class MainWindow(QMainWindow):
@@ -108,7 +125,11 @@ class MainWindow(QMainWindow):
         if geo is not None:
             self.restoreGeometry(geo)
         else:
-            self.resize(1440, 900)
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if screen is not None:
+                self.setGeometry(default_window_rect(screen.availableGeometry()))
+            else:
+                self.resize(DEFAULT_SIZE)
         if state is not None:
             self.restoreState(state)
         self.regions.set_task(Task.parse(self.settings.task))
@@ -146,9 +167,12 @@ class MainWindow(QMainWindow):
         self.centre = QStackedWidget()
         self.centre.addWidget(self.empty)
         self.centre.addWidget(self.view)
+        self.centre.setMinimumWidth(VIEW_MIN_WIDTH)
 
         self.results = ResultPane(preview_factory)
+        self.results.setMinimumWidth(RESULTS_MIN_WIDTH)
         self.preview = self.results.preview
+        self.preview.setMinimumWidth(PREVIEW_MIN_WIDTH)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         for i, (widget, stretch) in enumerate(((left, 0), (self.centre, 3), (self.results, 2))):
@@ -163,8 +187,13 @@ class MainWindow(QMainWindow):
         self.status = StatusBar(self)
         self.setStatusBar(self.status)
         st = self.status
-        self.state_label, self.speed_label, self.page_label = st.state_label, st.speed_label, st.page_label
+        self.state_label, self.speed_label, self.page_box = st.state_label, st.speed_label, st.page_box
         self.model_label, self.fast_label, self.load_bar = st.model_label, st.fast_label, st.load_bar
+        self.zoom_button = st.zoom_button
+        st.add_zoom_actions((self.action_set.act_fit_width, self.action_set.act_fit_page))
+        st.zoom_requested.connect(self.view.zoom_to)
+        st.page_requested.connect(self.go_to_page)
+        self.view.zoom_changed.connect(st.show_zoom)
 
     def _wire(self) -> None:
         d, r, res = self.documents, self.runs, self.results
@@ -281,7 +310,7 @@ class MainWindow(QMainWindow):
             self.thumbs.clear_pages()
             self.view.clear_page()
             self.centre.setCurrentWidget(self.empty)
-            self.page_label.setText("")
+            self.status.clear_page()
             self.setWindowTitle(APP_NAME)
             self._update_actions()
             return
@@ -294,6 +323,11 @@ class MainWindow(QMainWindow):
     def _on_thumb_row(self, row: int) -> None:
         if self.current is not None and row >= 0 and row != self.current.page:
             self.show_page(row)
+
+    def go_to_page(self, index: int) -> None:
+        """Page ``index`` (0-based) of the current document, unless it is the one shown."""
+        if self.current is not None and 0 <= index < self.current.page_count and index != self.current.page:
+            self.show_page(index)
 
     def go_page(self, step: int) -> None:
         if self.current is not None:
@@ -308,7 +342,8 @@ class MainWindow(QMainWindow):
         self.view.set_page(size, st.thumbs.get(index), st.regions.setdefault(index, []), st.rotation.get(index, 0))
         self.regions.page_shown()
         self.thumbs.select_quietly(index)
-        self.page_label.setText(f"Page {index + 1} of {st.page_count}")
+        self.status.show_page(index, st.page_count)
+        self.status.show_zoom(self.view.zoom())
         self._update_actions()
 
     @Slot(object, int, QImage)

@@ -459,10 +459,14 @@ class PageView(QGraphicsView):
         self.scene().update()
 
     def zoom_by(self, step: float) -> None:
+        current = math.hypot(self.transform().m11(), self.transform().m12()) or 1.0
+        self.zoom_to(current * step)
+
+    def zoom_to(self, factor: float) -> None:
+        """A fixed zoom (1.0 = 100 %): the fit mode ends and the scroll bars show as needed."""
         self.fit_mode = None
         self._set_bars(Qt.ScrollBarPolicy.ScrollBarAsNeeded, Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        current = math.hypot(self.transform().m11(), self.transform().m12()) or 1.0
-        self.set_zoom(current * step)
+        self.set_zoom(factor)
 
     def zoom_in(self) -> None:
         self.zoom_by(1.25)

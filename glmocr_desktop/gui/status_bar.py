@@ -1,4 +1,5 @@
-"""The window's status bar: what the app is doing, the page, the speed, the model and the fast path.
+"""The window's status bar: what the app is doing, the page (a box to jump to one), the zoom, the speed,
+the model and the fast path.
 
 It switches on the lifecycle enums the engine and the run controller report; text is made only here.
 """
@@ -8,7 +9,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+from PySide6.QtCore import QSignalBlocker, Signal
+from PySide6.QtWidgets import QLabel, QMenu, QProgressBar, QSpinBox, QStatusBar, QToolButton
 
 from glmocr_desktop.engines.base import EngineInfo, FastPathState, ModelState
 
@@ -20,8 +22,18 @@ GETTING_FASTER = "Getting faster…"
 FULL_SPEED = "Full speed"
 STANDARD_SPEED = "Standard speed"
 
+#: The zoom menu's fixed steps, in per cent.
+ZOOM_PRESETS = (50, 100, 150, 200)
+
+
+def zoom_text(factor: float) -> str:
+    return f"{round(factor * 100)} %"
+
 
 class StatusBar(QStatusBar):
+    zoom_requested = Signal(float)  # a preset zoom chosen (1.0 = 100 %)
+    page_requested = Signal(int)  # the page typed in the page box (0-based)
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.state_label = QLabel("Ready")
@@ -34,13 +46,52 @@ class StatusBar(QStatusBar):
         self.fast_label = QLabel("")
         self.fast_label.setObjectName("fastPath")
         self.speed_label = QLabel("")
-        self.page_label = QLabel("")
+        self.page_box = QSpinBox()
+        self.page_box.setObjectName("pageBox")
+        self.page_box.setPrefix("Page ")
+        self.page_box.setKeyboardTracking(False)  # typing "12" goes to 12, not to 1 first
+        self.page_box.setToolTip("The page shown; type a page number and press Enter to go there")
+        self.page_box.valueChanged.connect(lambda n: self.page_requested.emit(n - 1))
+        self.page_box.hide()
+        self.zoom_menu = QMenu(self)
+        for percent in ZOOM_PRESETS:
+            act = self.zoom_menu.addAction(f"{percent} %")
+            act.triggered.connect(lambda _=False, f=percent / 100: self.zoom_requested.emit(f))
+        self.zoom_button = QToolButton()
+        self.zoom_button.setObjectName("zoomButton")
+        self.zoom_button.setAutoRaise(True)
+        self.zoom_button.setToolTip("The page's zoom; click to choose another")
+        self.zoom_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.zoom_button.setMenu(self.zoom_menu)
+        self.zoom_button.hide()
         self.addWidget(self.state_label, 1)
-        for w in (self.load_bar, self.page_label, self.speed_label, self.model_label, self.fast_label):
+        for w in (self.load_bar, self.page_box, self.zoom_button, self.speed_label, self.model_label,
+                  self.fast_label):  # fmt: skip
             self.addPermanentWidget(w)
         self.fast_label.hide()
-        for w in (self.page_label, self.speed_label, self.model_label, self.fast_label):
+        for w in (self.speed_label, self.model_label, self.fast_label):
             w.setContentsMargins(8, 0, 8, 0)
+
+    def add_zoom_actions(self, actions) -> None:
+        """The fit modes (the View menu's own actions) after the fixed steps."""
+        self.zoom_menu.addSeparator()
+        self.zoom_menu.addActions(list(actions))
+
+    def show_zoom(self, factor: float) -> None:
+        self.zoom_button.setText(zoom_text(factor))
+
+    def show_page(self, index: int, count: int) -> None:
+        """The page box shows page ``index`` (0-based) of ``count``; no jump is asked for."""
+        with QSignalBlocker(self.page_box):
+            self.page_box.setRange(1, max(1, count))
+            self.page_box.setSuffix(f" of {count}")
+            self.page_box.setValue(index + 1)
+        self.page_box.show()
+        self.zoom_button.show()
+
+    def clear_page(self) -> None:
+        self.page_box.hide()
+        self.zoom_button.hide()
 
     def set_state(self, text: str) -> None:
         self.state_label.setText(text)
