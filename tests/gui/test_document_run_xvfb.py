@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -75,7 +74,7 @@ def _child(pdf: str, artifacts: Path, report: Path) -> int:
     prepare_webengine()
     import shiboken6
     from fake_engine import FakeEngine
-    from PySide6.QtCore import QEventLoop, QSettings
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from glmocr_desktop.core.regions import Region
@@ -101,14 +100,10 @@ def _child(pdf: str, artifacts: Path, report: Path) -> int:
     w.resize(1500, 940)
     w.show()
 
+    from xvfb_support import wait_until
+
     def wait(cond, timeout=30.0) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if cond():
-                return True
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            time.sleep(0.005)
-        return bool(cond())
+        return wait_until(app, cond, timeout)
 
     w.open_paths([pdf])
     if not wait(lambda: w.current is not None and w.view.page is not None):

@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -101,7 +100,6 @@ def _child(artifacts: Path, report: Path) -> int:
     from glmocr_desktop.gui.webengine import prepare_webengine
 
     prepare_webengine()
-    from PySide6.QtCore import QEventLoop
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication, QMainWindow
 
@@ -115,14 +113,10 @@ def _child(artifacts: Path, report: Path) -> int:
     window.resize(1000, 860)
     window.show()
 
+    from xvfb_support import wait_until
+
     def wait(cond, timeout=30.0) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if cond():
-                return True
-            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
-            time.sleep(0.005)
-        return bool(cond())
+        return wait_until(app, cond, timeout)
 
     if not wait(lambda: preview.is_ready):
         print("page did not load", file=sys.stderr)
