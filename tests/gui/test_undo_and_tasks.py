@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 from fake_engine import FakeEngine
-from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from glmocr_desktop.core.jobs import JobState
@@ -19,6 +19,7 @@ from glmocr_desktop.core.regions import LAYOUT, Region
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui import dialogs
 from glmocr_desktop.gui.controllers.persistence import NullPersistence, StorePersistence
+from tests.gui.test_controllers import fake_window, settings_store  # noqa: F401  (fixtures)
 
 WAIT = 10_000
 
@@ -41,32 +42,21 @@ class RegionsPersistence(NullPersistence):
 
 
 @pytest.fixture
-def window(qtbot, tmp_path, errors_shown):
-    """``make(engine=None, persistence=None)``: a shown, active window (so keys reach its shortcuts)."""
-    from glmocr_desktop.gui.main_window import MainWindow
-    from glmocr_desktop.gui.settings_store import SettingsStore
-
-    windows = []
+def window(qtbot, tmp_path, errors_shown, fake_window):  # noqa: F811 (the fixture imported above)
+    """``make(engine=None, persistence=None)``: the scripted window of test_controllers, shown and active
+    (so keys reach its shortcuts)."""
 
     def make(engine=None, persistence=None):
-        store = SettingsStore(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-        engine = engine or FakeEngine()
-        w = MainWindow(store=store, engine_factory=lambda settings: engine,
-                       persistence=persistence or RegionsPersistence())  # fmt: skip
+        w = fake_window(engine, persistence or RegionsPersistence())
         w.settings.layout_model = str(tmp_path / "no-layout-model")  # Run Whole Page: one prompt
-        qtbot.addWidget(w)
         w.resize(1400, 900)
         w.show()
         qtbot.waitExposed(w)
         w.activateWindow()
         qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=5_000)
-        windows.append(w)
         return w
 
-    yield make
-    for w in windows:
-        w.close()
-        assert not w.worker.isRunning()
+    return make
 
 
 def _open(qtbot, w, path):
