@@ -84,10 +84,10 @@ install_desktop_entry() {
     mkdir -p "$apps" "$icons/scalable/apps" || return 0
     sed -e "s|^Exec=.*|Exec=$here/.venv/bin/glmocr-desktop %F|" -e "s|^TryExec=.*|TryExec=$here/.venv/bin/glmocr-desktop|" \
         packaging/glmocr-desktop.desktop > "$apps/glmocr-desktop.desktop"
-    cp resources/icons/glmocr-desktop.svg "$icons/scalable/apps/glmocr-desktop.svg"
+    cp glmocr_desktop/assets/icons/glmocr-desktop.svg "$icons/scalable/apps/glmocr-desktop.svg"
     for size in 16 24 32 48 64 128 256 512; do
         mkdir -p "$icons/${size}x${size}/apps"
-        cp "resources/icons/glmocr-desktop-$size.png" "$icons/${size}x${size}/apps/glmocr-desktop.png"
+        cp "glmocr_desktop/assets/icons/glmocr-desktop-$size.png" "$icons/${size}x${size}/apps/glmocr-desktop.png"
     done
     command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database -q "$apps" || true
 }

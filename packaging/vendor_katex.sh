@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
-# Re-vendors KaTeX from the npm registry into resources/katex/ (run from anywhere; needs npm and tar).
+# Re-vendors KaTeX from the npm registry into glmocr_desktop/assets/katex/ (run from anywhere; needs npm and tar).
 #
 #   bash packaging/vendor_katex.sh            latest release
 #   bash packaging/vendor_katex.sh 0.16.22    a given version
 #
 # Keeps only what the preview page loads: katex.min.js, katex.min.css, the woff2 fonts and the licence.
 # The preview never uses auto-render: math is marked up in Python (core/render.py) and typeset by
-# resources/preview/preview.js.
+# glmocr_desktop/assets/preview/preview.js.
 set -euo pipefail
 
 version="${1:-latest}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-dest="$here/resources/katex"
+dest="$here/glmocr_desktop/assets/katex"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -27,7 +27,7 @@ cp "$src/katex.min.js" "$src/katex.min.css" "$dest/"
 cp "$src"/fonts/*.woff2 "$dest/fonts/"
 cp "$tmp/package/LICENSE" "$dest/LICENSE"
 # The stylesheet lists woff2, woff and ttf; only woff2 is shipped, so drop the other url()s to keep
-# the page from asking for files that are not there (every request outside resources/ is blocked anyway).
+# the page from asking for files that are not there (every request outside the assets folder is blocked anyway).
 node - "$dest/katex.min.css" <<'JS'
 const fs = require("fs");
 const f = process.argv[2];

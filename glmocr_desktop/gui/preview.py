@@ -1,7 +1,7 @@
 """The rendered preview: recognised text as Markdown, KaTeX math and tables in a locked-down web view.
 
 Model output is untrusted. Python renders it to sanitised HTML blocks (:mod:`glmocr_desktop.core.render`);
-the page (``resources/preview/``) has a strict Content-Security-Policy; the profile is off the record
+the page (``assets/preview/``) has a strict Content-Security-Policy; the profile is off the record
 and may load nothing but the shipped files; there is no QWebChannel. The page is driven only through
 ``runJavaScript`` calls whose data is a JSON literal (:func:`js_call`).
 

@@ -2,7 +2,7 @@
 
 ``prepare_webengine()`` must run before the ``QApplication`` exists (the app and the tests both call it).
 The rest builds what :mod:`glmocr_desktop.gui.preview` uses to show untrusted model output: an
-off-the-record profile whose every request outside ``resources/`` is blocked and recorded, and page
+off-the-record profile whose every request outside ``assets/`` is blocked and recorded, and page
 settings with windows, clipboard, plugins, storage and remote access all off.
 """
 
@@ -123,7 +123,7 @@ LOCKED_DOWN_SETTINGS: dict[QWebEngineSettings.WebAttribute, bool] = {
     _A.AllowWindowActivationFromJavaScript: False,
     _A.LocalContentCanAccessRemoteUrls: False,
     # The page loads its script, stylesheets and fonts from file:// next to it; the interceptor
-    # confines those loads to resources/.
+    # confines those loads to the assets folder.
     _A.LocalContentCanAccessFileUrls: True,
     _A.LocalStorageEnabled: False,
     _A.PluginsEnabled: False,

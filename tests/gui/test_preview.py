@@ -195,7 +195,7 @@ def test_only_shipped_files_were_loaded(qtbot, preview):
     loaded = preview.interceptor.allowed
     assert any(u.endswith("/preview/preview.html") for u in loaded)
     assert any(u.endswith("/katex/katex.min.js") for u in loaded)
-    assert all(u.startswith("file://") and "/resources/" in u for u in loaded)
+    assert all(u.startswith("file://") and "/glmocr_desktop/assets/" in u for u in loaded)
 
 
 def test_no_csp_violations_from_the_page_itself(qtbot, preview):
