@@ -24,6 +24,10 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("--model", help="model folder or hub id (remembered)")
     ap.add_argument("--no-autoload", action="store_true", help="load the model only when first needed")
     ap.add_argument("--new-instance", action="store_true", help="a window of its own, even when one is open")
+    ap.add_argument("--self-check", action="store_true", help="print what works here (Qt, preview, torch, GPU, model)")
+    ap.add_argument("--install-desktop-entry", action="store_true",
+                    help="add the app to the desktop's menu and to \"Open with\" for PDFs and images (Linux)")
+    ap.add_argument("--uninstall-desktop-entry", action="store_true", help="remove that menu entry again")
     ap.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return ap.parse_args(list(argv))
 
@@ -113,7 +117,8 @@ def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: 
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
             __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
         )
-        app = QApplication([sys.argv[0] if sys.argv else APP_ID])
+        # argv[0] is X11's WM_CLASS instance name: the desktop file's StartupWMClass, however we were started
+        app = QApplication([APP_ID])
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_NAME)
     app.setOrganizationName(APP_ID)
@@ -147,12 +152,23 @@ def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from glmocr_desktop.workarounds import ensure_std_streams
+
+    ensure_std_streams()  # a Windows gui-script has no stdout/stderr
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "ocr":
         from glmocr_desktop import cli
 
         return int(cli.main(argv[1:]) or 0)
     args = _parse(argv)
+    if args.install_desktop_entry or args.uninstall_desktop_entry:
+        from glmocr_desktop.desktop_entry import main_install
+
+        return main_install(uninstall=args.uninstall_desktop_entry)
+    if args.self_check:
+        from glmocr_desktop import self_check
+
+        return self_check.run(args.model)
     if not args.new_instance:  # the files go to the window already open here, if there is one
         from glmocr_desktop import workarounds
 

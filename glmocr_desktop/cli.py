@@ -1,8 +1,8 @@
 """Headless command line: the same documents, jobs and engine as the app, printed to a terminal.
 
     glmocr-desktop ocr scan.pdf --pages 1-2 --task text
-    glmocr ocr invoice.png --task extract --template invoice.json --format json -o out.json
-    glmocr ocr paper.pdf --layout --format docx -o paper.docx   # layout blocks, each with its prompt
+    glmocr-desktop-ocr invoice.png --task extract --template invoice.json --format json -o out.json
+    glmocr-desktop-ocr paper.pdf --layout --format docx -o paper.docx   # layout blocks, each with its prompt
 
 Exit codes: 0 ok, 2 usage, 3 input error, 4 model error, 5 export error, 130 interrupted.
 """
@@ -83,6 +83,9 @@ def _load_template(path: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    from glmocr_desktop.workarounds import ensure_std_streams
+
+    ensure_std_streams()  # started from a Windows gui-script: no console streams
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "ocr":
         argv = argv[1:]
@@ -183,7 +186,8 @@ def _use_layout(args, task: Task, region: Region | None, progress) -> bool:
 def _run_document(args, task: Task, region: Region | None, use_layout: bool, progress) -> int:
     """Pages through the document pipeline (layout, or the regions given), assembled and exported."""
     from glmocr_desktop.core.assembly import assemble
-    from glmocr_desktop.core.pipeline import NO_LAYOUT_MODEL, WHOLE_PAGE, DocumentPipeline
+    from glmocr_desktop.core.pipeline import NO_LAYOUT_MODEL, DocumentPipeline
+    from glmocr_desktop.core.regions import WHOLE_PAGE, TaskRegion
 
     docs, status = _open_documents(args, progress)
     if not docs:
@@ -203,7 +207,7 @@ def _run_document(args, task: Task, region: Region | None, use_layout: bool, pro
             progress(f"Layout model ready on {detector.device}.")
         for (name, doc, pages), out_path in zip(docs, outputs):
             drawn = None if use_layout or (region is None and task is Task.TEXT) else {
-                p: [(region or WHOLE_PAGE, task)] for p in pages}
+                p: [TaskRegion(region or WHOLE_PAGE, task)] for p in pages}
             pipeline = DocumentPipeline(
                 engine, detector, dpi=args.dpi, max_new_tokens=args.max_new_tokens,
                 keep_page_images=args.format == "pdf",

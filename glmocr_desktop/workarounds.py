@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "before_qt",
+    "ensure_std_streams",
     "guard_singleton_refcounts",
     "limit_pillow_decoding",
     "preload_triton",
@@ -62,7 +63,10 @@ _SINGLETONS: tuple[object, ...] = (None, True, False, Ellipsis, NotImplemented, 
 def guard_singleton_refcounts() -> bool:
     """Work around PySide6 6.12 dropping references to ``None``, ``True`` and ``False``.
 
-    Applies to: PySide6 6.12.x on CPython < 3.12 (3.12 made these singletons immortal itself).
+    Applies to: PySide6 6.12.x on CPython < 3.12 (3.12 made these singletons immortal itself). The
+    declared dependencies no longer install that pair (pyproject.toml: PySide6 6.8-6.11 below Python
+    3.12, 6.12 from 3.12 on), so the guard is a no-op in a fresh install and stays only for
+    environments that already hold 6.12 on an older Python (it checks the installed version).
     Under PySide6 6.12 every call of a void method (``setObjectName()``, ``processEvents()``) takes a
     reference from ``None`` and every ``Signal.emit()`` one from ``True``/``False``; after a few
     thousand calls the interpreter aborts with "none_dealloc: deallocating None" / "bool_dealloc".
@@ -118,6 +122,36 @@ def set_chromium_flags() -> str:
     value = " ".join(flags)
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = value
     return value
+
+
+def ensure_std_streams() -> bool:
+    """Give the process a standard output and error when it has none; returns whether it changed them.
+
+    Applies to: a Windows gui-script (``glmocr-desktop.exe`` from pip, a windowed bundle) and any start
+    with closed descriptors, where Python sets ``sys.stdout``/``sys.stderr`` to ``None`` and the first
+    ``print`` (argparse's ``--help``, the CLI's progress) raises. On Windows the console of the parent
+    (``cmd``, PowerShell) is attached, so ``glmocr-desktop ocr ...`` typed there prints there; without
+    one, or elsewhere, output goes to the null device (the log file still records errors).
+    """
+    if sys.stdout is not None and sys.stderr is not None:
+        return False
+    console = None
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        try:
+            import ctypes
+
+            if ctypes.windll.kernel32.AttachConsole(-1):  # ATTACH_PARENT_PROCESS
+                console = "CONOUT$"
+        except Exception:
+            console = None
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            try:
+                stream = open(console or os.devnull, "w", encoding="utf-8", errors="replace")  # noqa: SIM115
+            except OSError:
+                stream = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115
+            setattr(sys, name, stream)
+    return True
 
 
 def before_qt() -> None:

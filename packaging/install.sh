@@ -83,7 +83,7 @@ install_desktop_entry() {
     local icons="${XDG_DATA_HOME:-$HOME/.local/share}/icons/hicolor"
     mkdir -p "$apps" "$icons/scalable/apps" || return 0
     sed -e "s|^Exec=.*|Exec=$here/.venv/bin/glmocr-desktop %F|" -e "s|^TryExec=.*|TryExec=$here/.venv/bin/glmocr-desktop|" \
-        packaging/glmocr-desktop.desktop > "$apps/glmocr-desktop.desktop"
+        glmocr_desktop/assets/desktop/glmocr-desktop.desktop > "$apps/glmocr-desktop.desktop"
     cp glmocr_desktop/assets/icons/glmocr-desktop.svg "$icons/scalable/apps/glmocr-desktop.svg"
     for size in 16 24 32 48 64 128 256 512; do
         mkdir -p "$icons/${size}x${size}/apps"
