@@ -87,7 +87,7 @@ def test_open_dialog_offers_exactly_the_table():
 def test_desktop_entry_mime_types_agree_with_the_table():
     entry = configparser.ConfigParser(interpolation=None)
     entry.optionxform = str  # desktop entry keys are case-sensitive
-    entry.read(ROOT / "packaging" / "glmocr-desktop.desktop", encoding="utf-8")
+    entry.read(ROOT / "glmocr_desktop" / "assets" / "desktop" / "glmocr-desktop.desktop", encoding="utf-8")
     listed = entry["Desktop Entry"]["MimeType"]
     assert listed == formats.desktop_mime_types()
     assert {m for m in listed.split(";") if m} == {f.mime_type for f in formats.FORMATS}
