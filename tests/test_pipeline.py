@@ -158,16 +158,16 @@ def test_without_a_layout_model_each_page_is_one_text_region(engine, document):
 
 
 def test_drawn_regions_replace_the_layout_on_their_page(engine, detector, document):
-    from glmocr_desktop.core.regions import Region
+    from glmocr_desktop.core.regions import Region, TaskRegion
 
-    drawn = [(Region(0.5, 0.5, 1.0, 1.0), Task.TABLE), (Region(0.0, 0.0, 0.5, 0.2), Task.FORMULA)]
+    drawn = [TaskRegion(Region(0.5, 0.5, 1.0, 1.0), Task.TABLE), TaskRegion(Region(0.0, 0.0, 0.5, 0.2), Task.FORMULA)]
     recorder = RecordingEngine(engine)
     events = list(DocumentPipeline(recorder, detector, max_new_tokens=TOKENS).run(document, [0], {0: drawn}))
     (lf,) = by_type(events, LayoutFound)
     assert lf.drawn and lf.fallback is None
     ((first, second),) = recorder.batches
-    assert (first.task, first.source.region) == (Task.TABLE, drawn[0][0])
-    assert (second.task, second.source.region) == (Task.FORMULA, drawn[1][0])
+    assert (first.task, first.source.region) == (Task.TABLE, drawn[0].region)
+    assert (second.task, second.source.region) == (Task.FORMULA, drawn[1].region)
     (done,) = by_type(events, PageDone)
     assert [(b.index, b.label, b.native_label) for b in done.page.blocks] == [(0, "table", "text"), (1, "formula", "text")]
 
@@ -217,17 +217,17 @@ def test_several_pages_in_flight_batch_across_pages_and_read_the_same(engine, de
 
 def test_page_regions_keep_their_layout_labels_and_pictures(engine, document):
     """Detected regions the user kept: a title stays a heading in the assembled page, a picture a crop."""
-    from glmocr_desktop.core.regions import Region
+    from glmocr_desktop.core.regions import PICTURE, Region, TaskRegion
 
     regions = [
-        (Region(0.1, 0.05, 0.9, 0.12), Task.TEXT, "doc_title"),
-        (Region(0.1, 0.15, 0.9, 0.5), Task.TEXT, "text"),
-        (Region(0.1, 0.55, 0.6, 0.9), None, "image"),
+        TaskRegion(Region(0.1, 0.05, 0.9, 0.12), Task.TEXT, label="doc_title"),
+        TaskRegion(Region(0.1, 0.15, 0.9, 0.5), Task.TEXT, label="text"),
+        TaskRegion(Region(0.1, 0.55, 0.6, 0.9), label="image", kind=PICTURE),
     ]
     recorder = RecordingEngine(engine)
     events = list(DocumentPipeline(recorder, None, max_new_tokens=TOKENS).run(document, [0], {0: regions}))
     ((title, body),) = recorder.batches  # the picture is not read
-    assert (title.source.region, body.source.region) == (regions[0][0], regions[1][0])
+    assert (title.source.region, body.source.region) == (regions[0].region, regions[1].region)
     (done,) = by_type(events, PageDone)
     assert [(b.label, b.native_label) for b in done.page.blocks] == [
         ("text", "doc_title"), ("text", "text"), ("image", "image")]

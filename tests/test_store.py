@@ -15,8 +15,8 @@ import pytest
 
 from glmocr_desktop.core import store as store_mod
 from glmocr_desktop.core.jobs import Job, Result, Source, Timings
-from glmocr_desktop.core.regions import Region
-from glmocr_desktop.core.store import MIGRATIONS, SCHEMA_VERSION, ResultStore, SavedRegion, migrate
+from glmocr_desktop.core.regions import WHOLE_PAGE, Region, TaskRegion
+from glmocr_desktop.core.store import MIGRATIONS, SCHEMA_VERSION, ResultStore, migrate
 from glmocr_desktop.core.store import schema as store_schema
 from glmocr_desktop.core.tasks import Task
 
@@ -59,10 +59,10 @@ def test_documents_regions_and_results_round_trip(tmp_path):
     s.save_document("doc1", "/scans/a.pdf", page_count=4)
     s.save_document("doc1", "/copies/a-copy.pdf")
     tmpl = {"name": ""}
-    s.set_regions("doc1", 0, [SavedRegion(Region(0.1, 0.2, 0.5, 0.6), Task.TABLE),
-                              SavedRegion(None, Task.EXTRACT, tmpl)])
-    s.set_regions("doc1", 1, [SavedRegion(Region(0, 0, 1, 0.5))])
-    s.set_regions("doc1", 0, [SavedRegion(Region(0.2, 0.2, 0.4, 0.4), Task.FORMULA)])  # replaces page 0
+    s.set_regions("doc1", 0, [TaskRegion(Region(0.1, 0.2, 0.5, 0.6), Task.TABLE),
+                              TaskRegion(WHOLE_PAGE, Task.EXTRACT, tmpl)])
+    s.set_regions("doc1", 1, [TaskRegion(Region(0, 0, 1, 0.5))])
+    s.set_regions("doc1", 0, [TaskRegion(Region(0.2, 0.2, 0.4, 0.4), Task.FORMULA)])  # replaces page 0
     with pytest.raises(TypeError):
         s.set_regions("doc1", 0, [(Region(0.2, 0.2, 0.4, 0.4), Task.FORMULA)])  # one shape only
     job = Job(image=None, task=Task.EXTRACT, template=tmpl,  # type: ignore[arg-type]
@@ -78,7 +78,7 @@ def test_documents_regions_and_results_round_trip(tmp_path):
         doc = s.document("doc1")
         assert doc.paths == ["/copies/a-copy.pdf", "/scans/a.pdf"] and doc.page_count == 4 and doc.name == "a-copy.pdf"
         regions = s.regions_for("doc1")
-        assert [(r.page, r.task, r.region) for r in regions] == [
+        assert [(page, r.task, r.region) for page, rs in regions.items() for r in rs] == [
             (0, Task.FORMULA, Region(0.2, 0.2, 0.4, 0.4)),
             (1, Task.TEXT, Region(0, 0, 1, 0.5)),
         ]
@@ -233,16 +233,17 @@ def test_layout_regions_keep_label_order_kind_and_origin(tmp_path):
     path = tmp_path / "r.sqlite3"
     s = ResultStore(path)
     s.set_regions("doc", 0, [
-        SavedRegion(Region(0.1, 0.05, 0.9, 0.1), Task.TEXT, label="doc_title", source="layout"),
-        SavedRegion(Region(0.1, 0.2, 0.9, 0.5), Task.TEXT, label="image", kind="picture", source="layout",
+        TaskRegion(Region(0.1, 0.05, 0.9, 0.1), Task.TEXT, label="doc_title", source="layout"),
+        TaskRegion(Region(0.1, 0.2, 0.9, 0.5), Task.TEXT, label="image", kind="picture", source="layout",
                     edited=True),
-        SavedRegion(Region(0.1, 0.6, 0.9, 0.9), Task.TABLE),
-        SavedRegion(Region(0.2, 0.6, 0.3, 0.7), Task.TEXT, kind="nonsense", source="elsewhere"),
+        TaskRegion(Region(0.1, 0.6, 0.9, 0.9), Task.TABLE),
+        TaskRegion(Region(0.2, 0.6, 0.3, 0.7), Task.TEXT, kind="nonsense", source="elsewhere"),
     ])  # fmt: skip
     s.close()
     s = ResultStore(path)
     try:
-        got = [(r.order, r.label, r.kind, r.source, r.edited, r.task) for r in s.regions_for("doc")]
+        page = s.regions_for("doc")[0]
+        got = [(order, r.label, r.kind, r.source, r.edited, r.task) for order, r in enumerate(page)]
         assert got == [
             (0, "doc_title", "read", "layout", False, Task.TEXT),
             (1, "image", "picture", "layout", True, Task.TEXT),
@@ -263,8 +264,8 @@ def test_regions_of_a_v2_database_read_as_drawn_regions(tmp_path):
     s = ResultStore(path)
     try:
         assert s.recovery_message is None
-        (r,) = s.regions_for("d")
-        assert (r.region, r.task, r.order) == (Region(0.1, 0.1, 0.5, 0.5), Task.TABLE, 0)
+        ((order, r),) = enumerate(s.regions_for("d")[0])
+        assert (r.region, r.task, order) == (Region(0.1, 0.1, 0.5, 0.5), Task.TABLE, 0)
         assert (r.label, r.kind, r.source, r.edited) == ("", "read", "drawn", False)
     finally:
         s.close()

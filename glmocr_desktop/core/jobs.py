@@ -6,12 +6,11 @@ These are the only types that cross between the front ends (GUI, CLI) and the en
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from glmocr_desktop.core.compat import StrEnum
-from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.regions import Region, new_id
 from glmocr_desktop.core.tasks import DEFAULT_MAX_NEW_TOKENS, Task, prompt_for
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,10 +44,6 @@ class JobState(StrEnum):
         if result.cancelled:
             return cls.CANCELLED
         return cls.DONE
-
-
-def new_id() -> str:
-    return uuid.uuid4().hex[:12]
 
 
 @dataclass

@@ -24,13 +24,12 @@ from glmocr_desktop.core.errors import InputError, OcrError, RegionError
 from glmocr_desktop.core.imaging import MODEL_MAX_PIXELS, fit_pixels
 from glmocr_desktop.core.jobs import Chunk, Job, Result, Source
 from glmocr_desktop.core.layout import IMAGE, TEXT, LayoutBlock
-from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.regions import WHOLE_PAGE, Region, TaskRegion
 from glmocr_desktop.core.tasks import Task
 
 if TYPE_CHECKING:  # pragma: no cover
     from PIL.Image import Image
 
-WHOLE_PAGE = Region(0.0, 0.0, 1.0, 1.0)
 NO_LAYOUT_MODEL = "no layout model"
 NO_LAYOUT_BLOCKS = "the layout model found no regions"
 
@@ -106,22 +105,19 @@ class RunFinished:
 PipelineEvent = PageStarted | LayoutFound | RegionDone | PageDone | PageFailed | RunFinished
 
 
-#: A page's own regions, in reading order: ``(region, task)`` or ``(region, task, layout label)``; a task
-#: of None is a picture (kept as a crop, not read). The label (``doc_title``, ``paragraph_title``...)
-#: is what assembly formats by; a region drawn without one is plain text.
-PageRegion = tuple[Region, Task | None] | tuple[Region, Task | None, str]
-
-
-def drawn_blocks(page: int, regions: Sequence[PageRegion]) -> LayoutFound:
-    """The page's own regions (drawn, or detected and edited) as its blocks, in the order given.
+def drawn_blocks(page: int, regions: Sequence[TaskRegion]) -> LayoutFound:
+    """The page's own regions (drawn, or detected and edited) as its blocks, in the order given; a
+    picture is kept as a crop. The layout label (``doc_title``, ``paragraph_title``...) is what assembly
+    formats by; a region drawn without one is plain text.
 
     Extraction has no place in a document (its result is a form's JSON), so it is refused here."""
     blocks = []
-    for order, (region, task, *label) in enumerate(regions):
+    for order, spec in enumerate(regions):
+        task = spec.read_task
         if task is Task.EXTRACT:
             raise ValueError("Information extraction reads a form, not a document's blocks.")
-        native = label[0] if label and label[0] else (IMAGE if task is None else TEXT)
-        blocks.append(LayoutBlock(region, native, IMAGE if task is None else task.value, 1.0, order))
+        native = spec.label or (IMAGE if task is None else TEXT)
+        blocks.append(LayoutBlock(spec.region, native, IMAGE if task is None else task.value, 1.0, order))
     return LayoutFound(page, tuple(blocks), None, drawn=True)
 
 
@@ -212,7 +208,7 @@ class DocumentPipeline:
         self,
         document: Document,
         pages: Sequence[int] | None = None,
-        regions: Mapping[int, Sequence[PageRegion]] | None = None,
+        regions: Mapping[int, Sequence[TaskRegion]] | None = None,
     ) -> Iterator[PipelineEvent]:
         """Read ``pages`` (default: all). A page in ``regions`` is read in the regions given there, in
         that order (drawn by the user), instead of the layout model's blocks."""

@@ -1,13 +1,21 @@
-"""Regions: rectangles in page coordinates normalised to 0..1.
+"""Regions: rectangles in page coordinates normalised to 0..1, and :class:`TaskRegion`, a region with
+the task it is read with: the one type the page view draws, the store keeps, undo snapshots and the
+document pipeline reads.
 
 Zoom, rotation of the view and render DPI never change a region; ``None`` stands for the whole page.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from glmocr_desktop.core.errors import RegionError
+from glmocr_desktop.core.tasks import Task
+
+if TYPE_CHECKING:  # pragma: no cover
+    from glmocr_desktop.core.layout import LayoutBlock
 
 #: A region narrower or shorter than this fraction of the page is refused (it would hold no text).
 MIN_SIDE = 1e-3
@@ -18,6 +26,11 @@ KINDS = (READ, PICTURE)
 #: Where a region came from: drawn by the user, or found by the layout model (then possibly edited).
 DRAWN, LAYOUT = "drawn", "layout"
 SOURCES = (DRAWN, LAYOUT)
+
+
+def new_id() -> str:
+    """A short random id (jobs, regions, requests)."""
+    return uuid.uuid4().hex[:12]
 
 
 @dataclass(frozen=True)
@@ -95,3 +108,60 @@ class Region:
 
     def __str__(self) -> str:
         return f"{self.x0:.4f},{self.y0:.4f},{self.x1:.4f},{self.y1:.4f}"
+
+
+#: The whole page as a region (the pipeline's model-only path, the CLI without ``--region``).
+WHOLE_PAGE = Region(0.0, 0.0, 1.0, 1.0)
+
+
+@dataclass(eq=False)
+class TaskRegion:
+    """A region of a page with the task it is read with (mutable: the user moves and retasks it).
+
+    A page's list of these is its reading order. Compared by identity: undo puts the same objects back,
+    and results point at their region by ``id``.
+    """
+
+    region: Region
+    task: Task = Task.TEXT
+    template: dict[str, Any] | None = None
+    label: str = ""  # the layout label ("paragraph_title", "table"...); "" for a region drawn without one
+    kind: str = READ  # READ: read with its task; PICTURE: kept as a crop, not read
+    source: str = DRAWN  # DRAWN by the user or found by the LAYOUT model
+    edited: bool = False  # a layout region the user has changed since it was found
+    id: str = field(default_factory=new_id)
+
+    @classmethod
+    def from_block(cls, block: LayoutBlock) -> TaskRegion:
+        """A layout block as a region: its box and label, read with the prompt of its kind (or kept as a
+        picture)."""
+        task = block.task
+        return cls(block.region, task or Task.TEXT, label=block.native_label,
+                   kind=PICTURE if task is None else READ, source=LAYOUT)  # fmt: skip
+
+    @property
+    def is_picture(self) -> bool:
+        return self.kind == PICTURE
+
+    @property
+    def from_layout(self) -> bool:
+        return self.source == LAYOUT
+
+    @property
+    def read_task(self) -> Task | None:
+        """The task it is read with; ``None`` for a picture (kept as a crop, not read)."""
+        return None if self.is_picture else self.task
+
+    def state(self) -> tuple[Any, ...]:
+        """Everything the user can change, in one comparable value (undo snapshots it)."""
+        return (self.region, self.task, self.template, self.label, self.kind, self.source, self.edited)
+
+    def set_state(self, state: tuple[Any, ...]) -> None:
+        """Put back what :meth:`state` returned."""
+        self.region, self.task, self.template, self.label, self.kind, self.source, self.edited = state
+
+    def badge(self, number: int) -> str:
+        """What the region shows above its corner: its place in the reading order and its label or task."""
+        if self.label:
+            return f"{number} · {self.label}"
+        return f"{number}  {'Picture' if self.is_picture else self.task.label}"

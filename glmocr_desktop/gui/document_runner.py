@@ -21,8 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from glmocr_desktop.core.errors import OcrError, user_message
-from glmocr_desktop.core.pipeline import PageRegion
-from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.regions import TaskRegion
 from glmocr_desktop.core.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -133,7 +132,7 @@ class DocumentItem:
     key: str  # content hash: how events and the store name the document
     document: Any  # core.documents.Document
     pages: list[int]
-    regions: dict[int, list[tuple[Region, Task]]] = field(default_factory=dict)
+    regions: dict[int, list[TaskRegion]] = field(default_factory=dict)
 
 
 @dataclass
@@ -286,14 +285,8 @@ def page_ready(key: str, done, begun=None) -> PageReady:
     return PageReady(key, page, assembled, html, markdown, fallback, restored=done is None)
 
 
-def regions_of(specs: Sequence[Any]) -> list[PageRegion]:
-    """A page's regions as the pipeline takes them: each with its own task and layout label (so a
-    detected title stays a heading), pictures as crops; extraction regions (a form's fields, not a
+def regions_of(specs: Sequence[TaskRegion]) -> list[TaskRegion]:
+    """A page's regions as a document run reads them (each with its own task and layout label, so a
+    detected title stays a heading; pictures as crops); extraction regions (a form's fields, not a
     document's blocks) are left out."""
-    out: list[PageRegion] = []
-    for spec in specs:
-        picture = bool(getattr(spec, "is_picture", False))
-        if spec.task is Task.EXTRACT and not picture:
-            continue
-        out.append((spec.region, None if picture else spec.task, getattr(spec, "label", "") or ""))
-    return out
+    return [spec for spec in specs if spec.read_task is not Task.EXTRACT]

@@ -1,13 +1,13 @@
 """The page: a zoomable, rotatable QGraphicsView on which regions are drawn, moved and resized.
 
 Region geometry lives in page points (the page item's own coordinates), so the view's zoom, the page's
-rotation and the render DPI never change it; :class:`RegionSpec` keeps it normalised 0..1.
+rotation and the render DPI never change it; :class:`~glmocr_desktop.core.regions.TaskRegion` keeps it
+normalised 0..1.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
@@ -33,8 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from glmocr_desktop.core.jobs import new_id
-from glmocr_desktop.core.regions import DRAWN, LAYOUT, PICTURE, READ, Region
+from glmocr_desktop.core.regions import Region, TaskRegion
 from glmocr_desktop.core.tasks import Task
 
 TASK_COLOURS = {
@@ -50,35 +49,13 @@ ZOOM_MIN, ZOOM_MAX = 0.05, 16.0
 FIT_MARGIN_PX = 12  # space around a fitted page on screen
 
 
-@dataclass(eq=False)
-class RegionSpec:
-    """A region on a page with its task (mutable: the user moves and retasks it)."""
+#: The window's former name for a region with its task, until every caller says TaskRegion.
+RegionSpec = TaskRegion
 
-    region: Region
-    task: Task = Task.TEXT
-    template: dict | None = None
-    id: str = field(default_factory=new_id)
-    label: str = ""  # the layout label ("paragraph_title", "table"...); "" for a region drawn without one
-    kind: str = READ  # READ: read with its task; PICTURE: kept as a crop, not read
-    source: str = DRAWN  # DRAWN by the user or found by the LAYOUT model
-    edited: bool = False  # a layout region the user has changed since it was found
 
-    @property
-    def is_picture(self) -> bool:
-        return self.kind == PICTURE
-
-    @property
-    def from_layout(self) -> bool:
-        return self.source == LAYOUT
-
-    def badge(self, number: int) -> str:
-        """What the region shows above its corner: its place in the reading order and its label or task."""
-        if self.label:
-            return f"{number} · {self.label}"
-        return f"{number}  {'Picture' if self.is_picture else self.task.label}"
-
-    def colour(self) -> QColor:
-        return PICTURE_COLOUR if self.is_picture else TASK_COLOURS.get(self.task, TASK_COLOURS[Task.TEXT])
+def region_colour(spec: TaskRegion) -> QColor:
+    """A region's colour: its task's, or grey for a picture."""
+    return PICTURE_COLOUR if spec.is_picture else TASK_COLOURS.get(spec.task, TASK_COLOURS[Task.TEXT])
 
 
 def _view_scale(item: QGraphicsItem) -> float:
@@ -94,7 +71,7 @@ class RegionItem(QGraphicsRectItem):
 
     HANDLES = ("tl", "t", "tr", "r", "br", "b", "bl", "l")
 
-    def __init__(self, spec: RegionSpec, number: int, page_size: tuple[float, float], parent=None) -> None:
+    def __init__(self, spec: TaskRegion, number: int, page_size: tuple[float, float], parent=None) -> None:
         super().__init__(parent)
         self.spec = spec
         self.number = number
@@ -192,7 +169,7 @@ class RegionItem(QGraphicsRectItem):
 
     # painting -----------------------------------------------------------------------------------
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
-        colour = self.spec.colour()
+        colour = region_colour(self.spec)
         px = self._px()
         fill = QColor(colour)
         fill.setAlpha(60 if self.isSelected() else 34)
@@ -321,7 +298,7 @@ class PageView(QGraphicsView):
     regions_changed = Signal()  # a region was added, moved, resized or deleted
     selection_changed = Signal()
     zoom_changed = Signal(float)
-    region_menu_requested = Signal(object, QPoint)  # RegionSpec right-clicked (now selected), global position
+    region_menu_requested = Signal(object, QPoint)  # TaskRegion right-clicked (now selected), global position
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -335,7 +312,7 @@ class PageView(QGraphicsView):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setAcceptDrops(False)  # the window takes drops
         self.page: PageItem | None = None
-        self.specs: list[RegionSpec] = []
+        self.specs: list[TaskRegion] = []
         self.new_task = Task.TEXT
         self.fit_mode: str | None = "page"
         self._drawing: RegionItem | None = None
@@ -346,7 +323,7 @@ class PageView(QGraphicsView):
 
     # page -----------------------------------------------------------------------------------------
     def set_page(
-        self, size: tuple[float, float], image: QImage | None, specs: list[RegionSpec], rotation: int = 0
+        self, size: tuple[float, float], image: QImage | None, specs: list[TaskRegion], rotation: int = 0
     ) -> None:
         """Show a page of ``size`` points; ``specs`` is the page's own list and is edited in place."""
         self.scene().clear()
@@ -415,17 +392,17 @@ class PageView(QGraphicsView):
             item.spec.edited = True  # detecting again asks before it replaces this page's regions
         self.regions_changed.emit()
 
-    def selected_specs(self) -> list[RegionSpec]:
+    def selected_specs(self) -> list[TaskRegion]:
         return [it.spec for it in self.region_items() if it.isSelected()]
 
-    def select_spec(self, spec: RegionSpec | None) -> None:
+    def select_spec(self, spec: TaskRegion | None) -> None:
         self.scene().clearSelection()
         for it in self.region_items():
             if spec is not None and it.spec is spec:
                 it.setSelected(True)
 
-    def add_region(self, region: Region, task: Task | None = None) -> RegionSpec:
-        spec = RegionSpec(region=region, task=task or self.new_task)
+    def add_region(self, region: Region, task: Task | None = None) -> TaskRegion:
+        spec = TaskRegion(region=region, task=task or self.new_task)
         self.specs.append(spec)
         self._rebuild_items()
         self.select_spec(spec)
@@ -601,7 +578,7 @@ class PageView(QGraphicsView):
                 if max(rect.width(), rect.height()) * _view_scale(self.page) < MIN_DRAG_PX:
                     return
                 size = (self.page.rect().width(), self.page.rect().height())
-                tmp = RegionSpec(region=Region(0, 0, 1, 1), task=self.new_task)
+                tmp = TaskRegion(region=Region(0, 0, 1, 1), task=self.new_task)
                 self._drawing = RegionItem(tmp, len(self.specs) + 1, size, self.page)
             self._drawing.prepareGeometryChange()
             self._drawing.setPos(rect.topLeft())

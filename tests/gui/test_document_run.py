@@ -12,10 +12,9 @@ import pytest
 from fake_engine import FakeEngine
 from PySide6.QtCore import QElapsedTimer, QPoint, Qt, QTimer
 
-from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.regions import Region, TaskRegion
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui.controllers.persistence import NullPersistence, StorePersistence
-from glmocr_desktop.gui.page_view import RegionSpec
 from tests.gui.test_controllers import fake_window, settings_store  # noqa: F401  (fixtures)
 
 WAIT = 30_000
@@ -69,7 +68,7 @@ def test_a_three_page_corpus_pdf_is_read_and_assembled_regions_with_their_own_ta
     st = _open(qtbot, w, corpus_dir / CORPUS_PDF)
     assert st.page_count == 3
     # page 2 has two regions the user drew: a table and a text region, read in that order
-    st.regions[1] = [RegionSpec(Region(0.1, 0.5, 0.9, 0.9), Task.TABLE), RegionSpec(Region(0.1, 0.1, 0.9, 0.4))]
+    st.regions[1] = [TaskRegion(Region(0.1, 0.5, 0.9, 0.9), Task.TABLE), TaskRegion(Region(0.1, 0.1, 0.9, 0.4))]
     c = w.document_runs.controller
     assert w.document_runs.start([st])
     assert w.document_runs.panel.isVisible()
@@ -172,8 +171,8 @@ def test_pages_without_regions_go_through_the_layout_model(qtbot, window, tiny_l
 
 def _run_with_regions(qtbot, w, corpus_dir):
     st = _open(qtbot, w, corpus_dir / CORPUS_PDF)
-    st.regions[0] = [RegionSpec(Region(0.1, 0.05, 0.9, 0.2)), RegionSpec(Region(0.1, 0.5, 0.5, 0.9), Task.TABLE)]
-    st.regions[1] = [RegionSpec(Region(0.2, 0.2, 0.8, 0.6))]
+    st.regions[0] = [TaskRegion(Region(0.1, 0.05, 0.9, 0.2)), TaskRegion(Region(0.1, 0.5, 0.5, 0.9), Task.TABLE)]
+    st.regions[1] = [TaskRegion(Region(0.2, 0.2, 0.8, 0.6))]
     c = w.document_runs.controller
     w.document_runs.start([st])
     qtbot.waitUntil(lambda: _finished(c), timeout=WAIT)

@@ -77,11 +77,10 @@ def _child(pdf: str, artifacts: Path, report: Path) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from glmocr_desktop.core.regions import Region
+    from glmocr_desktop.core.regions import Region, TaskRegion
     from glmocr_desktop.core.tasks import Task
     from glmocr_desktop.gui.controllers.persistence import NullPersistence
     from glmocr_desktop.gui.main_window import MainWindow
-    from glmocr_desktop.gui.page_view import RegionSpec
     from glmocr_desktop.gui.settings_store import SettingsStore
 
     app = QApplication([sys.argv[0]])
@@ -110,7 +109,7 @@ def _child(pdf: str, artifacts: Path, report: Path) -> int:
         print("the PDF did not open", file=sys.stderr)
         return 2
     st = w.current
-    st.regions[0] = [RegionSpec(Region(*box), Task(task)) for box, task in REGIONS]
+    st.regions[0] = [TaskRegion(Region(*box), Task(task)) for box, task in REGIONS]
     w.show_page(0)
     ws, c = w.document_runs, w.document_runs.controller
     ws.start([st])

@@ -19,6 +19,7 @@ from glmocr_desktop.core.regions import LAYOUT, PICTURE, READ, Region
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui import dialogs
 from glmocr_desktop.gui.controllers.persistence import NullPersistence, StorePersistence
+from glmocr_desktop.gui.page_view import region_colour
 
 pytest.importorskip("torch")
 
@@ -170,7 +171,7 @@ def test_page_furniture_is_left_out_unless_kept_and_pictures_are_kept_not_read(q
     assert [s.task for s in placed] == [Task.TEXT, Task.TEXT, Task.TEXT, Task.TABLE, Task.FORMULA]
     picture = placed[2]
     assert picture.is_picture and picture.badge(3) == "3 · image"
-    assert picture.colour() != placed[0].colour()  # a look of its own
+    assert region_colour(picture) != region_colour(placed[0])  # a look of its own
     kept = w.regions.place_layout(st, 0, PAGE_BLOCKS, keep_abandoned=True)
     assert [s.label for s in kept] == [b.native_label for b in PAGE_BLOCKS] and len(_specs(w)) == 8
     # a run reads each region with its own task; the picture is kept, not read

@@ -24,7 +24,7 @@ Durability: WAL with ``synchronous=NORMAL``. A committed write survives the app 
 cut can lose the last transactions but never corrupts the file.
 """
 
-from glmocr_desktop.core.store.records import STATUSES, SavedRegion, StoredDocument, StoredResult
+from glmocr_desktop.core.store.records import STATUSES, StoredDocument, StoredResult
 from glmocr_desktop.core.store.result_store import (
     APP_NAME,
     DB_NAME,
@@ -43,7 +43,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "STATUSES",
     "ResultStore",
-    "SavedRegion",
     "StoredDocument",
     "StoredResult",
     "default_data_dir",

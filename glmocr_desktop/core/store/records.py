@@ -22,21 +22,6 @@ STATUSES = tuple(s.value for s in JobState if s is not JobState.QUEUED)
 
 
 @dataclass
-class SavedRegion:
-    """A region of a page (drawn, or found by the layout model), with the task chosen for it."""
-
-    region: Region | None  # None = the whole page
-    task: Task = Task.TEXT
-    template: dict[str, Any] | None = None
-    page: int = 0
-    order: int = 0  # reading order on the page (0 first)
-    label: str = ""  # the layout label ("paragraph_title", "table"...); "" for a region without one
-    kind: str = READ  # core.regions.READ or PICTURE (kept as a crop, not read)
-    source: str = DRAWN  # core.regions.DRAWN or LAYOUT
-    edited: bool = False  # a layout region the user changed since it was found
-
-
-@dataclass
 class StoredDocument:
     hash: str
     name: str
@@ -141,32 +126,59 @@ def task_from(value: str) -> Task:
         return Task.TEXT
 
 
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return "" if value is None else str(value)
+
+
+def _int(value: Any) -> int:
+    return int(value) if isinstance(value, (int, float)) and abs(value) < 2**62 else 0
+
+
+def _time(value: Any) -> float:
+    """A timestamp a listing can format (0 for anything else)."""
+    if isinstance(value, (int, float)) and 0 <= value < 32503680000:  # before the year 3000
+        return float(value)
+    return 0.0
+
+
+def _json(value: Any, default: Any, kind: type) -> Any:
+    got = loads_json(_text(value) if isinstance(value, bytes) else value, default) if isinstance(
+        value, (str, bytes)) else default
+    return got if isinstance(got, kind) else default
+
+
 def result_from_row(row: Sequence[Any]) -> StoredResult:
+    """Lenient: a row of a damaged or foreign file gets defaults for what does not fit its column."""
+    paths = _json(row[26], [], list)
     return StoredResult(
-        id=row[0],
-        job_id=row[1],
-        document_hash=row[2],
-        page=row[3],
+        id=_text(row[0]),
+        job_id=_text(row[1]),
+        document_hash=_text(row[2]),
+        page=max(0, _int(row[3])),
         region=region_from(*row[4:8]),
-        task=task_from(row[8]),
-        template=loads_json(row[9], None),
-        text=row[10],
-        raw_text=row[11],
-        model=row[12],
-        device=row[13],
-        settings=loads_json(row[14], {}),
-        timings=loads_json(row[15], {}),
-        extraction=loads_json(row[16], None),
-        warnings=loads_json(row[17], []),
-        cut=bool(row[18]),
-        cancelled=bool(row[19]),
-        truncated=bool(row[20]),
-        error=row[21],
-        status=row[22],
-        created=row[23],
-        updated=row[24],
-        document_name=row[25] or "",
-        document_paths=loads_json(row[26], []),
+        task=task_from(_text(row[8])),
+        template=_json(row[9], None, dict),
+        text=_text(row[10]),
+        raw_text=_text(row[11]),
+        model=_text(row[12]),
+        device=_text(row[13]),
+        settings=_json(row[14], {}, dict),
+        timings=_json(row[15], {}, dict),
+        extraction=_json(row[16], None, dict),
+        warnings=[_text(w) for w in _json(row[17], [], list)],
+        cut=bool(_int(row[18])),
+        cancelled=bool(_int(row[19])),
+        truncated=bool(_int(row[20])),
+        error=None if row[21] is None else _text(row[21]),
+        status=_text(row[22]) if row[22] in STATUSES else ("error" if row[21] else "done"),
+        created=_time(row[23]),
+        updated=_time(row[24]),
+        document_name=_text(row[25]),
+        document_paths=[_text(p) for p in paths],
     )
 
 

@@ -23,6 +23,7 @@ from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 from glmocr_desktop.core.assembly import AssembledPage, PageInput, assemble
 from glmocr_desktop.core.errors import ExportError, user_message
 from glmocr_desktop.core.jobs import JobState
+from glmocr_desktop.core.regions import TaskRegion
 from glmocr_desktop.core.run_progress import RunProgress
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import Task
@@ -499,7 +500,7 @@ class DocumentRuns(QObject):
                 pages.append(rp.page)
                 if rp.planned:  # begun before: only what was left is read, in those regions
                     resumed[(h, rp.page)] = rp
-                    regions[rp.page] = [(b.region, b.task) for b in rp.remaining()]
+                    regions[rp.page] = [TaskRegion(b.region, b.task or Task.TEXT) for b in rp.remaining()]
                     read = sum(1 for b in rp.blocks if b.task is not None and b.content is not None)
                     progress.regions_done += read
                     progress.regions_total += read
@@ -514,7 +515,7 @@ class DocumentRuns(QObject):
 def planned_blocks(ev) -> list:
     """A page's blocks as the run records them when its layout is known (before any is read)."""
     from glmocr_desktop.core.layout import IMAGE
-    from glmocr_desktop.core.pipeline import WHOLE_PAGE
+    from glmocr_desktop.core.regions import WHOLE_PAGE
     from glmocr_desktop.core.store.runs import RunBlock
 
     if ev.fallback:

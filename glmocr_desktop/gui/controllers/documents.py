@@ -17,9 +17,9 @@ from PySide6.QtCore import QBuffer, QIODevice, QMimeData, QObject, QThreadPool, 
 from PySide6.QtGui import QClipboard, QImage
 
 from glmocr_desktop.core.errors import PasswordRequiredError, WrongPasswordError, user_message
+from glmocr_desktop.core.regions import TaskRegion
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui.loaders import DocumentOpener, PageRenderer
-from glmocr_desktop.gui.page_view import RegionSpec
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class DocState:
 
     doc: Any  # core.documents.Document
     path: str
-    regions: dict[int, list[RegionSpec]] = field(default_factory=dict)
+    regions: dict[int, list[TaskRegion]] = field(default_factory=dict)
     rotation: dict[int, int] = field(default_factory=dict)
     thumbs: dict[int, QImage] = field(default_factory=dict)
     page: int = 0

@@ -14,8 +14,6 @@ import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
 from glmocr_desktop.core.jobs import JobState, Result, Source
-from glmocr_desktop.core.store import SavedRegion
-from glmocr_desktop.gui.page_view import RegionSpec
 from glmocr_desktop.gui.result_pane import ResultEntry
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -196,13 +194,9 @@ class StorePersistence:
             return []
         page_count = int(getattr(doc.doc, "page_count", 0))
         self.store.save_document(h, doc.path, doc.name, page_count)
-        for saved in self.store.regions_for(h):
-            if saved.region is None or saved.page >= page_count:
-                continue
-            doc.regions.setdefault(saved.page, []).append(
-                RegionSpec(region=saved.region, task=saved.task, template=saved.template, label=saved.label,
-                           kind=saved.kind, source=saved.source, edited=saved.edited)
-            )
+        for page, saved in self.store.regions_for(h).items():
+            if page < page_count:
+                doc.regions.setdefault(page, []).extend(saved)
         entries = []
         for row in self.store.results_for(h)[-RESTORED_RESULTS:]:
             if row.status == JobState.RUNNING:  # another window's job, still streaming
@@ -221,10 +215,7 @@ class StorePersistence:
     def save_page_regions(self, doc: DocState, page: int) -> None:
         h = _content_hash(doc.doc)
         if h:
-            self.store.set_regions(h, page, [
-                SavedRegion(s.region, s.task, s.template, page, order, s.label, s.kind, s.source, s.edited)
-                for order, s in enumerate(doc.regions.get(page, []))
-            ])  # fmt: skip
+            self.store.set_regions(h, page, list(doc.regions.get(page, [])))
 
     @_never_raises
     def job_started(self, entry: ResultEntry, info: EngineInfo | None, settings: Settings) -> None:

@@ -21,7 +21,7 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal, Slot
 from PySide6.QtGui import QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
-from glmocr_desktop.core.regions import LAYOUT, PICTURE, READ, Region
+from glmocr_desktop.core.regions import PICTURE, READ, Region, TaskRegion
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui import dialogs
@@ -37,7 +37,7 @@ from glmocr_desktop.gui.controllers.undo import (
     restore,
     snapshot,
 )
-from glmocr_desktop.gui.page_view import PageView, RegionSpec
+from glmocr_desktop.gui.page_view import PageView
 
 #: What a region can be made in its menu: read with one of these tasks, or kept as a picture.
 MENU_TASKS = (Task.TEXT, Task.TABLE, Task.FORMULA)
@@ -53,20 +53,12 @@ def label_choice(label: str) -> Task | str:
     return PICTURE if task is None else task
 
 
-def spec_from_block(block: Any) -> RegionSpec:
-    """A region for a core.layout.LayoutBlock: its box, its label, read with the prompt of its kind (or
-    kept as a picture)."""
-    task = block.task
-    return RegionSpec(region=block.region, task=task or Task.TEXT, label=block.native_label,
-                      kind=PICTURE if task is None else READ, source=LAYOUT)  # fmt: skip
-
-
-def specs_from_blocks(blocks: Iterable[Any], keep_abandoned: bool = False) -> list[RegionSpec]:
+def specs_from_blocks(blocks: Iterable[Any], keep_abandoned: bool = False) -> list[TaskRegion]:
     """The blocks in reading order; page furniture (headers, footers, numbers...) only when kept."""
     from glmocr_desktop.core.layout import ABANDONED
 
     ordered = sorted(blocks, key=lambda b: b.order)
-    return [spec_from_block(b) for b in ordered if keep_abandoned or b.label != ABANDONED]
+    return [TaskRegion.from_block(b) for b in ordered if keep_abandoned or b.label != ABANDONED]
 
 
 class Regions(QObject):
@@ -126,7 +118,7 @@ class Regions(QObject):
                              f"{'them' if n != 1 else 'it'} back)")  # fmt: skip
         return n
 
-    def _fill_templates(self, specs: Iterable[RegionSpec]) -> None:
+    def _fill_templates(self, specs: Iterable[TaskRegion]) -> None:
         for spec in specs:
             if spec.task is Task.EXTRACT and spec.template is None:
                 spec.template = self.template()
@@ -195,7 +187,7 @@ class Regions(QObject):
 
     # --- the layout's regions ---------------------------------------------------------------------
     def place_layout(self, st: DocState, page: int, blocks: Sequence[Any], keep_abandoned: bool = False,
-                     ) -> list[RegionSpec]:  # fmt: skip
+                     ) -> list[TaskRegion]:  # fmt: skip
         """The layout's blocks as ``page``'s regions in reading order, replacing the regions an earlier
         detection placed there; regions the user drew stay, after them."""
         found = specs_from_blocks(blocks, keep_abandoned)
@@ -211,16 +203,16 @@ class Regions(QObject):
         self._record(st, page, before, text)
         self.changed.emit()
 
-    def _specs(self) -> tuple[DocState | None, list[RegionSpec]]:
+    def _specs(self) -> tuple[DocState | None, list[TaskRegion]]:
         st = self.documents.current
         return st, (st.regions.setdefault(st.page, []) if st is not None else [])
 
-    def _edited(self, specs: Iterable[RegionSpec]) -> None:
+    def _edited(self, specs: Iterable[TaskRegion]) -> None:
         for spec in specs:
             if spec.from_layout:
                 spec.edited = True
 
-    def merge_selected(self) -> RegionSpec | None:
+    def merge_selected(self) -> TaskRegion | None:
         """The selected regions become one: their bounding box, at the first one's place in the reading
         order, with its task, label and kind."""
         st, specs = self._specs()
@@ -267,7 +259,7 @@ class Regions(QObject):
         self.status.emit("Moved " + ("earlier" if step < 0 else "later") + " in the reading order")
         return True
 
-    def set_choice(self, specs: Iterable[RegionSpec], choice: Task | str) -> None:
+    def set_choice(self, specs: Iterable[TaskRegion], choice: Task | str) -> None:
         """Read the regions with a task, or keep them as pictures (``PICTURE``); a layout label that no
         longer fits becomes the plain label of the choice."""
         specs = list(specs)
@@ -283,7 +275,7 @@ class Regions(QObject):
         if specs:
             self._after_edit(before, "Keep as Picture" if choice == PICTURE else f"Set Task: {Task(choice).label}")
 
-    def set_label(self, specs: Iterable[RegionSpec], label: str) -> None:
+    def set_label(self, specs: Iterable[TaskRegion], label: str) -> None:
         """Give the regions a layout label; they are then read as that label is (or kept as pictures)."""
         specs = list(specs)
         before = self._before()
@@ -298,7 +290,7 @@ class Regions(QObject):
         if specs:
             self._after_edit(before, f"Set Label: {label}")
 
-    def _retask(self, spec: RegionSpec, task: Task) -> None:
+    def _retask(self, spec: TaskRegion, task: Task) -> None:
         spec.kind = READ
         spec.task = task
         spec.template = self.template() if task is Task.EXTRACT else None
@@ -316,7 +308,7 @@ class Regions(QObject):
             self._record(st, st.page, before, text)
         self.changed.emit()
 
-    def region_menu(self, spec: RegionSpec) -> QMenu:
+    def region_menu(self, spec: TaskRegion) -> QMenu:
         """The menu of a right-clicked region; it acts on the selected regions (the clicked one at least)."""
         from glmocr_desktop.core.layout import LABELS
 
@@ -344,7 +336,7 @@ class Regions(QObject):
         return menu
 
     @Slot(object, QPoint)
-    def show_menu(self, spec: RegionSpec, pos: QPoint) -> QMenu:
+    def show_menu(self, spec: TaskRegion, pos: QPoint) -> QMenu:
         """Pops the region's menu up without a nested event loop; it deletes itself once closed."""
         menu = self.region_menu(spec)
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -362,7 +354,7 @@ class Regions(QObject):
         except Exception:
             return None
 
-    def ensure_template(self, specs: list[RegionSpec | None], whole_page: Task | None = None) -> bool:
+    def ensure_template(self, specs: list[TaskRegion | None], whole_page: Task | None = None) -> bool:
         """Before a run: an extraction without a template asks for one; False if the user declines.
         ``whole_page``: the task of a None spec (the whole page)."""
         task = whole_page or self.current_task()

@@ -15,19 +15,19 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal, Slot
 
 from glmocr_desktop.core.errors import ModelNotFoundError, user_message
 from glmocr_desktop.core.jobs import JobState, Result
+from glmocr_desktop.core.regions import TaskRegion
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import DEFAULT_MAX_NEW_TOKENS, Task
 from glmocr_desktop.engines.base import FastPathState, ModelState
 from glmocr_desktop.gui.controllers.documents import DocState
 from glmocr_desktop.gui.controllers.persistence import Persistence
-from glmocr_desktop.gui.page_view import RegionSpec
 from glmocr_desktop.gui.result_pane import ResultEntry, ResultPane, cut_notice
 from glmocr_desktop.gui.worker import InferenceThread, Request
 
 log = logging.getLogger(__name__)
 
 
-def build_requests(st: DocState, specs: list[RegionSpec | None], task: Task, template: dict | None,
+def build_requests(st: DocState, specs: list[TaskRegion | None], task: Task, template: dict | None,
                    settings: Settings) -> list[Request]:  # fmt: skip
     """One request per region of the current page (None: the whole page with ``task``), each read with
     its own task; picture regions are kept as crops, not read."""

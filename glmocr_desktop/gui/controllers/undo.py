@@ -4,7 +4,7 @@ they will undo ("Undo Delete Region").
 
 Region edits are recorded as snapshots of a page's list of regions: which regions, in which order, and
 each one's place, task, template, layout label, kind, origin and edited flag. Undo puts the list and
-every region back as they were, the same ``RegionSpec`` objects, so results keep pointing at their
+every region back as they were, the same ``TaskRegion`` objects, so results keep pointing at their
 regions and the store is written through the same persistence call as the edit itself.
 
 Results: taking a result off the list and editing its source are commands too; deleting a result from
@@ -20,32 +20,26 @@ from typing import Any
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
-from glmocr_desktop.core.regions import Region
-from glmocr_desktop.gui.page_view import RegionSpec
+from glmocr_desktop.core.regions import Region, TaskRegion
 
-#: One region as it was: region, task, template, label, kind, source, edited.
-RegionState = tuple
+#: One region as it was (``TaskRegion.state()``): region, task, template, label, kind, source, edited.
+RegionState = tuple[Any, ...]
 #: A page's regions as they were, in reading order.
-Snapshot = tuple[tuple[RegionSpec, RegionState], ...]
+Snapshot = tuple[tuple[TaskRegion, RegionState], ...]
 
 
-def region_state(spec: RegionSpec) -> RegionState:
-    return (spec.region, spec.task, spec.template, spec.label, spec.kind, spec.source, spec.edited)
+def snapshot(specs: Sequence[TaskRegion]) -> Snapshot:
+    return tuple((spec, spec.state()) for spec in specs)
 
 
-def snapshot(specs: Sequence[RegionSpec]) -> Snapshot:
-    return tuple((spec, region_state(spec)) for spec in specs)
-
-
-def restore(specs: list[RegionSpec], snap: Snapshot) -> None:
+def restore(specs: list[TaskRegion], snap: Snapshot) -> None:
     """Put the page's list (edited in place: the view shows it) and each region back as ``snap`` has them."""
-    for spec, (region, task, template, label, kind, source, edited) in snap:
-        spec.region, spec.task, spec.template, spec.label = region, task, template, label
-        spec.kind, spec.source, spec.edited = kind, source, edited
+    for spec, state in snap:
+        spec.set_state(state)
     specs[:] = [spec for spec, _ in snap]
 
 
-def changed_specs(snap: Snapshot, other: Snapshot) -> list[RegionSpec]:
+def changed_specs(snap: Snapshot, other: Snapshot) -> list[TaskRegion]:
     """What an undo or redo brings back, to select: the regions of ``snap`` that ``other`` lacks, else
     those it has otherwise."""
     known = {id(spec): state for spec, state in other}
