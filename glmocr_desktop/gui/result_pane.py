@@ -1,4 +1,5 @@
-"""The result pane: one entry per recognised region, in order, with a live preview and editable source."""
+"""The result pane: results grouped by document, a region's re-runs as versions under its latest, with a
+live preview and editable source."""
 
 from __future__ import annotations
 
@@ -9,14 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QTextCursor
+from PySide6.QtGui import QAction, QColor, QFont, QTextCursor
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMenu,
     QPlainTextEdit,
     QPushButton,
@@ -25,6 +24,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QTabWidget,
     QToolButton,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -131,6 +132,38 @@ def flatten(data: Any) -> list[tuple[str, str]]:
     return [(str(k), "" if v is None else str(v)) for k, v in flatten_fields(data)]
 
 
+#: Where a tree row keeps the id of its entry ("" for a document's row).
+ENTRY_ROLE = Qt.ItemDataRole.UserRole
+
+
+def document_key(document: Any) -> object:
+    """Results of one file group together, also across a close and a reopen (a new Document object)."""
+    path = getattr(document, "path", None)
+    return str(path) if path else id(document)
+
+
+def document_name(document: Any) -> str:
+    return str(getattr(document, "name", "") or "")
+
+
+def version_key(entry: ResultEntry) -> tuple:
+    """Runs of one region are versions of one result: the page's region, or the whole page read with one
+    task."""
+    if entry.spec_id:
+        return (entry.page, entry.spec_id)
+    region = entry.meta.get("region")
+    return (entry.page, tuple(region) if region else None, entry.task.value)
+
+
+def group_versions(entries: list[ResultEntry]) -> list[tuple[Any, list[list[ResultEntry]]]]:
+    """``[(document, [versions of a region, oldest first], ...)]`` in the order each first appears."""
+    docs: dict[object, tuple[Any, dict[tuple, list[ResultEntry]]]] = {}
+    for e in entries:
+        doc = docs.setdefault(document_key(e.document), (e.document, {}))
+        doc[1].setdefault(version_key(e), []).append(e)
+    return [(document, list(groups.values())) for document, groups in docs.values()]
+
+
 class ResultPane(QWidget):
     """Lists results; shows the selected one rendered (PreviewView), as source, and as fields."""
 
@@ -181,10 +214,14 @@ class ResultPane(QWidget):
             b.setIconSize(QSize(18, 18))
             header.addWidget(b)
 
-        self.list = QListWidget()
+        self.list = QTreeWidget()
         self.list.setObjectName("resultList")
-        self.list.setUniformItemSizes(True)
-        self.list.currentRowChanged.connect(self._on_row)
+        self.list.setHeaderHidden(True)
+        self.list.setUniformRowHeights(True)
+        self.list.setIndentation(14)
+        self.list.currentItemChanged.connect(self._on_row)
+        self._items: dict[str, QTreeWidgetItem] = {}  # entry id -> its row
+        self._rebuilding = False
         self.empty_hint = QLabel(
             "No results yet.\nDraw a region on the page (Ctrl+A: whole page), pick a task (1-4)\n"
             "and press Run (Ctrl+Enter).",
@@ -283,21 +320,26 @@ class ResultPane(QWidget):
         return self._by_id.get(entry_id)
 
     def current(self) -> ResultEntry | None:
-        row = self.list.currentRow()
-        return self.entries[row] if 0 <= row < len(self.entries) else None
+        item = self.list.currentItem()
+        return self._by_id.get(item.data(0, ENTRY_ROLE) or "") if item is not None else None
 
     def add(self, entry: ResultEntry, select: bool = True) -> None:
         self.insert(len(self.entries), entry, select)
 
     def insert(self, row: int, entry: ResultEntry, select: bool = True) -> None:
-        """The entry at ``row`` of the list (a re-run next to its first run, a removal undone)."""
+        """The entry at ``row`` of the results (a re-run next to its first run, a removal undone). A result
+        already listed (its document opened again) is not listed twice: it now belongs to that document."""
+        known = self._by_id.get(entry.id)
+        if known is not None:
+            if entry.document is not None:
+                known.document = entry.document
+            if select:
+                self.select(known)
+            return
         row = min(max(0, row), len(self.entries))
         self.entries.insert(row, entry)
         self._by_id[entry.id] = entry
-        self.list.insertItem(row, QListWidgetItem())
-        self._refresh_item(entry)
-        if select:
-            self.list.setCurrentRow(row)
+        self._rebuild(entry if select else self.current())
         self._update_buttons()
 
     def remove(self, entry: ResultEntry) -> None:
@@ -305,10 +347,14 @@ class ResultPane(QWidget):
         if entry.id not in self._by_id:
             return
         self._flush_edit()
+        was_current = entry is self.current()
         row = self.entries.index(entry)
-        self.entries.pop(row)
+        self.entries.remove(entry)
         del self._by_id[entry.id]
-        self.list.takeItem(row)
+        self._rebuild(None if was_current else self.current())
+        if was_current and self.entries:  # another version of it, else the result after it
+            left = self.versions(entry)
+            self.select(left[-1] if left else self.entries[min(row, len(self.entries) - 1)])
         if not self.entries:
             self._show(None)
         self._update_buttons()
@@ -316,8 +362,84 @@ class ResultPane(QWidget):
     def clear(self) -> None:
         self.entries.clear()
         self._by_id.clear()
-        self.list.clear()
+        self._rebuild(None)
         self._show(None)
+
+    # the tree ----------------------------------------------------------------------------------
+    def versions(self, entry: ResultEntry) -> list[ResultEntry]:
+        """Every run of the entry's region, oldest first (the entry itself among them)."""
+        key, doc = version_key(entry), document_key(entry.document)
+        return [e for e in self.entries if version_key(e) == key and document_key(e.document) == doc]
+
+    def document_entries(self, document: Any) -> list[ResultEntry]:
+        """The latest version of each of ``document``'s results, in the order they were first run."""
+        for doc, groups in group_versions(self.entries):
+            if document_key(doc) == document_key(document):
+                return [versions[-1] for versions in groups]
+        return []
+
+    def document_of_row(self) -> Any:
+        """The document of the selected row (a document's row or a result's)."""
+        item = self.list.currentItem()
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        return item.data(0, Qt.ItemDataRole.UserRole + 1) if item is not None else None
+
+    def show_document(self, document: Any) -> None:
+        """The document now shown in the window: its results are expanded and scrolled to."""
+        for i in range(self.list.topLevelItemCount()):
+            item = self.list.topLevelItem(i)
+            doc = item.data(0, Qt.ItemDataRole.UserRole + 1)
+            if document is not None and document_key(doc) == document_key(document):
+                item.setExpanded(True)
+                self.list.scrollToItem(item)
+
+    def _rebuild(self, keep: ResultEntry | None) -> None:
+        """The tree again from ``entries`` (dozens of rows: cheap), ``keep`` selected."""
+        collapsed = {document_key(self.list.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole + 1))
+                     for i in range(self.list.topLevelItemCount()) if not self.list.topLevelItem(i).isExpanded()}  # fmt: skip
+        before = self.current()
+        self._rebuilding = True
+        self.list.clear()
+        self._items.clear()
+        for document, groups in group_versions(self.entries):
+            head = QTreeWidgetItem([document_name(document) or self.tr("Other results")])
+            head.setData(0, ENTRY_ROLE, "")
+            head.setData(0, Qt.ItemDataRole.UserRole + 1, document)
+            head.setIcon(0, icon("page"))
+            bold = QFont(head.font(0))
+            bold.setBold(True)
+            head.setFont(0, bold)
+            self.list.addTopLevelItem(head)
+            for versions in groups:
+                latest = self._new_item(versions[-1], head)
+                for older in reversed(versions[:-1]):
+                    self._new_item(older, latest)
+                if len(versions) > 1:
+                    self._refresh_item(versions[-1])  # "· n versions"
+            head.setExpanded(document_key(document) not in collapsed)
+        self._rebuilding = False
+        item = self._items.get(keep.id) if keep is not None else None
+        if item is not None and keep is before:  # still the one shown: nothing to show again
+            self.list.blockSignals(True)
+            self.list.setCurrentItem(item)
+            self.list.blockSignals(False)
+        elif item is not None:
+            self.list.setCurrentItem(item)
+        elif before is not None:
+            self._on_row()
+
+    def row_text(self, entry: ResultEntry) -> str:
+        """What the entry's row in the list says."""
+        item = self._items.get(entry.id)
+        return item.text(0) if item is not None else ""
+
+    def _new_item(self, entry: ResultEntry, parent: QTreeWidgetItem) -> QTreeWidgetItem:
+        item = QTreeWidgetItem(parent)
+        item.setData(0, ENTRY_ROLE, entry.id)
+        self._items[entry.id] = item
+        self._refresh_item(entry)
+        return item
 
     def _remove_current(self) -> None:
         entry = self.current()
@@ -341,13 +463,13 @@ class ResultPane(QWidget):
             self._updating_source = False
             self.preview.set_text(entry.text, entry.task)
             self._show_fields(entry)
-        if entry.id in self._by_id:
-            self._refresh_item(entry)
+        self._refresh_item(entry)
         self.text_edited.emit(entry)
 
     def _refresh_item(self, entry: ResultEntry) -> None:
-        row = self.entries.index(entry)
-        item = self.list.item(row)
+        item = self._items.get(entry.id)
+        if item is None:
+            return
         state = STATE_TEXT.get(entry.state, entry.state)
         extra = ""
         cut = cut_notice(entry.result) if not entry.state.active else None
@@ -357,10 +479,16 @@ class ResultPane(QWidget):
             extra = f" · {entry.error.splitlines()[0][:80]}"
         elif cut is not None:
             extra = f" · {cut[0]}"
-        item.setText(f"{entry.label} — {state}{extra}")
+        name = document_name(entry.document)
+        label = entry.label[len(name) + 3:] if name and entry.label.startswith(f"{name} · ") else entry.label
+        if item.parent() is not None and item.parent().parent() is not None:  # an earlier version
+            label = self.tr("earlier run: {label}").format(label=label)
+        elif item.childCount():
+            extra += self.tr(" · {n} versions").format(n=item.childCount() + 1)
+        item.setText(0, f"{label} — {state}{extra}")
         colour = TASK_COLOURS.get(entry.task, QColor("#888"))
-        item.setIcon(icon(entry.task.value, colour))
-        item.setToolTip(entry.error or (cut[1] if cut else entry.label))
+        item.setIcon(0, icon(entry.task.value, colour))
+        item.setToolTip(0, entry.error or (cut[1] if cut else entry.label))
 
     def set_state(self, entry: ResultEntry, state: JobState, error: str = "") -> None:
         entry.state = JobState(state)
@@ -395,8 +523,9 @@ class ResultPane(QWidget):
 
     # showing ------------------------------------------------------------------------------------
     def select(self, entry: ResultEntry) -> None:
-        if entry.id in self._by_id:
-            self.list.setCurrentRow(self.entries.index(entry))
+        item = self._items.get(entry.id)
+        if item is not None:
+            self.list.setCurrentItem(item)
 
     def _open_link(self, url) -> None:
         """A link in recognised text opens only on the user's click, after confirmation."""
@@ -404,7 +533,9 @@ class ResultPane(QWidget):
 
         confirm_and_open(url, self)
 
-    def _on_row(self, row: int) -> None:
+    def _on_row(self, *_: object) -> None:
+        if self._rebuilding:
+            return
         self._flush_edit()
         entry = self.current()
         self._show(entry)
