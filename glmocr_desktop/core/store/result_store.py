@@ -17,10 +17,10 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import time
 import uuid
 import weakref
-import threading
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from pathlib import Path
@@ -29,6 +29,8 @@ from typing import Any
 from glmocr_desktop.core import paths as app_paths
 from glmocr_desktop.core.jobs import Job, JobState, Result, Source
 from glmocr_desktop.core.regions import Region, TaskRegion
+from glmocr_desktop.core.store import salvage
+from glmocr_desktop.core.store.health import Problem, StoreHealth
 from glmocr_desktop.core.store.queries import ResultQueries
 from glmocr_desktop.core.store.records import (
     STATUSES,
@@ -38,8 +40,6 @@ from glmocr_desktop.core.store.records import (
     region_coords,
     source_from,
 )
-from glmocr_desktop.core.store import salvage
-from glmocr_desktop.core.store.health import Problem, StoreHealth
 from glmocr_desktop.core.store.recovery import (
     ConnectionFactory,
     connect,
@@ -259,7 +259,7 @@ class ResultStore(ResultQueries):
     _final = StoreHealth()
 
     def _save_aside(self) -> None:
-        if not self.unsaved_ids() or self._memory_uri is not None and self.path.parent == Path():
+        if not self.unsaved_ids():
             return
         target = pending_file(self.main_path)
         try:

@@ -204,6 +204,17 @@ def migrate(conn: sqlite3.Connection, target: int | None = None) -> int:
     return version
 
 
+def migrate_in_transaction(conn: sqlite3.Connection) -> int:
+    """The migrations missing from ``conn``, inside the caller's transaction (the store's writer uses it
+    for a file that could not be migrated when it was opened, e.g. on a full disk)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    while version < SCHEMA_VERSION:
+        MIGRATIONS[version](conn)
+        version += 1
+        conn.execute(f"PRAGMA user_version = {version}")
+    return version
+
+
 def has_fts(conn: sqlite3.Connection) -> bool:
     """Whether this database has the full-text index (FTS5 was available when it was migrated)."""
     row = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'results_fts'").fetchone()
