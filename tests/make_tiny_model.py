@@ -137,6 +137,54 @@ def build_model(config_dict: dict, seed: int = 0, dtype=None):
     return model
 
 
+def mtp_tensors(config_dict: dict, seed: int = 0, dtype=None) -> dict:
+    """Random tensors of the MTP layer, named as in the hub checkpoint (``model.language_model.layers.<n>.``
+    with ``n`` = the number of decoder layers); its head and embedding are the model's own."""
+    import torch
+
+    text = config_dict["text_config"]
+    hidden, inter = text["hidden_size"], text["intermediate_size"]
+    heads, kv, hd = text["num_attention_heads"], text["num_key_value_heads"], text["head_dim"]
+    gen = torch.Generator().manual_seed(seed + 16)
+
+    def rand(*shape):
+        return (torch.randn(*shape, generator=gen) * 0.02).to(dtype or torch.float32)
+
+    def ones(n):
+        return torch.ones(n, dtype=dtype or torch.float32)
+
+    prefix = f"model.language_model.layers.{text['num_hidden_layers']}."
+    tensors = {
+        "eh_proj.weight": rand(hidden, 2 * hidden), "enorm.weight": ones(hidden), "hnorm.weight": ones(hidden),
+        "shared_head.norm.weight": ones(hidden),
+        "self_attn.q_proj.weight": rand(heads * hd, hidden), "self_attn.k_proj.weight": rand(kv * hd, hidden),
+        "self_attn.v_proj.weight": rand(kv * hd, hidden), "self_attn.o_proj.weight": rand(hidden, heads * hd),
+        "mlp.gate_up_proj.weight": rand(2 * inter, hidden), "mlp.down_proj.weight": rand(hidden, inter),
+        "input_layernorm.weight": ones(hidden), "post_self_attn_layernorm.weight": ones(hidden),
+        "post_attention_layernorm.weight": ones(hidden), "post_mlp_layernorm.weight": ones(hidden),
+    }
+    return {prefix + name: t for name, t in tensors.items()}
+
+
+def _add_mtp_layer(out: Path, cfg: dict, seed: int, dtype) -> None:
+    """Put the MTP layer's tensors into the checkpoint, as the hub file carries them (transformers drops
+    them at load; the fast path reads them from the files)."""
+    from safetensors.torch import load_file, save_file
+
+    extra = mtp_tensors(cfg, seed, dtype)
+    index = out / "model.safetensors.index.json"
+    if index.is_file():  # sharded: one more shard, listed in the index
+        data = json.loads(index.read_text())
+        save_file(extra, str(out / "model-mtp.safetensors"), metadata={"format": "pt"})
+        data["weight_map"].update(dict.fromkeys(extra, "model-mtp.safetensors"))
+        index.write_text(json.dumps(data, indent=2))
+        return
+    path = out / "model.safetensors"
+    tensors = load_file(str(path))
+    tensors.update(extra)
+    save_file(tensors, str(path), metadata={"format": "pt"})
+
+
 def write_checkpoint(out_dir: str | Path, *, real_size: bool = False, seed: int = 0) -> Path:
     """Write a loadable GLM-OCR-shaped folder (safetensors, tokenizer, processor, chat template)."""
     import torch
@@ -150,6 +198,7 @@ def write_checkpoint(out_dir: str | Path, *, real_size: bool = False, seed: int 
         eos_token_id=[59246, 59253], pad_token_id=59246, do_sample=False
     )
     model.save_pretrained(out, safe_serialization=True)
+    _add_mtp_layer(out, cfg, seed, torch.bfloat16 if real_size else None)
     build_processor().save_pretrained(out)
     return out
 

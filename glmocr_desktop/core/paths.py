@@ -23,9 +23,11 @@ __all__ = [
     "data_dir_override",
     "default_model",
     "environment_table",
+    "draft_tokens",
     "layout_model",
     "log_dir",
     "log_level",
+    "max_batch",
     "startup_report_path",
     "triton_preload_wanted",
 ]
@@ -73,6 +75,18 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         "GLMOCR_STARTUP_REPORT",
         "File the app writes its first-paint time to (JSON; used by `benchmarks/app_bench.py`).",
         "no report",
+    ),
+    EnvironmentVariable(
+        "GLMOCR_MAX_BATCH",
+        "Most regions decoded together on a GPU (continuous batching; 1-64). Lower it on a GPU with "
+        "little memory.",
+        "`32`",
+    ),
+    EnvironmentVariable(
+        "GLMOCR_DRAFT_TOKENS",
+        "Tokens the model's MTP layer guesses ahead for one region on a GPU (speculative decoding, "
+        "0-6; 0 turns it off). The output is the same either way.",
+        "`3`",
     ),
     EnvironmentVariable(
         "GLMOCR_CORPUS",
@@ -147,6 +161,42 @@ def triton_preload_wanted() -> bool:
 
 def startup_report_path() -> str | None:
     return _env("GLMOCR_STARTUP_REPORT")
+
+
+#: regions decoded together on a GPU unless ``GLMOCR_MAX_BATCH`` says otherwise
+DEFAULT_MAX_BATCH = 32
+
+
+def max_batch() -> int:
+    """Most regions the engine decodes together (continuous batching); kept within 1-64."""
+    return _bounded_int("GLMOCR_MAX_BATCH", DEFAULT_MAX_BATCH, 1, 64)
+
+
+def _bounded_int(name: str, default: int, low: int, high: int) -> int:
+    """An integer variable kept within ``low``-``high``; unset or unreadable means ``default``."""
+    value = _env(name)
+    try:
+        wanted = int(value) if value else default
+    except ValueError:
+        logging.getLogger(__name__).warning("%s=%r is not a number; using %d", name, value, default)
+        wanted = default
+    return max(low, min(high, wanted))
+
+
+#: draft tokens per speculative round unless ``GLMOCR_DRAFT_TOKENS`` says otherwise
+DEFAULT_DRAFT_TOKENS = 3
+
+
+def draft_tokens() -> int:
+    """Tokens the MTP layer drafts per round (0: speculative decoding off); kept within 0-6."""
+    value = _env("GLMOCR_DRAFT_TOKENS")
+    try:
+        wanted = int(value) if value else DEFAULT_DRAFT_TOKENS
+    except ValueError:
+        logging.getLogger(__name__).warning("GLMOCR_DRAFT_TOKENS=%r is not a number; using %d", value,
+                                            DEFAULT_DRAFT_TOKENS)
+        wanted = DEFAULT_DRAFT_TOKENS
+    return max(0, min(6, wanted))
 
 
 def environment_table() -> str:

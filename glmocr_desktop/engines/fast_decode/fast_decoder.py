@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from glmocr_desktop.core import paths
 from glmocr_desktop.engines.fast_decode.buckets import LONG_FROM, BucketPolicy
 from glmocr_desktop.engines.fast_decode.compile_cache import configure_compile_cache
 from glmocr_desktop.engines.fast_decode.decoder import TextDecoder
@@ -22,8 +23,10 @@ from glmocr_desktop.engines.fast_decode.delivery import GroupedDecodeLoop, HostR
 from glmocr_desktop.engines.fast_decode.errors import FastDecodeUnavailable
 from glmocr_desktop.engines.fast_decode.graphs import GraphPool, GraphRunner
 from glmocr_desktop.engines.fast_decode.kv_cache import KVCachePool
+from glmocr_desktop.engines.fast_decode.mtp import DraftModel, load_mtp
 from glmocr_desktop.engines.fast_decode.prefill import Prefill
 from glmocr_desktop.engines.fast_decode.sampling import pick_next
+from glmocr_desktop.engines.fast_decode.speculative import SpeculativeDecoder
 from glmocr_desktop.engines.fast_decode.state import DecodeState
 from glmocr_desktop.engines.fast_decode.step import DecodeStep
 from glmocr_desktop.engines.fast_decode.vision import VisionEncoder
@@ -50,6 +53,7 @@ class FastDecoder:
         split_argmax: bool = True,
         long_from: int | None = None,
         buckets: BucketPolicy | None = None,
+        draft_tokens: int | None = None,
     ):
         import torch
 
@@ -105,6 +109,16 @@ class FastDecoder:
         self.vision = VisionEncoder(model, self.device, self.buckets, self.vision_graphs, bucketed)
         self.prefill = Prefill(model, self.decoder, self.vision, self.buckets, self.prefill_graphs,
                                device=self.device, max_batch=self.max_batch, bucketed=bucketed)
+        #: one region at a time decodes speculatively with the checkpoint's MTP layer (same output)
+        self.speculative: SpeculativeDecoder | None = None
+        self.mtp_reason = "off"
+        k = (paths.draft_tokens() if is_cuda else 0) if draft_tokens is None else int(draft_tokens)
+        if k > 0:
+            weights, self.mtp_reason = load_mtp(model, self.decoder, self.device)
+            if weights is not None:
+                self.speculative = SpeculativeDecoder(self, DraftModel(self.decoder, weights), k)
+            else:
+                log.info("speculative decoding off: %s", self.mtp_reason)
 
     # --- status ---------------------------------------------------------------------------------
 
@@ -297,6 +311,10 @@ class FastDecoder:
         rows, length = ids.shape
         budgets = _per_row(max_new_tokens, rows)
         min_new = _per_row(min_new_tokens, rows)
+        if rows == 1 and self.speculative is not None and length >= self.speculative.k + 2:
+            self.speculative.generate(inputs, max_new_tokens=budgets[0], eos_ids=eos_ids, pad=pad,
+                                      penalty=penalty, on_step=on_step, min_new_tokens=min_new[0])
+            return
         if len(budgets) != rows or len(min_new) != rows:
             raise ValueError("max_new_tokens/min_new_tokens lists must have one entry per row")
         bb = self.buckets.batch_bucket(rows, self.max_batch)
