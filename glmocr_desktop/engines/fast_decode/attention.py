@@ -48,10 +48,11 @@ def prefill_attention(decoder: TextDecoder, cache: KVCache, valid, unpadded: boo
 
 
 def decode_attention(decoder: TextDecoder, keys: list, values: list, slot, key_bias, long: bool,
-                     len_step: int) -> Attention:
+                     len_step: int, per_row: bool = False) -> Attention:
     """One new token per row against the cache (per-layer ``keys``/``values``): writes ``slot``, attends
     the first ``key_bias.shape[-1]`` slots. ``key_bias`` (B, 1, 1, L) float is 0 for valid slots and -inf
-    elsewhere.
+    elsewhere. With ``per_row`` the slot is one per row ((B,) long: continuous batching, where rows joined
+    at different times); otherwise ``slot`` is one (1,) slot shared by every row.
 
     The ``long`` form reduces the softmax in ``len_step``-slot chunks: one block per row over thousands of
     slots idles most of the GPU (16 us per layer at 6k slots on an H100).
@@ -63,8 +64,13 @@ def decode_attention(decoder: TextDecoder, keys: list, values: list, slot, key_b
 
     def attend(index: int, q, k, v) -> Any:
         batch = q.shape[0]
-        keys[index].index_copy_(2, slot, k)
-        values[index].index_copy_(2, slot, v)
+        if per_row:
+            where = slot.view(batch, 1, 1, 1).expand(batch, decoder.n_kv_heads, 1, decoder.head_dim)
+            keys[index].scatter_(2, where, k)
+            values[index].scatter_(2, where, v)
+        else:
+            keys[index].index_copy_(2, slot, k)
+            values[index].index_copy_(2, slot, v)
         layer_keys = keys[index][:, :, :attended]
         layer_values = values[index][:, :, :attended]
         grouped = q.view(batch, decoder.n_kv_heads, group, decoder.head_dim)

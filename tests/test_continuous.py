@@ -1,0 +1,187 @@
+"""Continuous batching gives every region exactly the tokens it gets alone (fp32, tiny checkpoint, CPU)."""
+
+from __future__ import annotations
+
+import contextlib
+
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from make_tiny_model import build_model, build_processor, tiny_config_dict
+from test_fast_decode import EOS, PAD, _GraphSim, make_inputs, stock
+
+from glmocr_desktop.engines.fast_decode import FastDecoder
+from glmocr_desktop.engines.fast_decode.continuous import ContinuousDecoder, ListSource, Region, collate
+
+#: (width, height) of each region's image and its forced length: prompts and outputs of different sizes
+MIXED = [((112, 84), 30), ((56, 196), 8), ((224, 140), 22), ((84, 84), 5), ((140, 56), 17), ((56, 56), 12),
+         ((196, 112), 26), ((84, 140), 3)]
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    model = build_model(tiny_config_dict(), seed=0, dtype=torch.float32)
+    model.generation_config.eos_token_id = EOS
+    model.generation_config.pad_token_id = PAD
+    return model, build_processor()
+
+
+@pytest.fixture(scope="module")
+def alone(tiny):
+    """Each region of MIXED run alone (batch of one) on stock greedy ``generate``, forced to its length."""
+    model, proc = tiny
+    prompts = [make_inputs(proc, [size]) for size, _ in MIXED]
+    return prompts, [stock(model, p, n, min_new=n)[0] for p, (_, n) in zip(prompts, MIXED)]
+
+
+def run_continuous(dec, prompts, lengths, forced=True, stop=None, cancel_after=None):
+    got: dict[int, list[int]] = {i: [] for i in range(len(prompts))}
+    calls = []
+
+    def on_tokens(events):
+        calls.append(len(events))
+        out = []
+        for key, tok in events:
+            got[key].append(tok)
+            if stop and len(got[key]) >= stop.get(key, 10**9):
+                out.append(key)
+        return out
+
+    regions = [Region(i, p, n, n if forced else 0) for i, (p, n) in enumerate(zip(prompts, lengths))]
+    stats = dec.run(ListSource(regions), eos_token_ids=EOS, pad_token_id=PAD, repetition_penalty=1.1,
+                    on_tokens=on_tokens,
+                    should_stop=None if cancel_after is None else (lambda: len(calls) >= cancel_after))
+    return [got[i] for i in range(len(prompts))], stats
+
+
+@pytest.mark.parametrize("max_batch,join_fraction", [(4, 0.25), (4, 0.5), (32, 0.25)])
+def test_mixed_regions_identical_to_each_alone(tiny, alone, max_batch, join_fraction):
+    """Eight regions of different sizes and lengths through a batch of four (rows refilled one or two at a
+    time, two prompts left-padded into one pass) and through one wide batch: each region's tokens are
+    exactly stock greedy's for that region alone."""
+    model, _ = tiny
+    prompts, ref = alone
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    dec = ContinuousDecoder(fd, max_batch=max_batch, join_fraction=join_fraction)
+    got, stats = run_continuous(dec, prompts, [n for _, n in MIXED])
+    assert got == ref
+    assert stats.batch == (4 if max_batch == 4 else 8)
+    assert stats.joined_regions == len(MIXED) and stats.tokens == sum(n for _, n in MIXED)
+    if max_batch == 4:
+        assert stats.joins > 1 and stats.utilisation > 0.5
+        assert stats.joins < len(MIXED) if join_fraction == 0.5 else stats.joins >= len(MIXED)
+
+
+def test_identical_to_static_path(tiny, alone):
+    """The same regions through the static batch path (one padded batch of eight) give the same tokens."""
+    model, _ = tiny
+    prompts, ref = alone
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    lengths = [n for _, n in MIXED]
+    steps = []
+    fd.generate(collate(prompts, PAD), max_new_tokens=lengths, min_new_tokens=lengths,
+                eos_token_ids=EOS, pad_token_id=PAD, repetition_penalty=1.1,
+                on_step=lambda t: steps.append(t.tolist()))
+    static = [[row[i] for row in steps][:n] for i, n in enumerate(lengths)]
+    dec = ContinuousDecoder(fd, max_batch=4, join_fraction=0.5)
+    assert run_continuous(dec, prompts, lengths)[0] == static == ref
+
+
+def test_collate_pads_like_the_processor(tiny):
+    from test_fast_decode import _image
+
+    _, proc = tiny
+    images = [_image(w, h, seed) for seed, (w, h) in enumerate([(112, 84), (56, 196), (224, 140)])]
+
+    def inputs(batch):
+        msgs = [[{"role": "user", "content": [{"type": "image", "image": im},
+                                              {"type": "text", "text": "Text Recognition:"}]}] for im in batch]
+        out = proc.apply_chat_template(msgs, tokenize=True, add_generation_prompt=True, return_dict=True,
+                                       return_tensors="pt", padding=True)
+        return dict(out)
+
+    batch = inputs(images)
+    got = collate([inputs([im]) for im in images], PAD)
+    assert (batch["attention_mask"] == 0).any()
+    for name in ("input_ids", "attention_mask", "mm_token_type_ids", "image_grid_thw", "pixel_values"):
+        assert torch.equal(got[name], batch[name]), name
+
+
+def test_regions_end_at_eos_as_alone():
+    """Without forced lengths a region ends at its own EOS (the next region joins its row); each region's
+    output is stock's alone, up to and including the EOS."""
+    model = build_model(tiny_config_dict(), seed=0, dtype=torch.float32)
+    proc = build_processor()
+    prompts = [make_inputs(proc, [size]) for size, _ in MIXED]
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    forced = [stock(model, p, 16, min_new=16)[0] for p in prompts]
+    # A random head almost never picks EOS: make EOS a close second to a token several regions emit.
+    common = max(set(forced[0]), key=lambda t: sum(t in f for f in forced))
+    with torch.no_grad():
+        model.lm_head.weight[PAD] = 1.04 * model.lm_head.weight[common]
+    ref = [stock(model, p, 16)[0] for p in prompts]
+    ref = [r[: r.index(PAD) + 1] if PAD in r else r for r in ref]
+    assert sum(len(r) < 16 for r in ref) >= 2, "some regions should end with EOS on their own"
+    dec = ContinuousDecoder(fd, max_batch=4)
+    got, stats = run_continuous(dec, prompts, [16] * len(prompts), forced=False)
+    assert got == ref
+    assert stats.tokens == sum(len(r) for r in ref)
+
+
+def test_stop_one_region_and_cancel_all(tiny, alone):
+    model, _ = tiny
+    prompts, ref = alone
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    dec = ContinuousDecoder(fd, max_batch=4)
+    lengths = [n for _, n in MIXED]
+    got, _ = run_continuous(dec, prompts, lengths, stop={0: 4, 2: 1})
+    assert got[0] == ref[0][:4] and got[2] == ref[2][:1]
+    assert all(got[i] == ref[i] for i in range(len(MIXED)) if i not in (0, 2)), "the others run on unchanged"
+    got, stats = run_continuous(dec, prompts, lengths, cancel_after=5)
+    assert stats.steps < max(lengths) and sum(map(len, got)) < sum(lengths)
+    assert all(g == r[: len(g)] for g, r in zip(got, ref))
+
+
+@pytest.fixture
+def simulated_graphs(monkeypatch):
+    """CUDA-graph capture and replay on the CPU (as tests/test_fast_decode.py simulates them)."""
+    cuda = torch.cuda
+
+    class Stream:
+        def wait_stream(self, other):
+            pass
+
+        def synchronize(self):
+            pass
+
+    @contextlib.contextmanager
+    def capture(g, pool=None):
+        _GraphSim.capturing = g
+        try:
+            yield
+        finally:
+            _GraphSim.capturing = None
+
+    patches = {"Stream": Stream, "stream": lambda s: contextlib.nullcontext(), "current_stream": Stream,
+               "synchronize": lambda: None, "graph_pool_handle": object, "CUDAGraph": _GraphSim,
+               "graph": capture}
+    for name, value in patches.items():
+        monkeypatch.setattr(cuda, name, value)
+
+
+@pytest.mark.parametrize("group", [1, 3])
+def test_graph_replay_and_grouped_steps_identical(tiny, alone, simulated_graphs, group):
+    """The decode step captured per (batch, capacity, attended length) and replayed from its static state,
+    steps enqueued in groups ahead of the host: still each region's tokens alone."""
+    model, _ = tiny
+    prompts, ref = alone
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False, long_from=1)
+    dec = ContinuousDecoder(fd, max_batch=4, join_fraction=0.5, group=group)
+    dec.use_graphs = True
+    real = dec._step_function
+    dec._step_function = lambda attended: _GraphSim.recording(real(attended))
+    got, _ = run_continuous(dec, prompts, [n for _, n in MIXED], stop={1: 3})
+    assert len(dec.graphs) >= 1
+    assert got[1] == ref[1][:3] and all(got[i] == ref[i] for i in range(len(MIXED)) if i != 1)
