@@ -160,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from glmocr_desktop import cli
 
         return int(cli.main(argv[1:]) or 0)
+    if argv and argv[0] == "serve":  # the OpenAI-compatible server (cli hands it to glmocr_desktop.server)
+        from glmocr_desktop import cli
+
+        return int(cli.main(argv) or 0)
     args = _parse(argv)
     if args.install_desktop_entry or args.uninstall_desktop_entry:
         from glmocr_desktop.desktop_entry import main_install

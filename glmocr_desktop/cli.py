@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -44,8 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pages", metavar="SPEC", help="pages to read, e.g. 1-3,7 (default: all)")
     p.add_argument("--region", metavar="x0,y0,x1,y1", help="a part of each page, as fractions 0..1 of its size")
     p.add_argument("--password", metavar="P", help="password of an encrypted PDF")
-    p.add_argument("--model", metavar="ID|DIR", default=paths.default_model(),
-                   help=f"hub id (from the local cache) or model folder (default: {DEFAULT_MODEL_ID})")
+    p.add_argument("--model", metavar="ID|DIR|NAME", default=None,
+                   help=f"hub id (from the local cache) or model folder (default: {DEFAULT_MODEL_ID}); with a "
+                        "remote engine, the served model name (default: glm-ocr)")
+    remote = p.add_argument_group("remote engine (a GPU server: vLLM, SGLang, Ollama, glmocr-desktop serve)")
+    remote.add_argument("--engine", default="local", choices=["local", "openai", "ollama"],
+                        help="local: this computer; openai: an OpenAI-compatible server; ollama: Ollama's API")
+    remote.add_argument("--base-url", metavar="URL", action="append", default=[],
+                        help="server URL, e.g. http://gpu-box:8000 (repeat for several servers)")
+    remote.add_argument("--api-key-env", metavar="VAR", help="environment variable holding the server's API key")
+    remote.add_argument("--concurrency", type=int, default=8, metavar="N",
+                        help="requests in flight at once over all servers (default: 8)")
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "mps", "cpu"])
     p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32"])
     p.add_argument("--dpi", type=float, default=200.0, help="PDF render resolution (default: 200)")
@@ -87,10 +97,18 @@ def main(argv: list[str] | None = None) -> int:
 
     ensure_std_streams()  # started from a Windows gui-script: no console streams
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "serve":
+        from glmocr_desktop.server.run import main as serve
+
+        return serve(argv[1:])
     if argv and argv[0] == "ocr":
         argv = argv[1:]
     args = build_parser().parse_args(argv)
     err = sys.stderr
+    usage = _check_engine_args(args)
+    if usage:
+        print(f"glmocr-desktop ocr: error: {usage}", file=err)
+        return EXIT_USAGE
 
     def progress(msg: str) -> None:
         if not args.quiet:
@@ -152,6 +170,23 @@ def main(argv: list[str] | None = None) -> int:
             out_file.close()
 
 
+def _check_engine_args(args) -> str:
+    """Fill in the model default of the engine chosen; a usage error's text, or ""."""
+    if args.engine == "local":
+        if args.base_url or args.api_key_env:
+            return "--base-url and --api-key-env need --engine openai or --engine ollama."
+        args.model = args.model or paths.default_model()
+        return ""
+    if not args.base_url:
+        return f"--engine {args.engine} needs --base-url URL (the server's address)."
+    if args.concurrency < 1:
+        return "--concurrency must be at least 1."
+    if args.api_key_env and not os.environ.get(args.api_key_env, "").strip():
+        return f"the environment variable {args.api_key_env} holds no API key."
+    args.model = args.model or "glm-ocr"
+    return ""
+
+
 def _use_layout(args, task: Task, region: Region | None, progress) -> bool:
     """Whether pages go through the layout model; ValueError for a usage error, ModelError when
     ``--layout`` was asked for and the layout model is missing."""
@@ -186,7 +221,7 @@ def _use_layout(args, task: Task, region: Region | None, progress) -> bool:
 def _run_document(args, task: Task, region: Region | None, use_layout: bool, progress) -> int:
     """Pages through the document pipeline (layout, or the regions given), assembled and exported."""
     from glmocr_desktop.core.assembly import assemble
-    from glmocr_desktop.core.pipeline import NO_LAYOUT_MODEL, DocumentPipeline
+    from glmocr_desktop.core.pipeline import GPU_PAGES_IN_FLIGHT, NO_LAYOUT_MODEL, DocumentPipeline
     from glmocr_desktop.core.regions import WHOLE_PAGE, TaskRegion
 
     docs, status = _open_documents(args, progress)
@@ -201,7 +236,9 @@ def _run_document(args, task: Task, region: Region | None, use_layout: bool, pro
             from glmocr_desktop.engines.layout import LayoutDetector
 
             # Beside the OCR model on its device (the layout model is small), else the CPU.
-            detector = LayoutDetector(args.layout_model, device=engine.info.device or "cpu",
+            # (always on this computer: with a remote engine the layout model runs here, on the CPU)
+            device = engine.info.device if engine.info.device.startswith(("cuda", "mps")) else "cpu"
+            detector = LayoutDetector(args.layout_model, device=device,
                                       options=LayoutOptions(keep_abandoned=args.keep_abandoned))
             detector.load()
             progress(f"Layout model ready on {detector.device}.")
@@ -212,6 +249,8 @@ def _run_document(args, task: Task, region: Region | None, use_layout: bool, pro
                 engine, detector, dpi=args.dpi, max_new_tokens=args.max_new_tokens,
                 keep_page_images=args.format == "pdf",
                 no_layout_reason="--no-layout" if args.layout is False else NO_LAYOUT_MODEL,
+                # a server takes many requests at once: draw them from several pages
+                pages_in_flight=GPU_PAGES_IN_FLIGHT if args.engine != "local" else None,
             )
             finished, page_status = _follow(pipeline.run(doc, pages, drawn), name, progress)
             status = max(status, page_status)
@@ -325,6 +364,8 @@ def _open_documents(args, progress) -> tuple[list, int]:
 
 def _load_engine(args, progress):
     """The loaded OCR engine (raises ModelError)."""
+    if args.engine != "local":
+        return _load_remote_engine(args, progress)
     from glmocr_desktop.engines.local import LocalEngine
 
     engine = LocalEngine(args.model, device=args.device, dtype=args.dtype, fast=not args.no_fast)
@@ -339,6 +380,29 @@ def _load_engine(args, progress):
         raise
     info = engine.info
     progress(f"Model ready on {info.device} ({info.dtype}, fast path: {info.fast_path_text()}).")
+    return engine
+
+
+def _load_remote_engine(args, progress):
+    from glmocr_desktop.engines.remote import RemoteEngine, is_plain_http_to_remote_host
+
+    for url in args.base_url:
+        if is_plain_http_to_remote_host(url):
+            progress(f"warning: {url} is plain http to another computer: pages (and any API key) travel "
+                     "unencrypted. Use https unless the network is yours.")
+    api_key = os.environ.get(args.api_key_env, "").strip() if args.api_key_env else None
+    try:
+        engine = RemoteEngine(args.base_url, args.model, args.engine, api_key=api_key,
+                              concurrency=args.concurrency)
+    except ValueError as exc:
+        raise ModelError(str(exc)) from None
+    progress(f"Connecting to {', '.join(args.base_url)} ...")
+    try:
+        engine.load()
+    except ModelError:
+        engine.close()
+        raise
+    progress(f"Server ready: {args.model} on {engine.info.device}, {args.concurrency} request(s) in flight.")
     return engine
 
 
