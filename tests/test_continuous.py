@@ -56,19 +56,24 @@ def run_continuous(dec, prompts, lengths, forced=True, stop=None, cancel_after=N
     return [got[i] for i in range(len(prompts))], stats
 
 
-@pytest.mark.parametrize("max_batch,join_fraction", [(4, 0.25), (4, 0.5), (32, 0.25)])
-def test_mixed_regions_identical_to_each_alone(tiny, alone, max_batch, join_fraction):
+@pytest.mark.parametrize("max_batch,join_fraction,len_step", [(4, 0.25, 512), (4, 0.5, 16), (32, 0.25, 512)])
+def test_mixed_regions_identical_to_each_alone(tiny, alone, max_batch, join_fraction, len_step):
     """Eight regions of different sizes and lengths through a batch of four (rows refilled one or two at a
-    time, two prompts left-padded into one pass) and through one wide batch: each region's tokens are
-    exactly stock greedy's for that region alone."""
+    time, two prompts left-padded into one pass; with short length steps the cache grows mid-run) and
+    through one wide batch: each region's tokens are exactly stock greedy's for that region alone."""
+    from glmocr_desktop.engines.fast_decode import BucketPolicy
+
     model, _ = tiny
     prompts, ref = alone
-    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
+    fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False,
+                     buckets=BucketPolicy(len_step=len_step))
     dec = ContinuousDecoder(fd, max_batch=max_batch, join_fraction=join_fraction)
     got, stats = run_continuous(dec, prompts, [n for _, n in MIXED])
     assert got == ref
     assert stats.batch == (4 if max_batch == 4 else 8)
     assert stats.joined_regions == len(MIXED) and stats.tokens == sum(n for _, n in MIXED)
+    if len_step == 16:
+        assert stats.cache_growths > 0
     if max_batch == 4:
         assert stats.joins > 1 and stats.utilisation > 0.5
         assert stats.joins < len(MIXED) if join_fraction == 0.5 else stats.joins >= len(MIXED)

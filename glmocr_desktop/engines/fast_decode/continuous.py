@@ -239,6 +239,7 @@ class ContinuousStats:
     busy_row_steps: int = 0  # of those, rows with a live region
     joins: int = 0
     joined_regions: int = 0
+    cache_growths: int = 0
     tokens: int = 0
     batch: int = 0
     prompt_s: float = 0.0
@@ -270,12 +271,18 @@ class ContinuousDecoder:
         self.use_graphs = bool(fast.use_graphs)
         self.group = int(group or fast.group)
         self.len_step = fast.buckets.len_step
+        #: most cache slots a row may hold (a region's prompt and output): the static path's limit
+        self.max_cache_len = int(fast.kv_pool.max_cache_len)
         self.graphs = GraphRunner(GraphPool(), fast._capture_gate)
         self._steps: dict[bool, RowsStep] = {}
         self._state: RowsState | None = None
         self.stats = ContinuousStats()
 
     # --- sizes ----------------------------------------------------------------------------------
+
+    def fits(self, prompt_tokens: int, max_new: int) -> bool:
+        """Whether a region's prompt and output fit a row's cache (others go to the static path)."""
+        return prompt_tokens + max_new + 2 <= self.max_cache_len
 
     def batch_for(self, regions: int) -> int:
         """The batch a run of ``regions`` regions uses: the smallest bucket that holds them, at most max."""
@@ -446,11 +453,8 @@ class ContinuousDecoder:
                     return
                 rows = free[: len(regions)]
                 longest = max(int(r.inputs["input_ids"].shape[1]) for r in regions)
-                need = longest + max(r.max_new for r in regions) + 2
-                if need > state.capacity:
-                    state.grow(round_up(need, self.len_step), self.len_step)
-                    self.graphs.clear()
-                    self.graphs.pool.reset()
+                # room for the prompt and a first stretch of output; rows grow the cache as they need
+                ensure(longest + min(max(r.max_new for r in regions), 2 * self.len_step) + 2)
                 first, length = join_rows(rows, regions)
                 for r, region in zip(rows, regions):
                     # its first decode step writes slot ``length``; max_new - 1 steps in all
@@ -460,6 +464,17 @@ class ContinuousDecoder:
                 records.append(_Record(owners=list(owners), host=host, steps=0, event=event, join_rows=rows))
                 stats.joins += 1
                 stats.joined_regions += len(regions)
+
+        def ensure(slots: int) -> None:
+            """At least ``slots`` slots per row (the cache grows by half at least: few regrowths)."""
+            if slots > state.capacity:
+                if slots > self.max_cache_len:
+                    raise FastDecodeUnavailable(f"{slots} cache slots exceed {self.max_cache_len}")
+                grown = min(self.max_cache_len, max(slots, state.capacity + state.capacity // 2))
+                state.grow(round_up(grown, self.len_step), self.len_step)
+                stats.cache_growths += 1
+                self.graphs.clear()
+                self.graphs.pool.reset()
 
         def join_rows(rows, regions):
             return self._join(state, rows, regions, eos_ids, pad, penalty)
@@ -471,6 +486,7 @@ class ContinuousDecoder:
             n = min(self.group, max(owners[r].limit - bound[r] for r in rows))  # type: ignore[union-attr]
             if n <= 0:
                 return False
+            ensure(max(bound) + n + 1)
             host = torch.empty(n, batch, dtype=torch.long, pin_memory=pinned)
             for j in range(n):
                 attended = round_up(max(bound) + 1, self.len_step)  # bound: the slot this step writes
