@@ -11,7 +11,6 @@ check that honours ``cancel()`` and the repetition guard, so a stop takes effect
 from __future__ import annotations
 
 import gc
-import importlib.util
 import logging
 import os
 import queue
@@ -19,23 +18,33 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from glmocr_desktop import DEFAULT_MODEL_ID
 from glmocr_desktop.core import imaging, model_limits
 from glmocr_desktop.core.errors import (
-    DeviceError,
     ImageTooLargeForModelError,
     ModelError,
     ModelLoadError,
     OcrError,
     OutOfMemoryError,
 )
-from glmocr_desktop.core.jobs import Chunk, Job, Timings
+from glmocr_desktop.core.jobs import Chunk, Job, Result, Timings
 from glmocr_desktop.core.tasks import REPETITION_PENALTY
 from glmocr_desktop.engines.base import EngineInfo, FastPathState, ProgressCallback
+from glmocr_desktop.engines.decoding import (  # noqa: F401  (IncrementalDetokenizer: public here before)
+    DecodeRow,
+    IncrementalDetokenizer,
+    PaddingFreeRepetitionPenalty,
+    stock_generate,
+)
+from glmocr_desktop.engines.model_loading import (  # noqa: F401  (public here before the split)
+    image_only_processor,
+    load_processor,
+    pick_attention,
+    pick_device,
+    pick_dtype,
+)
 from glmocr_desktop.engines.modelfiles import resolve_model
 
 log = logging.getLogger(__name__)
@@ -46,186 +55,6 @@ MODEL_MAX_PIXELS = model_limits.MAX_PIXELS
 MODEL_MIN_PIXELS = model_limits.MIN_PIXELS
 CPU_MAX_PIXELS = model_limits.CPU_MAX_PIXELS
 MAX_ASPECT = model_limits.MAX_ASPECT
-
-
-def pick_device(requested: str = "auto") -> str:
-    import torch
-
-    requested = (requested or "auto").lower()
-    if requested == "auto":
-        if torch.cuda.is_available():
-            return "cuda"
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return "mps"
-        return "cpu"
-    if requested.startswith("cuda") and not torch.cuda.is_available():
-        raise DeviceError("CUDA was requested but no CUDA GPU is available to PyTorch.",
-                          hint="Install a CUDA build of PyTorch (see the README) or choose the CPU.")
-    if requested == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise DeviceError("Apple MPS was requested but is not available on this computer.")
-    if requested not in ("cpu", "mps") and not requested.startswith("cuda"):
-        raise DeviceError(f"Unknown device {requested!r}; use auto, cuda, mps or cpu.")
-    return requested
-
-
-def pick_dtype(device: str, requested: str = "auto"):
-    import torch
-
-    names = {"bf16": torch.bfloat16, "bfloat16": torch.bfloat16, "fp16": torch.float16,
-             "float16": torch.float16, "fp32": torch.float32, "float32": torch.float32}
-    requested = (requested or "auto").lower()
-    if requested != "auto":
-        if requested not in names:
-            raise DeviceError(f"Unknown dtype {requested!r}; use auto, bf16, fp16 or fp32.")
-        return names[requested]
-    if device.startswith("cuda"):
-        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    if device == "mps":
-        return torch.float16
-    return torch.float32  # bf16 on a CPU is only fast with avx512_bf16; fp32 is the safe default
-
-
-def pick_attention(device: str) -> str:
-    if device.startswith("cuda") and importlib.util.find_spec("flash_attn") is not None:
-        return "flash_attention_2"
-    return "sdpa"
-
-
-def load_processor(path: Path):
-    """AutoProcessor, or an image-only processor when torchvision is missing."""
-    from transformers import AutoProcessor
-
-    try:
-        return AutoProcessor.from_pretrained(path, local_files_only=True)
-    except ImportError as exc:
-        log.warning("Full processor unavailable (%s); using the image-only processor", exc)
-        return image_only_processor(path)
-
-
-def image_only_processor(path: Path):
-    """The GLM processor built from its PIL image processor, without the video part (needs no torchvision)."""
-    import json
-
-    from transformers import AutoTokenizer
-    from transformers.models.glm46v.image_processing_pil_glm46v import Glm46VImageProcessorPil
-    from transformers.models.glm46v.processing_glm46v import Glm46VProcessor
-
-    settings: dict[str, Any] = {}
-    for name in ("preprocessor_config.json", "processor_config.json"):
-        f = path / name
-        if f.is_file():
-            data = json.loads(f.read_text(encoding="utf-8"))
-            settings = data.get("image_processor", data)
-            break
-    keep = ("size", "patch_size", "temporal_patch_size", "merge_size", "image_mean", "image_std",
-            "do_rescale", "rescale_factor", "do_normalize", "do_resize", "resample", "do_convert_rgb")
-    image_processor = Glm46VImageProcessorPil(**{k: v for k, v in settings.items() if k in keep})
-    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-    template_file = path / "chat_template.jinja"
-    chat_template = template_file.read_text(encoding="utf-8") if template_file.is_file() else None
-
-    class _ImageOnlyProcessor(Glm46VProcessor):
-        attributes = ("image_processor", "tokenizer")
-
-        def __init__(self, image_processor, tokenizer, chat_template=None):
-            self.image_token = "<|image|>"
-            self.video_token = "<|video|>"
-            self.image_token_id = tokenizer.convert_tokens_to_ids(self.image_token)
-            self.video_token_id = tokenizer.convert_tokens_to_ids(self.video_token)
-            from transformers.processing_utils import ProcessorMixin
-
-            ProcessorMixin.__init__(self, image_processor, tokenizer, chat_template=chat_template)
-            self.video_start_id = tokenizer.convert_tokens_to_ids("<|begin_of_video|>")
-            self.video_end_id = tokenizer.convert_tokens_to_ids("<|end_of_video|>")
-
-    if chat_template is None:
-        chat_template = getattr(tokenizer, "chat_template", None)
-    return _ImageOnlyProcessor(image_processor, tokenizer, chat_template=chat_template)
-
-
-class IncrementalDetokenizer:
-    """Turns a growing list of token ids into text deltas without re-decoding everything.
-
-    Only a short window is decoded per token; text that ends in an incomplete UTF-8 sequence is held
-    back until the next token completes it.
-    """
-
-    def __init__(self, tokenizer) -> None:
-        self.tokenizer = tokenizer
-        self.ids: list[int] = []
-        self.prefix = 0
-        self.read = 0
-
-    def push(self, token_id: int) -> str:
-        self.ids.append(token_id)
-        prefix_text = self.tokenizer.decode(self.ids[self.prefix:self.read], skip_special_tokens=True)
-        new_text = self.tokenizer.decode(self.ids[self.prefix:], skip_special_tokens=True)
-        if len(new_text) > len(prefix_text) and not new_text.endswith("\ufffd"):
-            delta = new_text[len(prefix_text):]
-            self.prefix = self.read
-            self.read = len(self.ids)
-            return delta
-        return ""
-
-    def flush(self) -> str:
-        prefix_text = self.tokenizer.decode(self.ids[self.prefix:self.read], skip_special_tokens=True)
-        new_text = self.tokenizer.decode(self.ids[self.prefix:], skip_special_tokens=True)
-        self.prefix = self.read = len(self.ids)
-        return new_text[len(prefix_text):] if len(new_text) > len(prefix_text) else ""
-
-
-class PaddingFreeRepetitionPenalty:
-    """The official repetition penalty (CTRL-style, as transformers applies it) over the real tokens only.
-
-    A batch is left-padded with the pad id, which is also ``<|endoftext|>``, an end-of-sequence id:
-    counted as seen, padding would make a padded row less likely to end, so a region could read
-    differently in a batch than alone. Pad positions are replaced by the row's first real token, which
-    is seen anyway, so the penalised set is exactly that of the row run alone.
-    """
-
-    def __init__(self, penalty: float, attention_mask: Any) -> None:
-        self.penalty = float(penalty)
-        self.mask = attention_mask
-        self._prompt_ids = None
-
-    def _real_ids(self, input_ids: Any) -> Any:
-        import torch
-
-        if self.mask is None or bool(self.mask.all()):
-            return input_ids
-        if self._prompt_ids is None:
-            width = self.mask.shape[1]
-            prompt = input_ids[:, :width]
-            mask = self.mask.to(device=input_ids.device, dtype=torch.bool)
-            first_real = mask.to(torch.int64).argmax(dim=1, keepdim=True)
-            fill = torch.gather(prompt, 1, first_real).expand_as(prompt)
-            self._prompt_ids = torch.where(mask, prompt, fill)
-        width = self._prompt_ids.shape[1]
-        return torch.cat([self._prompt_ids, input_ids[:, width:]], dim=1)
-
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        import torch
-
-        if self.penalty == 1.0:
-            return scores
-        ids = self._real_ids(input_ids)
-        score = torch.gather(scores, 1, ids)
-        score = torch.where(score < 0, score * self.penalty, score / self.penalty)
-        return scores.scatter(1, ids, score)
-
-
-@dataclass
-class _Row:
-    job: Job
-    detok: IncrementalDetokenizer
-    guard: Any
-    budget: int
-    text: list[str] = field(default_factory=list)
-    tokens: int = 0
-    finished: bool = False
-    cut: bool = False
-    truncated: bool = False
-    first_token_s: float | None = None
 
 
 class LocalEngine:
@@ -601,16 +430,16 @@ class LocalEngine:
                 row.text.append(tail)
             yield self._finish(row, total, prompt_len, image_tokens[i], attempt_scale)
 
-    def _new_rows(self, jobs: list[Job]) -> list[_Row]:
+    def _new_rows(self, jobs: list[Job]) -> list[DecodeRow]:
         from glmocr_desktop.core.loops import RepetitionGuard
 
         return [
-            _Row(job=j, detok=IncrementalDetokenizer(self.processor.tokenizer), guard=RepetitionGuard(),
+            DecodeRow(job=j, detok=IncrementalDetokenizer(self.processor.tokenizer), guard=RepetitionGuard(),
                  budget=j.token_budget)
             for j in jobs
         ]
 
-    def _generate(self, rows: list[_Row], inputs: dict, started: float) -> Iterator[Chunk]:
+    def _generate(self, rows: list[DecodeRow], inputs: dict, started: float) -> Iterator[Chunk]:
         """Run generation on a private thread; turn its per-step tokens into chunks here."""
         import torch
 
@@ -677,7 +506,6 @@ class LocalEngine:
 
     def _generate_impl(self, inputs: dict, max_new_tokens: int, budgets: list[int], on_step) -> None:
         """One batched greedy generation; ``on_step`` sees each step's tokens and may stop rows."""
-        import torch
 
         fast = self._fast_decoder_for(len(budgets))
         if fast is not None:
@@ -703,32 +531,8 @@ class LocalEngine:
                 if delivered:
                     raise ModelError(f"The fast decode path stopped unexpectedly: {exc}") from exc
                 log.info("Fast path cannot take this job (%s); using stock generate", exc)
-        from transformers import StoppingCriteria, StoppingCriteriaList
-
-        class _StepHook(StoppingCriteria):
-            def __call__(self, input_ids, scores, **kwargs):
-                stop = on_step(input_ids[:, -1])
-                if stop is None:
-                    return torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-                return stop.to(input_ids.device)
-
-        from transformers import LogitsProcessorList
-
-        penalty = PaddingFreeRepetitionPenalty(self.repetition_penalty, inputs.get("attention_mask"))
-        with torch.inference_mode():
-            self.model.generate(
-                **inputs,
-                max_new_tokens=max_new_tokens,
-                do_sample=False,
-                repetition_penalty=None,
-                logits_processor=LogitsProcessorList([penalty]),
-                eos_token_id=self.eos_ids,
-                pad_token_id=self.pad_id,
-                stopping_criteria=StoppingCriteriaList([_StepHook()]),
-                temperature=None,
-                top_p=None,
-                top_k=None,
-            )
+        stock_generate(self.model, inputs, max_new_tokens=max_new_tokens, eos_ids=self.eos_ids, pad_id=self.pad_id,
+                       repetition_penalty=self.repetition_penalty, on_step=on_step)
 
     def _fast_decoder_for(self, batch: int):
         """The fast decoder if it is warm for this batch size (called with the engine lock held)."""
@@ -741,7 +545,7 @@ class LocalEngine:
             return None
         return self.fast
 
-    def _finish(self, row: _Row, total: float, prompt_len: int, image_tokens: int, scale: float) -> Chunk:
+    def _finish(self, row: DecodeRow, total: float, prompt_len: int, image_tokens: int, scale: float) -> Chunk:
         from glmocr_desktop.core.results import Generation, finish_result
 
         generation = Generation(
@@ -757,7 +561,16 @@ class LocalEngine:
             image_tokens=image_tokens,
             generated_tokens=row.tokens,
         )
-        result = finish_result(row.job, generation, model=self.info.model, device=self.info.device, timings=timings)
+        try:
+            result = finish_result(row.job, generation, model=self.info.model, device=self.info.device, timings=timings)
+        except Exception as exc:  # one region's answer must never fail the others of its batch
+            log.exception("finishing the result of job %s failed", row.job.id)
+            raw = generation.raw_text
+            result = Result(
+                job_id=row.job.id, task=row.job.task, text=raw, raw_text=raw, model=self.info.model,
+                device=self.info.device, source=row.job.source, timings=timings, truncated=row.truncated,
+                warnings=[f"The answer could not be cleaned up and is shown as the model wrote it ({exc})."],
+            )
         return Chunk(job_id=row.job.id, done=True, result=result, generated_tokens=row.tokens)
 
     def _free_memory(self) -> None:
