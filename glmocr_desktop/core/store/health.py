@@ -7,6 +7,8 @@ once, from SQLite's own error code, and worded once for the user.
 
 from __future__ import annotations
 
+import os
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from enum import Enum
@@ -70,6 +72,22 @@ def classify(exc: BaseException) -> Problem | None:
     if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError)):
         return None
     return Problem.IO if isinstance(exc, sqlite3.OperationalError) else None
+
+
+#: a folder with less free space than this is full, whatever SQLite called the error
+NEARLY_FULL_BYTES = 256 * 1024
+
+
+def refine(problem: Problem | None, folder: str | os.PathLike[str] | None) -> Problem | None:
+    """An I/O error on a disk without free space is a full disk (SQLite reports a shared-memory file it
+    could not grow as an I/O error)."""
+    if problem is Problem.IO and folder is not None:
+        try:
+            if shutil.disk_usage(folder).free < NEARLY_FULL_BYTES:
+                return Problem.FULL
+        except OSError:
+            pass
+    return problem
 
 
 _WHAT = {

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from glmocr_desktop.core.store.health import Problem, classify
+from glmocr_desktop.core.store.health import Problem, classify, refine
 from glmocr_desktop.core.store.schema import SCHEMA_VERSION, migrate
 
 log = logging.getLogger(__name__)
@@ -153,6 +153,7 @@ class OpenedDatabase:
     problem: Problem | None = None  # writes cannot reach the file now (read-only, full, I/O)
     detail: str = ""
     interrupt_later: bool = False  # marking crashed results waits for a write that works
+    reader_uri: str | None = None  # reads go to this URI while the file cannot be opened normally
 
     @property
     def in_memory(self) -> bool:
@@ -343,7 +344,7 @@ class _Opener:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             conn.execute(f"PRAGMA user_version = {int(version)}")
         except sqlite3.Error as exc:
-            problem = classify(exc)
+            problem = refine(classify(exc), self.path.parent)
             if problem is not None and problem is not Problem.LOCKED:
                 self.problem, self.detail = problem, str(exc)
                 log.warning("the results database %s cannot be written now: %s", self.path, exc)
@@ -357,16 +358,26 @@ class _Opener:
     def _as_it_is(self, last: BaseException) -> OpenedDatabase:
         """The disk kept failing: use the file for reading if it can be read; new results stay in memory
         until a write works (the writer keeps trying). Never moved aside: nothing says it is damaged."""
-        problem = classify(last) or Problem.IO
+        problem = refine(classify(last) or Problem.IO, self.path.parent)
+        reader_uri = None
         try:
             conn = self._connect(self.path)
             self._prepare(conn, write=False)
         except sqlite3.Error as exc:
-            return self._in_memory(f"The results database {self.path} cannot be opened ({exc}).")
+            # WAL needs its shared-memory file even to read; a full disk may not let it be made: read the
+            # file itself (what the last clean close left in it) until the disk works again
+            reader_uri = self.path.resolve().as_uri() + "?immutable=1"
+            try:
+                probe = connect(reader_uri, self.busy_timeout, uri=True)
+                probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                probe.close()
+                conn = self._connect(self.path)
+            except sqlite3.Error:
+                return self._in_memory(f"The results database {self.path} cannot be opened ({exc}).")
         self.problem, self.detail = problem, str(last)
         self.interrupt_later = True
         log.warning("results database %s opened as it is: %s", self.path, last)
-        return self._opened(conn)
+        return self._opened(conn, reader_uri=reader_uri)
 
     def _write_beside(self, exc: BaseException) -> OpenedDatabase:
         """Another program holds the file locked: leave it alone, write this session to a file beside it."""

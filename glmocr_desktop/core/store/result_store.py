@@ -107,6 +107,7 @@ class ResultStore(ResultQueries):
         self.saved_aside: Path | None = None  # where close() put what it could not write
         self.merged_on_open = 0  # results kept aside by an earlier session, added back now
         self._memory_uri = opened.memory_uri
+        self._reader_uri = opened.reader_uri
         self._unsaved: dict[str, dict[str, Any]] = {}  # result id -> its row, latest state not committed
         self._versions: dict[str, int] = {}
         self._documents: dict[str, dict[str, Any]] = {}  # documents recorded this session
@@ -116,7 +117,8 @@ class ResultStore(ResultQueries):
         super().__init__(reader, _has_fts(reader))
         self._writer = StoreWriter(opened.conn, self.partial_interval, on_error=self._record_error,
                                    on_health=self._health_changed,
-                                   connect=None if self.in_memory else self._writer_connection)  # fmt: skip
+                                   connect=None if self.in_memory else self._writer_connection,
+                                   folder=None if self.in_memory else str(self.path.parent))  # fmt: skip
         if opened.problem is not None:  # known before the first write: read-only, full, failing disk
             self._writer.problem, self._writer.detail = opened.problem, opened.detail
         if opened.interrupt_later:
@@ -129,6 +131,8 @@ class ResultStore(ResultQueries):
         timeout = min(self.busy_timeout, READ_BUSY_TIMEOUT_S)
         if self._memory_uri is not None:
             conn = connect(self._memory_uri, timeout, uri=True)
+        elif self._reader_uri is not None:
+            conn = connect(self._reader_uri, timeout, uri=True)
         else:
             try:
                 conn = self._factory(str(self.path), timeout)
@@ -136,6 +140,21 @@ class ResultStore(ResultQueries):
                 log.error("the results database cannot be read (%s); reading from memory", exc)
                 conn = connect(":memory:", timeout)
         return conn
+
+    def _reopen_reader(self) -> None:
+        self._reader_uri = None
+        try:
+            fresh = self._reader()
+        except sqlite3.Error as exc:
+            log.warning("the results database cannot be read normally yet: %s", exc)
+            return
+        with self._rlock:
+            old, self._rconn = self._rconn, fresh
+            fresh.set_progress_handler(self._too_long, 20_000)
+        try:
+            old.close()
+        except sqlite3.Error:
+            pass
 
     def _writer_connection(self) -> sqlite3.Connection:
         conn = self._factory(str(self.path), self.busy_timeout)
@@ -154,7 +173,9 @@ class ResultStore(ResultQueries):
                            pending_writes=w.pending_writes, path=str(self.path),
                            in_memory=self.in_memory)  # fmt: skip
 
-    def _health_changed(self, _problem: Problem | None, _detail: str) -> None:
+    def _health_changed(self, problem: Problem | None, _detail: str) -> None:
+        if problem is None and self._reader_uri is not None:  # the file opens normally again: read it
+            self._reopen_reader()
         health = self.health()
         for listener in list(self.health_listeners):
             try:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from glmocr_desktop.core.store.health import Problem, classify
+from glmocr_desktop.core.store.health import Problem, classify, refine
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ class StoreWriter:
     def __init__(self, conn: sqlite3.Connection, partial_interval: float,
                  on_error: Callable[[str], None],
                  on_health: Callable[[Problem | None, str], None] | None = None,
-                 connect: Callable[[], sqlite3.Connection] | None = None) -> None:  # fmt: skip
+                 connect: Callable[[], sqlite3.Connection] | None = None,
+                 folder: str | None = None) -> None:  # fmt: skip
         self.partial_interval = partial_interval
         self.partial_writes = 0  # how many partial-text writes reached the database
         self.refused = 0  # writes the database refused (logged and reported, not retried)
@@ -76,6 +77,7 @@ class StoreWriter:
         self.failures = 0  # failed batches in a row
         self._conn = conn
         self._connect = connect
+        self._folder = folder  # where the database lives (to tell a full disk from other I/O errors)
         self._on_error = on_error
         self._on_health = on_health
         self._queue: queue.Queue[Any] = queue.Queue()
@@ -321,7 +323,7 @@ class StoreWriter:
     # --- health ---------------------------------------------------------------------------------
 
     def _failed(self, exc: BaseException) -> None:
-        problem = classify(exc) or Problem.IO
+        problem = refine(classify(exc) or Problem.IO, self._folder)
         detail = str(exc)
         self.failures += 1
         pause = min(MAX_RETRY_S, 0.05 * 2 ** (self.failures - 1))
