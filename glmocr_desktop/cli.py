@@ -475,7 +475,7 @@ def _run(args, task: Task, template, region: Region | None, out: TextIO, progres
         engine.close()
 
     if args.format == "json":
-        payload = [r.to_dict() for r in results]
+        payload = [r.to_json() for r in results]
         json.dump(payload[0] if len(payload) == 1 else payload, out, ensure_ascii=False, indent=2)
         out.write("\n")
     if results and total_pages > 1:

@@ -93,7 +93,7 @@ def test_a_runaway_loop_is_still_cut_and_said_so():
     result = finish_result(job, Generation(raw_text=guarded(raw)[0]), model="m", device="cpu", timings=Timings())
     assert result.cut and result.text == out
     assert "repeating" in result.cut_reason and result.cut_reason in result.warnings
-    d = result.to_dict()
+    d = result.to_json()
     assert d["cut"] is True and d["cut_reason"] == result.cut_reason and d["truncated"] is False
 
 
@@ -103,7 +103,7 @@ def test_budget_hit_is_reported_with_the_limit():
                            timings=Timings())
     assert result.truncated and not result.cut
     assert "100" in result.truncated_reason
-    assert json.loads(json.dumps(result.to_dict()))["truncated_reason"] == result.truncated_reason
+    assert json.loads(json.dumps(result.to_json()))["truncated_reason"] == result.truncated_reason
 
 
 # --- budgets and prompts -----------------------------------------------------------------------

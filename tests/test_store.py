@@ -86,8 +86,8 @@ def test_documents_regions_and_results_round_trip(tmp_path):
         assert stored.id == rid and stored.status == "done" and stored.page == 1
         assert stored.task is Task.EXTRACT and stored.template == tmpl and stored.extraction == {"name": "X"}
         assert stored.cut and not stored.cancelled and stored.settings == {"max_new_tokens": 4096}
-        assert stored.timings["total_s"] == 1.5 and stored.warnings == ["w"] and stored.model == "GLM-OCR"
-        back = stored.to_result()
+        assert stored.timings.total_s == 1.5 and stored.warnings == ["w"] and stored.model == "GLM-OCR"
+        back = stored
         assert back.text == '{"name": "X"}' and back.source.region == Region(0, 0, 1, 0.5)
         assert back.timings.generated_tokens == 10
     finally:
@@ -164,7 +164,7 @@ def test_crash_leftovers_become_interrupted(tmp_path):
         r = s.get_result(rid)
         assert r.status == "interrupted" and r.text == "partial text"
         assert s.interrupted_on_open == 1
-        assert r.to_result().cancelled
+        assert r.cancelled
     finally:
         s.close()
 

@@ -1,6 +1,6 @@
 """ResultStore: every document, region and result the user made, kept in SQLite.
 
-One module per concern: :mod:`.schema` (migrations), :mod:`.records` (the dataclasses callers see),
+One module per concern: :mod:`.schema` (migrations), :mod:`.records` (columns, records, lenient decoding),
 :mod:`.writer` (the writer thread), :mod:`.recovery` (opening a bad file, crashed runs),
 :mod:`.queries` (reads and search) and :mod:`.result_store` (the object that ties them together).
 
@@ -24,7 +24,7 @@ Durability: WAL with ``synchronous=NORMAL``. A committed write survives the app 
 cut can lose the last transactions but never corrupts the file.
 """
 
-from glmocr_desktop.core.store.records import STATUSES, StoredDocument, StoredResult
+from glmocr_desktop.core.store.records import STATUSES, StoredDocument
 from glmocr_desktop.core.store.result_store import (
     APP_NAME,
     DB_NAME,
@@ -44,7 +44,6 @@ __all__ = [
     "STATUSES",
     "ResultStore",
     "StoredDocument",
-    "StoredResult",
     "default_data_dir",
     "default_db_path",
     "fts5_tokenizer",

@@ -17,15 +17,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from glmocr_desktop.core.regions import TaskRegion
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.store.records import (
     RESULT_COLUMNS,
     RESULT_FROM,
     StoredDocument,
-    StoredResult,
     kind_from,
     loads_json,
     region_from,
-    result_from_row,
     source_from,
     task_from,
 )
@@ -70,7 +69,7 @@ class ResultQueries:
             self.last_error = str(exc)
             return []
 
-    def _results(self, where_and_order: str, params: Sequence[Any] = ()) -> list[StoredResult]:
+    def _results(self, where_and_order: str, params: Sequence[Any] = ()) -> list[Result]:
         rows = self._read(f"SELECT {RESULT_COLUMNS} FROM {RESULT_FROM} {where_and_order}", params)
         return _decoded(rows)
 
@@ -110,19 +109,19 @@ class ResultQueries:
         rows = self._read("SELECT thumbnail FROM results WHERE id = ?", (result_id,))
         return rows[0][0] if rows else None
 
-    def get_result(self, result_id: str) -> StoredResult | None:
+    def get_result(self, result_id: str) -> Result | None:
         found = self._results("WHERE r.id = ?", (result_id,))
         return found[0] if found else None
 
-    def results_for(self, document_hash: str) -> list[StoredResult]:
+    def results_for(self, document_hash: str) -> list[Result]:
         """Results of one document, oldest first."""
         return self._results("WHERE r.document_hash = ? ORDER BY r.created, r.n", (document_hash,))
 
-    def history(self, limit: int = 50, offset: int = 0) -> list[StoredResult]:
+    def history(self, limit: int = 50, offset: int = 0) -> list[Result]:
         """All results, most recently changed first."""
         return self._results("ORDER BY r.updated DESC, r.n DESC LIMIT ? OFFSET ?", (int(limit), int(offset)))
 
-    def search(self, query: str, limit: int = 50) -> list[StoredResult]:
+    def search(self, query: str, limit: int = 50) -> list[Result]:
         """Results whose text contains ``query`` (case-insensitive), most recent first."""
         q = " ".join((query or "").split())
         if not q:
@@ -144,12 +143,12 @@ class ResultQueries:
                              (pattern, int(limit)))
 
 
-def _decoded(rows: Sequence[Sequence[Any]]) -> list[StoredResult]:
+def _decoded(rows: Sequence[Sequence[Any]]) -> list[Result]:
     """Records of the rows that decode; a row that does not is logged and left out."""
     out = []
     for r in rows:
         try:
-            out.append(result_from_row(r))
+            out.append(Result.from_row(r))
         except Exception as exc:
             log.warning("a stored result could not be read and is left out: %r", exc)
     return out

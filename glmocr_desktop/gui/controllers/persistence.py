@@ -141,10 +141,7 @@ def entry_from_stored(row, document: Any) -> ResultEntry:
         document=document,
         page=row.page,
     )
-    try:
-        entry.result = row.to_result()
-    except Exception:
-        entry.result = None
+    entry.result = row
     entry.meta["store_id"] = row.id
     entry.meta["region"] = row.region
     return entry
