@@ -34,7 +34,7 @@ def test_formula_copies_bare_latex_and_offers_delimited():
     fm = "$$\n\\frac{a}{b}\n$$"
     assert clipboard_formats(Task.FORMULA, fm) == {PLAIN: "\\frac{a}{b}"}
     keys = [k for k, _ in copy_as_options(Task.FORMULA)]
-    assert keys == ["latex", "latex_display"]
+    assert keys == ["latex", "latex_display", "mathml"]
     assert payload_for("latex_display", Task.FORMULA, fm) == {PLAIN: "$$\n\\frac{a}{b}\n$$"}
 
 

@@ -39,6 +39,7 @@ _LABELS = {
     "rich": "Formatted text (HTML)",
     "latex": "LaTeX",
     "latex_display": "LaTeX with $$ delimiters",
+    "mathml": "MathML",
     "table": "Table (HTML + TSV)",
     "tsv": "Tab-separated values",
     "markdown_table": "Markdown table",
@@ -59,7 +60,7 @@ def copy_as_options(task: Task | str, text: str = "") -> list[tuple[str, str]]:
         if "<table" in (text or "").lower():
             keys += ["table"]
     elif task is Task.FORMULA:
-        keys = ["latex", "latex_display"]
+        keys = ["latex", "latex_display", "mathml"]
     elif task is Task.TABLE:
         keys = ["table", "tsv", "markdown_table", "html", "text"]
     else:
@@ -85,10 +86,11 @@ def payload_for(
     if key == "markdown":
         # line breaks on the page stay line breaks wherever the Markdown is pasted
         return {PLAIN: hard_line_breaks(text) if task is Task.TEXT else text}
-    if key == "rich":
+    if key == "rich":  # formatted, math as MathML (pastes as equations into Word, LibreOffice, Docs)
+        from glmocr_desktop.core.mathml import html_with_mathml
         from glmocr_desktop.core.render import render_document
 
-        return {HTML: _html_document(render_document(text, task)), PLAIN: markdown_to_plain(text)}
+        return {HTML: _html_document(html_with_mathml(render_document(text, task))), PLAIN: markdown_to_plain(text)}
     if key == "text":
         if task is Task.EXTRACT:
             rows = flatten_fields(extraction if extraction is not None else (parse_json_tolerant(text)[0] or {}))
@@ -101,6 +103,13 @@ def payload_for(
     if key == "latex_display":
         body = formula_body(text)
         return {PLAIN: f"$$\n{body}\n$$" if body else ""}
+    if key == "mathml":
+        from glmocr_desktop.core.mathml import tex_to_mathml
+
+        mathml = tex_to_mathml(formula_body(text), display=True)
+        if mathml is None:  # too long or unreadable for the converter: the TeX, as Copy gives it
+            return {PLAIN: formula_body(text)}
+        return {HTML: _html_document(mathml), PLAIN: mathml}
     if key == "table":
         clean = clean_table_html(text)
         if not clean:  # no table after all: fall back to the text

@@ -35,6 +35,7 @@ class Settings:
     #: The layout model: a hub id (local cache) or a folder; "" = GLMOCR_LAYOUT_MODEL or PP-DocLayoutV3.
     layout_model: str = ""
     keep_abandoned: bool = False  # detected headers, footers and page numbers become regions too
+    auto_copy: bool = False  # every finished result goes to the clipboard (Edit > Copy Each Result When Done)
 
     def normalised(self) -> Settings:
         """A copy with every value in range (settings files can be edited by hand or be stale)."""
@@ -55,6 +56,7 @@ class Settings:
         s.autoload_model = bool(s.autoload_model)
         s.layout_model = str(s.layout_model or "").strip()
         s.keep_abandoned = bool(s.keep_abandoned)
+        s.auto_copy = bool(s.auto_copy)
         return s
 
     def add_recent(self, path: str) -> None:

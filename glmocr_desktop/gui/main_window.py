@@ -35,6 +35,7 @@ from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.engines.base import ModelState
 from glmocr_desktop.gui import dialogs
+from glmocr_desktop.gui.context_menus import ContextMenus
 from glmocr_desktop.gui.controllers.actions import Actions
 from glmocr_desktop.gui.controllers.documents import Documents
 from glmocr_desktop.gui.controllers.layout import LayoutDetection
@@ -134,10 +135,12 @@ class MainWindow(QMainWindow):
         self.layout = LayoutDetection(self.runs.worker, self.documents, self.regions, lambda: self.settings,
                                       lambda: self.store.save(self.settings), self)  # fmt: skip
         self.action_set.act_keep_abandoned.setChecked(self.settings.keep_abandoned)
+        self.action_set.act_auto_copy.setChecked(self.settings.auto_copy)
         build_status_bar(self)
         from glmocr_desktop.gui.document_workspace import DocumentWorkspace
 
         self.document_runs = DocumentWorkspace(self, preview_factory)
+        self.context_menus = ContextMenus(self)
         self.theme = Theme(lambda: self.settings.theme, self)
         self._wire()
         self._add_history()
@@ -213,6 +216,8 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_theme(self, dark: bool) -> None:
         self.preview.set_dark(dark)
+        self.results.set_dark(dark)
+        self.action_set.theme_actions[self.theme.mode()].setChecked(True)
         self.action_set.refresh_icons()
         self.results.refresh_icons()
         pal = self.palette()
@@ -286,6 +291,18 @@ class MainWindow(QMainWindow):
             ("Headers, footers and page numbers are kept" if keep else "Headers, footers and page numbers are "
              "left out") + " from the next layout detection"
         )  # fmt: skip
+
+    def set_theme(self, mode: str) -> None:
+        """View > Theme: "system", "light" or "dark", for the whole window."""
+        self.settings.theme = mode
+        self.store.save(self.settings)
+        self.theme.apply()
+
+    def set_auto_copy(self, on: bool) -> None:
+        self.settings.auto_copy = bool(on)
+        self.store.save(self.settings)
+        self.show_message(self.tr("Each finished result is copied to the clipboard") if on
+                          else self.tr("Finished results are no longer copied by themselves"))  # fmt: skip
 
     def merge_regions(self) -> None:
         self.regions.merge_selected()

@@ -299,6 +299,7 @@ class PageView(QGraphicsView):
     selection_changed = Signal()
     zoom_changed = Signal(float)
     region_menu_requested = Signal(object, QPoint)  # TaskRegion right-clicked (now selected), global position
+    page_menu_requested = Signal(QPoint)  # the page (not a region) right-clicked, global position
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -611,7 +612,11 @@ class PageView(QGraphicsView):
     def contextMenuEvent(self, event) -> None:
         item = self._region_item_at(event.pos())
         if item is None:
-            super().contextMenuEvent(event)
+            if self.page is None:
+                super().contextMenuEvent(event)
+            else:
+                self.page_menu_requested.emit(event.globalPos())
+                event.accept()
             return
         if not item.isSelected():  # the menu acts on what is selected: the clicked region at least
             self.scene().clearSelection()

@@ -174,6 +174,7 @@ class ResultPane(QWidget):
     save_requested = Signal()
     remove_requested = Signal(object)  # ResultEntry to take off the list (the trash button)
     rerun_requested = Signal(object, int)  # ResultEntry cut short, the token limit to run it again with
+    finished = Signal(object)  # ResultEntry whose run settled (done, stopped, failed)
 
     def __init__(self, preview_factory=None, parent=None) -> None:
         super().__init__(parent)
@@ -267,9 +268,7 @@ class ResultPane(QWidget):
 
         self.cut_box = QFrame()
         self.cut_box.setObjectName("cutBanner")
-        self.cut_box.setStyleSheet(
-            "#cutBanner { background: #fff4ce; border-bottom: 1px solid #e0c060; }"
-            "#cutBanner QLabel { color: #5c4400; background: transparent; }")
+        self.set_dark(False)
         self.cut_banner = QLabel()
         self.cut_banner.setWordWrap(True)
         self.cut_banner.setContentsMargins(8, 4, 4, 4)
@@ -309,6 +308,12 @@ class ResultPane(QWidget):
         layout.addWidget(split, 1)
         self.refresh_icons()
         self._update_buttons()
+
+    def set_dark(self, dark: bool) -> None:
+        """The banner over the preview in the theme's colours (amber on dark, pale yellow on light)."""
+        back, line, text = ("#4a3b12", "#8a6d1f", "#ffe6a3") if dark else ("#fff4ce", "#e0c060", "#5c4400")
+        self.cut_box.setStyleSheet(f"#cutBanner {{ background: {back}; border-bottom: 1px solid {line}; }}"
+                                   f"#cutBanner QLabel {{ color: {text}; background: transparent; }}")  # fmt: skip
 
     def refresh_icons(self) -> None:
         self.copy_button.setIcon(icon("copy"))
@@ -387,17 +392,20 @@ class ResultPane(QWidget):
 
     def show_document(self, document: Any) -> None:
         """The document now shown in the window: its results are expanded and scrolled to."""
-        for i in range(self.list.topLevelItemCount()):
-            item = self.list.topLevelItem(i)
+        for item in self._heads():
             doc = item.data(0, Qt.ItemDataRole.UserRole + 1)
             if document is not None and document_key(doc) == document_key(document):
                 item.setExpanded(True)
                 self.list.scrollToItem(item)
 
+    def _heads(self) -> list[QTreeWidgetItem]:
+        """The documents' rows."""
+        items = (self.list.topLevelItem(i) for i in range(self.list.topLevelItemCount()))
+        return [item for item in items if item is not None]
+
     def _rebuild(self, keep: ResultEntry | None) -> None:
         """The tree again from ``entries`` (dozens of rows: cheap), ``keep`` selected."""
-        collapsed = {document_key(self.list.topLevelItem(i).data(0, Qt.ItemDataRole.UserRole + 1))
-                     for i in range(self.list.topLevelItemCount()) if not self.list.topLevelItem(i).isExpanded()}  # fmt: skip
+        collapsed = {document_key(h.data(0, Qt.ItemDataRole.UserRole + 1)) for h in self._heads() if not h.isExpanded()}
         before = self.current()
         self._rebuilding = True
         self.list.clear()
@@ -481,7 +489,8 @@ class ResultPane(QWidget):
             extra = f" · {cut[0]}"
         name = document_name(entry.document)
         label = entry.label[len(name) + 3:] if name and entry.label.startswith(f"{name} · ") else entry.label
-        if item.parent() is not None and item.parent().parent() is not None:  # an earlier version
+        parent = item.parent()
+        if parent is not None and parent.parent() is not None:  # an earlier version
             label = self.tr("earlier run: {label}").format(label=label)
         elif item.childCount():
             extra += self.tr(" · {n} versions").format(n=item.childCount() + 1)
@@ -503,7 +512,10 @@ class ResultPane(QWidget):
     def append(self, entry: ResultEntry, delta: str, tokens: int) -> None:
         if delta and not entry.first_token:
             entry.first_token = time.monotonic()
+        first_text = bool(delta) and not entry.text
         entry.text += delta
+        if first_text:
+            self._update_buttons()  # Copy works on what has arrived
         entry.tokens = max(entry.tokens, tokens)
         self._refresh_item(entry)
         if entry is self.current():
@@ -520,6 +532,7 @@ class ResultPane(QWidget):
         entry.text = result.text
         entry.tokens = result.timings.generated_tokens or entry.tokens
         self.set_state(entry, JobState.of_result(result), result.error or "")
+        self.finished.emit(entry)
 
     # showing ------------------------------------------------------------------------------------
     def select(self, entry: ResultEntry) -> None:
@@ -649,19 +662,50 @@ class ResultPane(QWidget):
             action.triggered.connect(lambda _=False, k=key: self.copy_as(k))
             self.copy_menu.addAction(action)
 
+    def selected_text(self) -> str:
+        """The text selected in the preview ("" when none, or when the preview cannot say)."""
+        view = getattr(self.preview, "view", None)
+        text = view.selectedText() if view is not None and hasattr(view, "selectedText") else ""
+        return str(text or "")
+
+    def selection_payload(self, entry: ResultEntry, selected: str) -> dict[str, str]:
+        """What copying the preview's selection puts on the clipboard: its Markdown source with HTML when
+        the selection covers whole lines of it (the LaTeX for a formula), else the selected text."""
+        from glmocr_desktop.core.selection import source_of_selection
+
+        if entry.task is Task.FORMULA:
+            return clipboard.payload(None, entry.task, entry.text)
+        source = source_of_selection(entry.text, selected) if entry.task is Task.TEXT else None
+        if source is None:
+            return {"text/plain": selected}
+        rich = clipboard.payload("rich", Task.TEXT, source)
+        return {"text/html": rich["text/html"], "text/plain": source}
+
     def copy_natural(self) -> bool:
+        """Ctrl+C: the preview's selection when there is one, else the whole result (what has arrived of
+        it while it streams)."""
+        entry = self.current()
+        selected = self.selected_text() if entry is not None and entry.text else ""
+        if entry is not None and selected.strip():
+            return self._put(entry, self.selection_payload(entry, selected), self.tr("the selection of "))
         return self.copy_as(None)
 
-    def copy_as(self, key: str | None) -> bool:
-        entry = self.current()
+    def copy_as(self, key: str | None, entry: ResultEntry | None = None) -> bool:
+        """Copy ``entry`` (the selected one when None) in the format ``key`` (None: its natural one)."""
+        entry = entry or self.current()
         if entry is None or not entry.text:
             return False
         try:
             data = clipboard.payload(key, entry.task, entry.text, entry.extraction)
         except Exception as exc:
-            self.message.emit(f"Could not copy: {exc}")
+            self.message.emit(self.tr("Could not copy: {error}").format(error=exc))
             return False
+        return self._put(entry, data)
+
+    def _put(self, entry: ResultEntry, data: dict[str, str], what: str = "") -> bool:
         clipboard.put_on_clipboard(data)
         kinds = ", ".join(sorted(k.split("/")[-1] for k in data))
-        self.message.emit(f"Copied {entry.label} ({kinds})")
+        partial = self.tr(", so far") if entry.state.active else ""
+        self.message.emit(self.tr("Copied {what}{label} ({kinds}{partial})")
+                          .format(what=what, label=entry.label, kinds=kinds, partial=partial))  # fmt: skip
         return True

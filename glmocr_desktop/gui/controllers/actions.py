@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QObject, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QToolBar, QToolButton, QWidget
 
@@ -23,6 +23,7 @@ from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_view import TASK_COLOURS
 
 TASK_KEYS = {Task.TEXT: "1", Task.FORMULA: "2", Task.TABLE: "3", Task.EXTRACT: "4"}
+THEME_MODES = ("system", "light", "dark")
 
 
 class Commands(Protocol):
@@ -61,6 +62,8 @@ class Commands(Protocol):
     def clear_recent(self) -> None: ...
     def copy_options(self) -> list[tuple[str, str]]: ...
     def copy_as(self, key: str) -> None: ...
+    def set_theme(self, mode: str) -> None: ...
+    def set_auto_copy(self, on: bool) -> None: ...
 
 
 class Actions(QObject):
@@ -78,10 +81,26 @@ class Actions(QObject):
                            "Paste an image from the clipboard")  # fmt: skip
         self.act_snip = A("S&nip Screen…", c.snip_screen, "Ctrl+Shift+S", "snip",
                           "Capture a rectangle of the screen as a new document, ready to run")  # fmt: skip
-        self.act_save = A("&Save Results…", c.save_results, QKeySequence.StandardKey.Save, "save")
+        self.act_save = A(self.tr("&Save Results…"), c.save_results, QKeySequence.StandardKey.Save, "save",
+                          self.tr("Save the shown document's results (the latest run of each region), "
+                                  "named after it"))  # fmt: skip
         self.act_close_doc = A("&Close Document", c.close_current_document, QKeySequence.StandardKey.Close)
         self.act_quit = A("&Quit", c.close, QKeySequence.StandardKey.Quit)
-        self.act_copy = A("&Copy Result", c.copy_result, QKeySequence.StandardKey.Copy, "copy")
+        self.act_copy = A("&Copy Result", c.copy_result, QKeySequence.StandardKey.Copy, "copy",
+                          self.tr("Copy the text selected in the preview, else the whole result (also while "
+                                  "it is still arriving)"))  # fmt: skip
+        self.act_auto_copy = A(self.tr("Copy Each Result When &Done"), c.set_auto_copy, None, None,
+                               self.tr("Put every result on the clipboard as soon as it is finished"))  # fmt: skip
+        self.act_auto_copy.setCheckable(True)
+        names = {"system": self.tr("&System"), "light": self.tr("&Light"), "dark": self.tr("&Dark")}
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for mode in THEME_MODES:
+            act = A(names[mode], lambda _=False, m=mode: c.set_theme(m), None, None,
+                    self.tr("Follow the system's light or dark setting") if mode == "system" else "")  # fmt: skip
+            act.setCheckable(True)
+            self.theme_group.addAction(act)
+            self.theme_actions[mode] = act
         self.act_zoom_in = A("Zoom &In", lambda: v.zoom_in(), QKeySequence.StandardKey.ZoomIn, "zoom-in")
         self.act_zoom_out = A("Zoom &Out", lambda: v.zoom_out(), QKeySequence.StandardKey.ZoomOut, "zoom-out")
         self.act_fit_width = A("Fit &Width", lambda: v.fit_width(), "Ctrl+2", "fit-width")
@@ -211,6 +230,10 @@ class Actions(QObject):
                 act.setIcon(icon(name))
         for task, act in self.task_actions.items():
             act.setIcon(icon(task.value, TASK_COLOURS[task]))
+        for button in self.owner.findChildren(QToolButton):
+            name = button.property("icon_name")
+            if isinstance(name, str) and name:
+                button.setIcon(icon(name))
 
     # --- menus and toolbar -------------------------------------------------------------------------
     def build_menus(self) -> None:
@@ -228,11 +251,15 @@ class Actions(QObject):
         m.addAction(self.act_copy)
         self.copy_as_menu = m.addMenu("Copy &As")
         self.copy_as_menu.aboutToShow.connect(self._fill_copy_as)
+        m.addAction(self.act_auto_copy)
         m.addSeparator()
         _add(m, (self.act_remove_result, self.act_delete_history))
         self.view_menu = mb.addMenu("&View")
         _add(self.view_menu, (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page,
                               self.act_rotate, self.act_prev, self.act_next))  # fmt: skip
+        self.view_menu.addSeparator()
+        self.theme_menu = self.view_menu.addMenu(self.tr("&Theme"))
+        _add(self.theme_menu, self.theme_actions.values())
         m = mb.addMenu("&Region")
         _add(m, self.task_actions.values())
         m.addSeparator()
@@ -258,7 +285,10 @@ class Actions(QObject):
         self.owner.addToolBar(Qt.ToolBarArea.TopToolBarArea, tb)
         _add(tb, (self.act_open, self.act_paste, self.act_snip))
         tb.addSeparator()
-        _add(tb, (self.act_zoom_out, self.act_zoom_in, self.act_fit_width, self.act_fit_page, self.act_rotate))
+        self.page_menu_button = self._menu_button(
+            self.tr("Page view"), "fit-page", self.tr("Zoom, fit and rotate the page"),
+            (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page, self.act_rotate))  # fmt: skip
+        tb.addWidget(self.page_menu_button)
         tb.addSeparator()
         self.new_regions_label = QLabel(" New regions: ")
         self.new_regions_label.setToolTip("The task buttons set the task for new regions; with regions "
@@ -279,7 +309,50 @@ class Actions(QObject):
         self.act_run_page.setText("Run all")
         self.act_run_doc.setIconText("Document")
         self.act_detect.setIconText("Layout")
+        self._compact_width = 0
+        tb.installEventFilter(self)
         return tb
+
+    def _menu_button(self, text: str, icon_name: str, tip: str, actions: Iterable[QAction]) -> QToolButton:
+        """A toolbar button whose menu holds actions used less often (they keep their keys)."""
+        button = QToolButton()
+        button.setText(text)
+        button.setToolTip(tip)
+        button.setProperty("icon_name", icon_name)
+        button.setIcon(icon(icon_name))
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(text, button)
+        _add(menu, actions)
+        button.setMenu(menu)
+        return button
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        """A toolbar too narrow for its labels shows icons only (tooltips keep the words), so its last
+        buttons never hide behind Qt's overflow arrow. The toolbar's width is the window's: showing fewer
+        words never changes it, so this cannot go back and forth."""
+        if obj is self.toolbar and event.type() == QEvent.Type.Resize:
+            self._fit_toolbar()
+        return False
+
+    def _fit_toolbar(self) -> None:
+        tb = self.toolbar
+        labelled = [b for b in tb.findChildren(QToolButton) if b.property("labelled")]
+        if not self._compact_width:
+            self._set_labels(labelled, True)
+            self._compact_width = tb.sizeHint().width()  # the width the labels need
+        self._set_labels(labelled, tb.width() >= self._compact_width)
+
+    @staticmethod
+    def _set_labels(buttons: list[QToolButton], on: bool) -> None:
+        style = Qt.ToolButtonStyle.ToolButtonTextBesideIcon if on else Qt.ToolButtonStyle.ToolButtonIconOnly
+        for b in buttons:
+            if b.toolButtonStyle() != style:
+                b.setToolButtonStyle(style)
+
+    def toolbar_overflows(self) -> bool:
+        """Whether some of the toolbar's buttons are hidden behind its overflow arrow."""
+        ext = self.toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        return ext is not None and ext.isVisible()
 
     def add_history_toggle(self, toggle: QAction) -> None:
         """The History dock's show/hide action: Ctrl+H, in the View menu and the toolbar."""
@@ -322,3 +395,4 @@ def _add(target: QMenu | QToolBar, actions: Iterable[QAction], text_beside: bool
             btn = target.widgetForAction(a)
             if isinstance(btn, QToolButton):
                 btn.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+                btn.setProperty("labelled", True)

@@ -7,10 +7,10 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Slot
 from PySide6.QtWidgets import QFileDialog
 
-from glmocr_desktop.core.jobs import new_id
+from glmocr_desktop.core.jobs import JobState, new_id
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui import clipboard, dialogs
 from glmocr_desktop.gui.controllers.persistence import result_of
@@ -33,6 +33,7 @@ class ResultCommands(QObject):
         res.source_edited.connect(self._on_source_edited)
         res.remove_requested.connect(self._remove_entry)
         res.rerun_requested.connect(self.run_again)
+        res.finished.connect(self._auto_copy)
 
     # --- removing -------------------------------------------------------------------------------
     @Slot(object)
@@ -78,6 +79,12 @@ class ResultCommands(QObject):
         self.w.undo.push(SourceEdit(self.w.results, entry, (text, edited), (entry.text, entry.edited)))
 
     # --- copying --------------------------------------------------------------------------------
+    @Slot(object)
+    def _auto_copy(self, entry: ResultEntry) -> None:
+        """Edit > Copy Each Result When Done: a result that finished well goes to the clipboard."""
+        if self.w.settings.auto_copy and entry.state is JobState.DONE and entry.text:
+            self.w.results.copy_as(None, entry)
+
     def copy_result(self) -> bool:
         return self.w.results.copy_natural()
 
@@ -89,28 +96,54 @@ class ResultCommands(QObject):
         self.w.results.copy_as(key)
 
     # --- saving ---------------------------------------------------------------------------------
-    def save_results(self) -> None:
+    def document_to_save(self) -> Any:
+        """The document Save writes: the one shown, else the one of the selected result."""
+        st = self.w.current
+        return st.doc if st is not None else self.w.results.document_of_row()
+
+    def save_results(self, document: Any = None) -> None:
+        """Save one document's results (the latest run of each region), in a file named after it."""
         w = self.w
-        if not any(e.text for e in w.results.entries):
-            w.show_message(self.tr("There is no result to save yet."))
+        document = document or self.document_to_save()
+        entries = [e for e in w.results.document_entries(document) if e.text] if document is not None else []
+        if not entries:
+            w.show_message(self.tr("There is no result of this document to save yet.") if document is not None
+                           else self.tr("There is no result to save yet."))  # fmt: skip
             return
-        start = str(Path(w.settings.last_dir or Path.home()) / "results.md")
-        path, chosen = QFileDialog.getSaveFileName(w, self.tr("Save results"), start,
+        stem = Path(str(getattr(document, "name", "") or "results")).stem or "results"
+        start = str(Path(w.settings.last_dir or Path.home()) / f"{stem}.md")
+        path, chosen = QFileDialog.getSaveFileName(w, self.tr("Save results of {name}").format(name=stem), start,
                                                    self.tr("Markdown (*.md);;JSON (*.json)"))  # fmt: skip
         if path:
-            self.save_results_to(path, "json" if path.lower().endswith(".json") or "JSON" in chosen else "md")
+            fmt = "json" if path.lower().endswith(".json") or "JSON" in chosen else "md"
+            self.save_results_to(path, fmt, document)
 
-    def save_results_to(self, path: str, fmt: str) -> None:
-        from glmocr_desktop.core.exports import save_result  # on first save: it brings the exporters
+    def save_results_to(self, path: str, fmt: str, document: Any = None) -> None:
+        """Write ``document``'s results (every listed result when None) to ``path``: Markdown under the
+        document's name with a heading per page, or JSON."""
+        from glmocr_desktop.core.exports import atomic_write_text, result_markdown, save_result
 
-        results = [result_of(e) for e in self.w.results.entries if e.text]
+        w = self.w
+        entries = w.results.document_entries(document) if document is not None else w.results.entries
+        entries = sorted((e for e in entries if e.text), key=lambda e: (e.page, self._reading_place(e)))
+        results = [result_of(e) for e in entries]
         try:
-            save_result(path, results, fmt)
+            if fmt == "md" and document is not None:
+                atomic_write_text(path, document_markdown(str(getattr(document, "name", "")), entries,
+                                                          [result_markdown(r) for r in results]))  # fmt: skip
+            else:
+                save_result(path, results, fmt)
         except Exception as exc:
-            self.w.show_message(self.tr("Could not save {path}: {error}").format(path=path, error=exc),
-                                error=True, dialog=True)  # fmt: skip
+            w.show_message(self.tr("Could not save {path}: {error}").format(path=path, error=exc),
+                           error=True, dialog=True)  # fmt: skip
             return
-        self.w.show_message(self.tr("Saved {n} result(s) to {path}").format(n=len(results), path=path))
+        w.show_message(self.tr("Saved {n} result(s) to {path}").format(n=len(results), path=path))
+
+    def _reading_place(self, entry: ResultEntry) -> int:
+        """The entry's region's place in its page's reading order (whole-page results first)."""
+        st = next((d for d in self.w.docs if d.doc is entry.document), None)
+        specs = st.regions.get(entry.page, []) if st is not None else []
+        return next((i + 1 for i, spec in enumerate(specs) if spec.id == entry.spec_id), 0)
 
     # --- the region of a result -----------------------------------------------------------------
     @Slot(object)
@@ -144,3 +177,18 @@ class ResultCommands(QObject):
         reqs = w.runs.submit([again], batch=False, after=entry)
         w._update_actions()
         return reqs
+
+
+def document_markdown(name: str, entries: list[ResultEntry], parts: list[str]) -> str:
+    """One document's results as Markdown: its name as the title, a heading for each page when it has
+    several, each result's Markdown (``parts``, one per entry) in reading order."""
+    pages = {e.page for e in entries}
+    out = [f"# {name}"] if name else []
+    page = None
+    for entry, part in zip(entries, parts):
+        if len(pages) > 1 and entry.page != page:
+            page = entry.page
+            out.append(f"## {QCoreApplication.translate('ResultCommands', 'Page {n}').format(n=page + 1)}")
+        if part:
+            out.append(part)
+    return "\n\n".join(out) + "\n"
