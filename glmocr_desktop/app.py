@@ -23,6 +23,8 @@ def _parse(argv: Sequence[str]) -> argparse.Namespace:
     ap.add_argument("files", nargs="*", help="images or PDFs to open")
     ap.add_argument("--model", help="model folder or hub id (remembered)")
     ap.add_argument("--no-autoload", action="store_true", help="load the model only when first needed")
+    ap.add_argument("--language", choices=["system", "en", "de", "zh_CN"],
+                    help="the window's language for this start (the setting is kept)")
     ap.add_argument("--new-instance", action="store_true", help="a window of its own, even when one is open")
     ap.add_argument("--self-check", action="store_true", help="print what works here (Qt, preview, torch, GPU, model)")
     ap.add_argument("--install-desktop-entry", action="store_true",
@@ -130,6 +132,10 @@ def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: 
     if icon_path.is_file():
         app.setWindowIcon(QIcon(str(icon_path)))
 
+    from glmocr_desktop.gui.i18n import TRANSLATIONS
+    from glmocr_desktop.gui.settings_store import SettingsStore
+
+    TRANSLATIONS.install(app, args.language or SettingsStore().load().language)
     from glmocr_desktop.gui.controllers.persistence import StorePersistence
     from glmocr_desktop.gui.main_window import MainWindow
 

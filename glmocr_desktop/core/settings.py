@@ -14,6 +14,8 @@ from glmocr_desktop import DEFAULT_MODEL_ID
 DEVICES = ("auto", "cuda", "mps", "cpu")
 DTYPES = ("auto", "bfloat16", "float16", "float32")
 THEMES = ("system", "light", "dark")
+#: languages the window speaks ("system": the desktop's language when it is one of these, else English)
+LANGUAGES = ("system", "en", "de", "zh_CN")
 MAX_RECENT = 10
 MIN_DPI, MAX_DPI = 72, 600
 MIN_TOKENS, MAX_TOKENS = 16, 32768
@@ -36,6 +38,7 @@ class Settings:
     layout_model: str = ""
     keep_abandoned: bool = False  # detected headers, footers and page numbers become regions too
     auto_copy: bool = False  # every finished result goes to the clipboard (Edit > Copy Each Result When Done)
+    language: str = "system"  # one of LANGUAGES; takes effect at the next start
 
     def normalised(self) -> Settings:
         """A copy with every value in range (settings files can be edited by hand or be stale)."""
@@ -57,6 +60,7 @@ class Settings:
         s.layout_model = str(s.layout_model or "").strip()
         s.keep_abandoned = bool(s.keep_abandoned)
         s.auto_copy = bool(s.auto_copy)
+        s.language = s.language if s.language in LANGUAGES else "system"
         return s
 
     def add_recent(self, path: str) -> None:
