@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,11 @@ from glmocr_desktop.core.errors import TemplateError
 
 #: Templates deeper than this are refused (nobody needs it; it guards the recursive code).
 MAX_DEPTH = 12
+#: Answers nested deeper than this are not read (the code that walks them is recursive).
+MAX_ANSWER_DEPTH = 64
+#: Numbers with more digits than this stay strings: no form holds such a number, and Python refuses
+#: to turn more than 4,300 digits into an int at all.
+MAX_NUMBER_DIGITS = 100
 
 
 # --- templates ---------------------------------------------------------------------------------
@@ -139,6 +145,7 @@ _FULLWIDTH = {"\uff1a": ":", "\uff0c": ",", "\uff5b": "{", "\uff5d": "}", "\uff3
 _LITERALS = {
     "true": True, "True": True, "false": False, "False": False,
     "null": None, "None": None, "NaN": None, "undefined": None,
+    "Infinity": None, "-Infinity": None, "inf": None, "-inf": None,
 }
 _NUMBER_RE = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$")
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "/": "/", "\\": "\\", '"': '"', "'": "'"}
@@ -215,7 +222,7 @@ class _Reader:
 
     def value(self, depth: int = 0) -> Any:
         c = self.punct()
-        if depth > 200:
+        if depth > MAX_ANSWER_DEPTH:
             raise ValueError("nested too deeply")
         if c == "{":
             return self.obj(depth)
@@ -365,30 +372,81 @@ class _Reader:
                     self.repaired = True
                 return _LITERALS[word]
             if _NUMBER_RE.match(word):
-                return json.loads(word)
+                return _number(word)
         self.repaired = True
         if self.i == start:  # nothing readable here; step over one character
             self.i += 1
         return word
 
 
+def _number(word: str) -> Any:
+    """A JSON number as Python: an int or a finite float; a number too long or too large for either
+    stays the string the model wrote (so the answer always writes back as valid JSON)."""
+    digits = len(word) - (word[0] in "+-")
+    if digits > MAX_NUMBER_DIGITS:
+        return word
+    if any(c in word for c in ".eE"):
+        value = float(word)
+        return value if math.isfinite(value) else word
+    return int(word)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: the forgiving reader decides
+
+
+class _StrictDecoder(json.JSONDecoder):
+    """The standard decoder, except that long numbers stay strings and NaN/Infinity are refused."""
+
+    def __init__(self) -> None:
+        super().__init__(parse_int=_number, parse_float=_number, parse_constant=_no_constant)
+
+
+_LONE_SURROGATE_RE = re.compile("[\ud800-\udfff]")
+
+
+def json_safe(value: Any, *, max_depth: int = MAX_ANSWER_DEPTH, too_deep: str | None = None) -> Any:
+    """``value`` with what JSON (and UTF-8) cannot hold replaced: lone surrogates by U+FFFD, NaN and
+    infinities by None. Nesting deeper than ``max_depth`` raises ValueError, or, with ``too_deep``
+    given, is replaced by that text (for writing out data read before)."""
+
+    def walk(v: Any, depth: int) -> Any:
+        if depth > max_depth:
+            if too_deep is None:
+                raise ValueError("nested too deeply")
+            return too_deep
+        if isinstance(v, str):
+            return _LONE_SURROGATE_RE.sub("\ufffd", v) if _LONE_SURROGATE_RE.search(v) else v
+        if isinstance(v, float):
+            return v if math.isfinite(v) else None
+        if isinstance(v, dict):
+            return {walk(str(k), depth): walk(x, depth + 1) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [walk(x, depth + 1) for x in v]
+        return v
+
+    return walk(value, 0)
+
+
 def parse_json_tolerant(text: str) -> tuple[Any, bool]:
     """``(value, repaired)`` for the JSON object in ``text``; ``(None, False)`` when there is none.
 
-    Strict JSON is tried first; otherwise a forgiving reader closes what the model left open.
+    Strict JSON is tried first; otherwise a forgiving reader closes what the model left open. Either
+    way the value is valid JSON: long numbers are kept as strings, NaN/Infinity never appear, lone
+    surrogates (``"\\ud83d"``) become U+FFFD, and an answer nested too deeply is not read. Never raises.
     """
     region = _json_region(text or "")
     if region is None:
         return None, False
     region, latex_fixed = _protect_latex(region)
     try:
-        value, _end = json.JSONDecoder().raw_decode(region)
-        return value, latex_fixed
-    except (json.JSONDecodeError, RecursionError):
+        value, _end = _StrictDecoder().raw_decode(region)
+        return json_safe(value), latex_fixed
+    except (ValueError, RecursionError):  # JSONDecodeError is a ValueError
         pass
     reader = _Reader(region)
     try:
-        value = reader.value()
+        value = json_safe(reader.value())
     except (ValueError, RecursionError):
         return None, False
     return value, True
@@ -412,7 +470,15 @@ class ExtractionResult:
 
 
 def parse_extraction(text: str, template: dict[str, Any] | None = None) -> ExtractionResult:
-    """Read the model's answer and compare it with ``template``."""
+    """Read the model's answer and compare it with ``template``. Never raises: an answer that cannot
+    be read is an :class:`ExtractionResult` with ``error`` set."""
+    try:
+        return _parse_extraction(text, template)
+    except (ValueError, RecursionError, TypeError) as exc:
+        return ExtractionResult(None, f"The model's answer could not be read ({exc}).")
+
+
+def _parse_extraction(text: str, template: dict[str, Any] | None) -> ExtractionResult:
     value, repaired = parse_json_tolerant(text)
     if value is None:
         snippet = " ".join((text or "").split())[:80]

@@ -24,13 +24,14 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
-from mdit_py_plugins.texmath import texmath_plugin
 
+from glmocr_desktop.core.budget import LIMITS, html_cost, plain_block, tex_refusal
 from glmocr_desktop.core.tasks import Task
 
 __all__ = [
@@ -86,6 +87,7 @@ _CLASSES = {
     "div": {"math", "display"},
     "td": {"align-left", "align-center", "align-right"},
     "th": {"align-left", "align-center", "align-right"},
+    "code": {"math-source"},
 }
 #: Chromium clamps these anyway (colspan 1000, rowspan 65534); a smaller cap keeps layout cheap.
 _SPAN_LIMITS = {"colspan": 1000, "rowspan": 1000, "span": 1000}
@@ -121,25 +123,103 @@ def sanitize_html(fragment: str) -> str:
 # --- Markdown ------------------------------------------------------------------------------------
 
 
-def _math_html(content: str, display: bool) -> str:
-    tex = html.escape(content.strip(), quote=False)
+def _refused_math(tex: str, reason: str, env: dict | None) -> str:
+    """A formula over budget: its source, escaped, in place; the block gets a notice (see _render_group)."""
+    if env is not None:
+        env.setdefault("refused", []).append(reason)
+    return f'<code class="math-source">{html.escape(tex, quote=False)}</code>'
+
+
+def _math_html(content: str, display: bool, env: dict | None = None) -> str:
+    tex = content.strip()
+    reason = tex_refusal(tex)
+    if reason is not None:
+        code = _refused_math(tex, reason, env)
+        return f"<p>{code}</p>\n" if display else code
+    escaped = html.escape(tex, quote=False)
     if display:
-        return f'<div class="math display">{tex}</div>\n'
-    return f'<span class="math inline">{tex}</span>'
+        return f'<div class="math display">{escaped}</div>\n'
+    return f'<span class="math inline">{escaped}</span>'
 
 
 def _render_math_inline(self, tokens, idx, options, env) -> str:
-    return _math_html(tokens[idx].content, display=False)
+    return _math_html(tokens[idx].content, display=False, env=env)
 
 
 def _render_math_inline_double(self, tokens, idx, options, env) -> str:
     """``$$..$$`` inside a paragraph: display style, kept in the line's flow (a span)."""
-    tex = html.escape(tokens[idx].content.strip(), quote=False)
-    return f'<span class="math display">{tex}</span>'
+    tex = tokens[idx].content.strip()
+    reason = tex_refusal(tex)
+    if reason is not None:
+        return _refused_math(tex, reason, env)
+    return f'<span class="math display">{html.escape(tex, quote=False)}</span>'
 
 
 def _render_math_block(self, tokens, idx, options, env) -> str:
-    return _math_html(tokens[idx].content, display=True)
+    return _math_html(tokens[idx].content, display=True, env=env)
+
+
+# --- \\( .. \\) and \\[ .. \\]: linear ---------------------------------------------------------------
+#
+# mdit-py-plugins' texmath matches a lazy regex from every opening delimiter to the end of the text:
+# quadratic when the closing one is missing (100 KB of "\\(" took 9-22 s). These rules find the
+# closing delimiter with str.find and remember the answer, so each part of the text is scanned once.
+
+
+def _next(state: Any, needle: str, start: int) -> int:
+    """``state.src.find(needle, start)``, remembered: a later search that starts further on reuses it."""
+    memo: dict = state.env.setdefault("_next", {})
+    key = (needle, id(state.src))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is state.src and hit[1] <= start and (hit[2] < 0 or hit[2] >= start):
+        return hit[2]
+    found = state.src.find(needle, start)
+    memo[key] = (state.src, start, found)
+    return found
+
+
+def _bracket_inline(state: Any, silent: bool) -> bool:
+    pos = state.pos
+    if not state.src.startswith("\\(", pos):
+        return False
+    close = _next(state, "\\)", pos + 3)  # at least one character of TeX
+    if close < 0 or close + 2 > state.posMax:
+        return False
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = state.src[pos + 2 : close]
+        token.markup = "\\("
+    state.pos = close + 2
+    return True
+
+
+_EQNO_RE = re.compile(r"[ \t]*\(([^)$\r\n]+)\)")
+
+
+def _bracket_block(state: Any, begLine: int, endLine: int, silent: bool) -> bool:
+    begin = state.bMarks[begLine] + state.tShift[begLine]
+    src = state.src
+    if not src.startswith("\\[", begin):
+        return False
+    close = _next(state, "\\]", begin + 3)
+    if close < 0:
+        return False
+    line = begLine
+    while line < endLine and close + 1 > state.eMarks[line]:
+        line += 1
+    if line >= endLine or close < state.bMarks[line]:
+        return False  # closed outside this block (e.g. opened inside a blockquote)
+    if not silent:
+        rest = src[close + 2 : state.eMarks[line]]
+        eqno = _EQNO_RE.match(rest)
+        token = state.push("math_block_eqno" if eqno else "math_block", "math", 0)
+        token.block = True
+        token.content = src[begin + 2 : close]
+        token.info = eqno.group(1) if eqno else ""
+        token.markup = "\\["
+        token.map = [begLine, line + 1]
+    state.line = line + 1
+    return True
 
 
 def _render_image(self, tokens, idx, options, env) -> str:
@@ -175,7 +255,8 @@ def _make_parser() -> MarkdownIt:
     # use for them, and without them every block renders from its own lines (incremental re-parsing).
     md.disable("reference")
     md.use(dollarmath_plugin, allow_space=True, allow_digits=True, allow_blank_lines=True, double_inline=True)
-    md.use(texmath_plugin, delimiters="brackets")
+    md.inline.ruler.before("escape", "math_inline_brackets", _bracket_inline)
+    md.block.ruler.before("fence", "math_block_brackets", _bracket_block)
     for name in ("math_inline", "math_single", "math_inline_eq"):
         md.add_render_rule(name, _render_math_inline)
     md.add_render_rule("math_inline_double", _render_math_inline_double)
@@ -201,11 +282,14 @@ _TABLE_CLOSE = re.compile(r"</table\s*>", re.IGNORECASE)
 
 @dataclass
 class _Block:
-    """One top-level block: its source lines ``[start, end)`` and its sanitised HTML."""
+    """One top-level block: its source lines ``[start, end)``, its sanitised HTML and what its tables
+    cost (grid positions, see :mod:`glmocr_desktop.core.budget`)."""
 
     start: int
     end: int
     html: str
+    cells: int = 0
+    source: str = ""
 
 
 def _unclosed_tables(tokens: Sequence[Token]) -> int:
@@ -241,22 +325,38 @@ def _groups(tokens: list[Token]) -> list[list[Token]]:
 
 
 class _Cache:
-    """Sanitised HTML by block source, so unchanged blocks keep the very same string object."""
+    """Sanitised HTML (and its table cost) by block source, so unchanged blocks keep the very same
+    string object."""
 
     def __init__(self, size: int = 512) -> None:
-        self._d: OrderedDict[str, str] = OrderedDict()
+        self._d: OrderedDict[str, tuple[str, int]] = OrderedDict()
         self._size = size
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: str) -> tuple[str, int] | None:
         v = self._d.get(key)
         if v is not None:
             self._d.move_to_end(key)
         return v
 
-    def put(self, key: str, value: str) -> None:
+    def put(self, key: str, value: tuple[str, int]) -> None:
         self._d[key] = value
         if len(self._d) > self._size:
             self._d.popitem(last=False)
+
+
+def _render_group(group: list[Token], env: dict, source: str) -> tuple[str, int]:
+    """One block's sanitised HTML within the budget, and the grid positions of its tables."""
+    env["refused"] = []
+    out = sanitize_html(_MD.renderer.render(group, _MD.options, env)).strip()
+    cost = html_cost(out)
+    reason = cost.over()
+    if reason is not None:
+        return plain_block(source, reason), 0
+    refused = env.pop("refused", [])
+    if refused and out:
+        notes = "; ".join(dict.fromkeys(refused))
+        out += f'\n<p class="notice">{html.escape(notes, quote=False)}; shown as plain text.</p>'
+    return out, cost.cells
 
 
 def _parse_blocks(lines: list[str], first_line: int, cache: _Cache | None) -> list[_Block]:
@@ -264,8 +364,9 @@ def _parse_blocks(lines: list[str], first_line: int, cache: _Cache | None) -> li
     src = "".join(lines[first_line:])
     env: dict = {}
     tokens = _MD.parse(src, env)
+    env.pop("_next", None)
     groups = _groups(tokens)
-    # Some plugin tokens (texmath's \[..\]) carry no line map: such a block starts where the one
+    # Some tokens (math in brackets) may carry no line map: such a block starts where the one
     # above ended and ends where the next one starts, which only ever adds blank lines to it.
     spans: list[list[int | None]] = []
     for group in groups:
@@ -281,17 +382,39 @@ def _parse_blocks(lines: list[str], first_line: int, cache: _Cache | None) -> li
     blocks: list[_Block] = []
     for group, span in zip(groups, spans):
         start, end = int(span[0] or 0), int(span[1] or 0)  # both filled in above
-        key = "".join(lines[first_line + start : first_line + end])
-        if not key.strip():
-            key = ""  # a block without source lines: never cached
+        source = "".join(lines[first_line + start : first_line + end])
+        key = source if source.strip() else ""  # a block without source lines: never cached
         cached = cache.get(key) if cache is not None and key else None
         if cached is None:
-            cached = sanitize_html(_MD.renderer.render(group, _MD.options, env)).strip()
+            cached = _render_group(group, env, source)
             if cache is not None and key:
                 cache.put(key, cached)
-        if cached:
-            blocks.append(_Block(first_line + start, first_line + end, cached))
+        if cached[0]:
+            blocks.append(_Block(first_line + start, first_line + end, cached[0], cached[1], source))
     return blocks
+
+
+def _within_budget(blocks: Sequence[_Block]) -> list[str]:
+    """The blocks' HTML, held to the per-result budget: tables together at most ``result_cells``
+    grid positions, at most ``blocks`` blocks, at most ``preview_html`` characters of HTML. What is
+    over it is shown as its source, with a notice."""
+    out: list[str] = []
+    cells = size = 0
+    for i, b in enumerate(blocks):
+        if i + 1 >= LIMITS.blocks and i + 1 < len(blocks):
+            rest = "".join(x.source for x in blocks[i:])
+            out.append(plain_block(rest, f"This result has {len(blocks):,} blocks (the preview shows at most {LIMITS.blocks:,})"))
+            break
+        cells += b.cells
+        size += len(b.html)
+        if b.cells and cells > LIMITS.result_cells:
+            out.append(plain_block(b.source, f"The tables of this result would have more than {LIMITS.result_cells:,} cells together"))
+        elif size > LIMITS.preview_html:
+            out.append(plain_block(b.source, "This result makes more HTML than the preview shows"))
+            size -= len(b.html)
+        else:
+            out.append(b.html)
+    return out
 
 
 # --- tasks ---------------------------------------------------------------------------------------
@@ -309,7 +432,12 @@ def _formula_block(text: str) -> str:
                 tex = tex[: -len(closing)]
             break
     tex = tex.strip()
-    return _math_html(tex, display=True).strip() if tex else ""
+    if not tex:
+        return ""
+    reason = tex_refusal(tex)
+    if reason is not None:
+        return plain_block(tex, reason)
+    return _math_html(tex, display=True).strip()
 
 
 def _extract_block(text: str) -> str:
@@ -326,7 +454,7 @@ def _extract_block(text: str) -> str:
 #: Beyond this many characters the preview shows the start and a note (the text itself is untouched).
 #: Real output is at most ~8k tokens (~40 KB); the cap only bounds what a hostile or runaway text
 #: costs the GUI thread (1 MB of Markdown takes seconds to parse).
-PREVIEW_LIMIT = 100_000
+PREVIEW_LIMIT = LIMITS.preview_chars
 
 
 def _limit_notice(shown: int, total: int) -> str:
@@ -353,7 +481,7 @@ def render_markdown(text: str, task: Task | str = Task.TEXT, *, limit: int = PRE
     if task is Task.EXTRACT:
         block = _extract_block(text)
         return [block] if block else []
-    return [b.html for b in _parse_blocks(text.splitlines(keepends=True), 0, None)]
+    return _within_budget(_parse_blocks(text.splitlines(keepends=True), 0, None))
 
 
 #: The only data attributes the preview's blocks carry: which page and which block of the assembled
@@ -537,7 +665,7 @@ class IncrementalRenderer:
             blocks = _parse_blocks(lines, 0, self._cache)
         self._lines = lines
         self._blocks = blocks
-        out = [b.html for b in blocks]
+        out = _within_budget(blocks)
         if shown is not text:
             out.append(_limit_notice(len(shown), len(text)))
         return self._diff.update(out, unchanged_prefix=keep)

@@ -8,12 +8,13 @@ from __future__ import annotations
 import csv
 import html
 import io
-import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
+from glmocr_desktop.core import budget
+
 #: Spans larger than this are clamped: a model can write colspan="100000".
-MAX_SPAN = 1000
+MAX_SPAN = budget.MAX_SPAN
 
 
 @dataclass
@@ -31,42 +32,74 @@ class Table:
     rows: list[list[Cell]] = field(default_factory=list)
     caption: str = ""
 
-    def grid(self, span_fill: str = "blank") -> list[list[str]]:
+    def grid_cells(self, cap: int | None = None) -> int:
+        """Grid positions of this table with its spans expanded (an upper bound, counted linearly)."""
+        return budget.grid_cells([[(c.colspan, c.rowspan) for c in row] for row in self.rows], cap)
+
+    def over_budget(self, max_cells: int = budget.LIMITS.table_cells) -> bool:
+        return self.grid_cells(max_cells) > max_cells
+
+    def grid(self, span_fill: str = "blank", max_cells: int = budget.LIMITS.table_cells) -> list[list[str]]:
         """Rows of equal length with spans expanded.
 
         ``span_fill="blank"``: a merged cell's text goes in its top-left position and the other
         positions it covers are empty (what a spreadsheet shows after "unmerge").
         ``span_fill="repeat"``: every covered position repeats the text (handy for filtering).
+
+        A table whose grid would exceed ``max_cells`` positions (``<td colspan="1000"
+        rowspan="1000">`` on every row) is not expanded: each cell appears once, in its row, so no text
+        is lost. Linear in the size of the grid returned.
         """
+        expand = not self.over_budget(max_cells)
+        repeat = span_fill == "repeat"
         out: list[list[str]] = []
-        pending: dict[tuple[int, int], str] = {}  # (row, col) -> value, from rowspans above
-        for r, cells in enumerate(self.rows):
-            row: dict[int, str] = {}
+        below: list[int] = []  # per column: rows a rowspan from above still covers
+        carried: list[str] = []  # per column: what those rows show there
+        for cells in self.rows:
+            row: list[str] = []
             col = 0
             for cell in cells:
-                while (r, col) in pending:
-                    row[col] = pending.pop((r, col))
+                while col < len(below) and below[col] > 0:  # positions a rowspan from above holds
+                    row.append(carried[col])
+                    below[col] -= 1
                     col += 1
-                for dc in range(cell.colspan):
-                    for dr in range(cell.rowspan):
-                        first = dc == 0 and dr == 0
-                        val = cell.text if first or span_fill == "repeat" else ""
-                        if dr == 0:
-                            row[col + dc] = val
-                        else:
-                            pending[(r + dr, col + dc)] = val
-                col += cell.colspan
-            for (pr, pc) in [k for k in pending if k[0] == r]:
-                row[pc] = pending.pop((pr, pc))
-            width = max(row) + 1 if row else 0
-            out.append([row.get(c, "") for c in range(width)])
+                colspan, rowspan = (cell.colspan, cell.rowspan) if expand else (1, 1)
+                for dc in range(colspan):
+                    c = col + dc
+                    value = cell.text if dc == 0 or repeat else ""
+                    if c < len(below) and below[c] > 0:  # overlaps a rowspan from above: that one wins
+                        value = carried[c]
+                        below[c] -= 1
+                    row.append(value)
+                    if rowspan > 1:
+                        while len(below) <= c:
+                            below.append(0)
+                            carried.append("")
+                        if rowspan - 1 >= below[c]:
+                            below[c] = rowspan - 1
+                            carried[c] = cell.text if repeat else ""
+                col += colspan
+            end = len(row)
+            while col < len(below):  # rowspans from above right of the last cell
+                if below[col] > 0:
+                    row.append(carried[col])
+                    below[col] -= 1
+                    end = len(row)
+                else:
+                    row.append("")
+                col += 1
+            del row[end:]  # gaps after the last position are no columns
+            out.append(row)
         # rowspans reaching past the last row add rows only when they carry text
-        extra_rows = sorted({k[0] for k in pending})
-        for r in extra_rows:
-            cols = {c: v for (pr, c), v in pending.items() if pr == r}
-            if any(cols.values()):
-                width = max(cols) + 1
-                out.append([cols.get(c, "") for c in range(width)])
+        while any(below):
+            extra = []
+            for c in range(len(below)):
+                extra.append(carried[c] if below[c] > 0 else "")
+                below[c] = max(0, below[c] - 1)
+            if any(extra):
+                out.append(extra)
+            else:
+                break
         width = max((len(r) for r in out), default=0)
         return [r + [""] * (width - len(r)) for r in out]
 
@@ -121,10 +154,7 @@ class _TableParser(HTMLParser):
     def _span(attrs: list[tuple[str, str | None]], name: str) -> int:
         for k, v in attrs:
             if k == name and v is not None:
-                m = re.match(r"\s*(\d+)", v)
-                if m:
-                    n = int(m.group(1))
-                    return min(MAX_SPAN, n) if n >= 1 else 1
+                return budget.span_value(v, MAX_SPAN)
         return 1
 
     # HTMLParser callbacks
@@ -215,8 +245,27 @@ def parse_html_tables(html_text: str) -> list[Table]:
 
 
 def html_tables_to_rows(html_text: str, span_fill: str = "blank") -> list[list[list[str]]]:
-    """Rows of every table (see :meth:`Table.grid` for ``span_fill``)."""
-    return [t.grid(span_fill) for t in parse_html_tables(html_text)]
+    """Rows of every table (see :meth:`Table.grid` for ``span_fill``). The tables together expand to at
+    most ``result_cells`` positions (:mod:`glmocr_desktop.core.budget`); past that, a table's cells
+    appear once each."""
+    out = []
+    left = budget.LIMITS.result_cells
+    for t in parse_html_tables(html_text):
+        rows = t.grid(span_fill, max_cells=max(0, min(budget.LIMITS.table_cells, left)))
+        left -= sum(len(r) for r in rows)
+        out.append(rows)
+    return out
+
+
+def tables_over_budget(html_text: str) -> bool:
+    """Whether some table of ``html_text`` is copied without its merged cells expanded (too large)."""
+    left = budget.LIMITS.result_cells
+    for t in parse_html_tables(html_text):
+        cells = t.grid_cells(budget.LIMITS.table_cells)
+        if cells > min(budget.LIMITS.table_cells, left):
+            return True
+        left -= cells
+    return False
 
 
 def html_table_to_rows(html_text: str, span_fill: str = "blank") -> list[list[str]]:
@@ -277,14 +326,15 @@ def clean_table_html(html_text: str) -> str:
         parts = ['<table border="1" cellspacing="0" cellpadding="4" style="border-collapse:collapse">']
         if table.caption:
             parts.append(f"<caption>{html.escape(table.caption)}</caption>")
+        spans = not table.over_budget()  # else each cell once: an office program would expand them
         for row in table.rows:
             parts.append("<tr>")
             for cell in row:
                 tag = "th" if cell.header else "td"
                 attrs = ""
-                if cell.colspan > 1:
+                if spans and cell.colspan > 1:
                     attrs += f' colspan="{cell.colspan}"'
-                if cell.rowspan > 1:
+                if spans and cell.rowspan > 1:
                     attrs += f' rowspan="{cell.rowspan}"'
                 body = html.escape(cell.text).replace("\n", "<br>")
                 parts.append(f'<{tag}{attrs} style="{cell_style}">{body}</{tag}>')
