@@ -104,7 +104,7 @@ class ExceptionHandler(QObject):
         where = f"\n\nDetails are in the log file:\n{self.log_path}" if self.log_path else ""
         text = (
             f"Something went wrong inside {APP_NAME}:\n\n{summary}\n\n"
-            f"The app carries on; your documents and results are kept.{more}{where}"
+            f"{self._what_is_kept()}{more}{where}"
         )
         self.shown.append(summary)
         self._status(f"Unexpected error (logged): {summary}")
@@ -117,6 +117,24 @@ class ExceptionHandler(QObject):
         self._box = box
         box.destroyed.connect(self._forget_box)
         box.open()
+
+    def _what_is_kept(self) -> str:
+        """The truth about the results, from the store itself: never "kept" for what was not written."""
+        persistence = getattr(self.window, "persistence", None) if _alive(self.window) else None
+        try:
+            health = persistence.health() if persistence is not None else None
+        except Exception:
+            health = None
+        if health is None:
+            return "The app carries on."
+        n = health.unsaved_results
+        if n:
+            return (f"The app carries on. {n} result{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} not saved "
+                    f"yet ({health.reason()}): kept in memory only; the banner at the top of the window can save "
+                    "them to a file.")
+        if not health.ok:
+            return f"The app carries on, but new results cannot be saved now ({health.reason()})."
+        return "The app carries on; every result so far is saved."
 
     @Slot()
     def _forget_box(self) -> None:

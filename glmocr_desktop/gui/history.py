@@ -1,7 +1,9 @@
 """The History dock: past results of every document, from the :class:`ResultStore`.
 
-Reads are short indexed SQLite queries on the store's read connection; writes (deleting) go through the
-store's writer thread. Persistence itself is :mod:`glmocr_desktop.gui.controllers.persistence`.
+Reads are short indexed SQLite queries on the store's read connection, each bounded in time; writes
+(deleting) go through the store's writer thread. Nothing a database holds or raises reaches the GUI as an
+exception: a failed query shows an empty list, a row that cannot be shown a placeholder. Persistence
+itself is :mod:`glmocr_desktop.gui.controllers.persistence`.
 """
 
 from __future__ import annotations
@@ -84,25 +86,37 @@ class HistoryDock(QDockWidget):
             rows = []
         self.list.clear()
         for r in rows:
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated))
-            first = " ".join((r.text or "").split())[:70] or f"({r.status})"
-            item = QListWidgetItem(icon(r.task.value, TASK_COLOURS[r.task]), f"{r.document_name or '?'} · p.{r.page + 1}\n{first}")
-            item.setToolTip(f"{when} · {r.task.label} · {r.status}")
-            item.setData(Qt.ItemDataRole.UserRole, r.id)
+            try:
+                item = self._item(r)
+            except Exception as exc:  # a row of a damaged or foreign file
+                log.warning("a history row cannot be shown: %r", exc)
+                item = QListWidgetItem("(a stored result that cannot be shown)")
+                item.setData(Qt.ItemDataRole.UserRole, None)
             self.list.addItem(item)
+
+    def _item(self, r) -> QListWidgetItem:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated))
+        first = " ".join((r.text or "").split())[:70] or f"({r.status})"
+        item = QListWidgetItem(icon(r.task.value, TASK_COLOURS[r.task]), f"{r.document_name or '?'} · p.{r.page + 1}\n{first}")
+        item.setToolTip(f"{when} · {r.task.label} · {r.status}")
+        item.setData(Qt.ItemDataRole.UserRole, r.id)
+        return item
 
     def _open_item(self, item: QListWidgetItem) -> None:
         rid = item.data(Qt.ItemDataRole.UserRole)
         if not rid or self.store.closed:
             return
-        r = self.store.get_result(rid)
-        if r is None:
-            return
-        for e in self.results.entries:
-            if e.meta.get("store_id") == rid:
-                self.results.select(e)
+        try:
+            r = self.store.get_result(rid)
+            if r is None:
                 return
-        self.results.add(entry_from_stored(r, None))
+            for e in self.results.entries:
+                if e.meta.get("store_id") == rid:
+                    self.results.select(e)
+                    return
+            self.results.add(entry_from_stored(r, None))
+        except Exception as exc:
+            log.warning("history result %s cannot be opened: %r", rid, exc)
 
     def delete_selected(self) -> None:
         """Delete the selected result from the store for good, and from the result list, after asking."""
@@ -112,7 +126,8 @@ class HistoryDock(QDockWidget):
         if not dialogs.confirm_delete_from_history(self, item.text().splitlines()[0]):
             return
         rid = item.data(Qt.ItemDataRole.UserRole)
-        self.store.delete_result(rid)
+        if rid:
+            self.store.delete_result(rid)
         for e in list(self.results.entries):
             if e.meta.get("store_id") == rid and not e.state.active:
                 self.results.remove(e)

@@ -3,7 +3,9 @@ one small interface: :class:`StorePersistence` writes through :class:`ResultStor
 keeps nothing (tests, or a store that cannot be opened at all).
 
 The store's own writer thread does the writing; these calls only enqueue. Persistence must never break
-the app, so every call of :class:`StorePersistence` logs and swallows its failures.
+the app, so every call of :class:`StorePersistence` logs and swallows its failures. What cannot be written
+is never hidden: the store keeps it and reports why, the window's banner (:mod:`..store_banner`) says so
+at once, and closing says how many results were not saved and where they went.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from glmocr_desktop.core.settings import Settings
     from glmocr_desktop.core.store import ResultStore
+    from glmocr_desktop.core.store.health import StoreHealth
     from glmocr_desktop.engines.base import EngineInfo
     from glmocr_desktop.gui.controllers.documents import DocState
     from glmocr_desktop.gui.result_pane import ResultPane
@@ -106,6 +109,12 @@ class NullPersistence:
     def history_dock(self, results: ResultPane, parent: QWidget) -> QDockWidget | None:
         return None
 
+    def health(self) -> StoreHealth | None:
+        return None
+
+    def unsaved_count(self) -> int:
+        return 0
+
     def close(self) -> None:
         pass
 
@@ -170,6 +179,8 @@ class StorePersistence:
         self.store = store
         self.recovery_message = store.recovery_message or ""
         self._dock = None
+        self.banner = None  # gui.store_banner.StoreBanner, made with the History dock
+        self._window: QWidget | None = None
 
     @classmethod
     def open(cls, data_dir: str | None = None) -> StorePersistence | NullPersistence:
@@ -248,15 +259,87 @@ class StorePersistence:
             self.store.delete_result(rid)
 
     def history_dock(self, results: ResultPane, parent: QWidget) -> QDockWidget | None:
+        """The History dock, and the store's banner above the window's central widget: the window's two
+        views of this store."""
         from glmocr_desktop.gui.history import HistoryDock
+        from glmocr_desktop.gui.store_banner import StoreBanner
 
         self._dock = HistoryDock(self.store, results, parent)
+        self._window = parent
+        try:
+            self.banner = StoreBanner.install(self, parent)  # type: ignore[arg-type]
+        except Exception:
+            log.exception("the results store's banner could not be made")
         return self._dock
 
+    def refresh_history(self) -> None:
+        if self._dock is not None:
+            self._dock.schedule_refresh(0)
+
+    # --- what the banner, the crash dialog and closing ask -------------------------------------------
+
+    def health(self) -> StoreHealth | None:
+        try:
+            return self.store.health()
+        except Exception:
+            log.exception("result store: health failed")
+            return None
+
+    def unsaved_count(self) -> int:
+        try:
+            return len(self.store.unsaved_ids())
+        except Exception:
+            return 0
+
+    def recoverable(self) -> list:
+        try:
+            return self.store.recoverable()
+        except Exception:
+            log.exception("result store: listing moved-aside files failed")
+            return []
+
+    def save_unsaved_to(self, path: str) -> str:
+        """Write the unsaved results to ``path``; what to tell the user."""
+        try:
+            n = self.store.save_unsaved(path)
+        except Exception as exc:
+            log.exception("saving unsaved results to %s failed", path)
+            return f"The unsaved results could not be saved to {path}: {exc}"
+        still = "" if self.store.closed else " They are also still written to the results database once it works."
+        return f"{n} unsaved result{'s' if n != 1 else ''} saved to {path}.{still}"
+
     def close(self) -> None:
+        """Close the store (writing what it can for about two seconds, never longer) and say plainly what
+        was not saved: where it was kept, or, if nowhere, ask where to save it."""
         if self._dock is not None:
             self._dock.stop()  # no history query after the store has closed
+        if self.banner is not None:
+            self.banner.stop()
         try:
-            self.store.close()
+            report = self.store.close()
         except Exception:
             log.exception("closing the result store failed")
+            report = self.health()
+        unsaved = self.unsaved_count()
+        if not unsaved:
+            return
+        reason = (report.reason() if report is not None else "") or "the results database could not be written"
+        aside = self.store.saved_aside
+        if aside is not None:
+            self._tell(f"{unsaved} result{'s' if unsaved != 1 else ''} could not be written to the results "
+                       f"database ({reason}). They were kept in {aside} and are added back at the next start.")
+            return
+        from glmocr_desktop.gui import store_banner
+
+        text = f"{unsaved} result{'s' if unsaved != 1 else ''} could not be saved ({reason})."
+        path = store_banner.ask_save_path(self._window, unsaved) if self._window is not None else ""
+        self._tell(f"{text} {self.save_unsaved_to(path)}" if path else f"{text} They were not saved.")
+
+    def _tell(self, text: str) -> None:
+        log.warning("%s", text)
+        show = getattr(self._window, "show_message", None)
+        if show is not None:
+            try:
+                show(text, error=True)
+            except Exception:
+                log.exception("showing the close-time message failed")
