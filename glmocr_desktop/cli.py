@@ -20,8 +20,9 @@ from typing import TextIO
 from glmocr_desktop import APP_NAME, DEFAULT_MODEL_ID, __version__
 from glmocr_desktop.core import formats, paths
 from glmocr_desktop.core.errors import InputError, ModelError, OcrError
-from glmocr_desktop.core.jobs import Job, Result, Source
-from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.regions import Region, TaskRegion
+from glmocr_desktop.core.results import Result
+from glmocr_desktop.core.run_request import build_run_requests
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.engines.layout import DEFAULT_LAYOUT_MODEL_ID
 
@@ -222,7 +223,7 @@ def _run_document(args, task: Task, region: Region | None, use_layout: bool, pro
     """Pages through the document pipeline (layout, or the regions given), assembled and exported."""
     from glmocr_desktop.core.assembly import assemble
     from glmocr_desktop.core.pipeline import GPU_PAGES_IN_FLIGHT, NO_LAYOUT_MODEL, DocumentPipeline
-    from glmocr_desktop.core.regions import WHOLE_PAGE, TaskRegion
+    from glmocr_desktop.core.regions import WHOLE_PAGE
 
     docs, status = _open_documents(args, progress)
     if not docs:
@@ -430,19 +431,16 @@ def _run(args, task: Task, template, region: Region | None, out: TextIO, progres
                 done += 1
                 if total_pages > 1:
                     progress(f"[{done}/{total_pages}] {name} page {page + 1}")
+                (request,) = build_run_requests(
+                    doc, page, [TaskRegion(region, task, template) if region else None], task=task,
+                    template=template, dpi=args.dpi, max_new_tokens=args.max_new_tokens, name=str(name),
+                    file=str(name))  # fmt: skip
                 try:
-                    image = doc.render_region(page, region, dpi=args.dpi, max_pixels=engine.image_pixel_cap)
+                    job = request.make_job(engine.image_pixel_cap)
                 except InputError as exc:
                     print(f"error: {name} page {page + 1}: {exc}", file=sys.stderr)
                     status = EXIT_INPUT
                     continue
-                job = Job(
-                    image=image,
-                    task=task,
-                    template=template,
-                    max_new_tokens=args.max_new_tokens,
-                    source=Source(file=str(name), page=page, region=region, document_hash=doc.content_hash),
-                )
                 if stream_md and total_pages > 1:
                     out.write(f"\n<!-- {name} page {page + 1} -->\n\n" if done > 1 else
                               f"<!-- {name} page {page + 1} -->\n\n")

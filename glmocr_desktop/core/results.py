@@ -54,7 +54,11 @@ class Timings:
         """Timings as :meth:`Result.to_json` wrote them; unknown keys and values of the wrong kind are
         left out."""
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in known and (v is None or isinstance(v, (int, float)))})
+        kept: dict[str, Any] = {
+            k: v for k, v in data.items()
+            if k in known and (isinstance(v, (int, float)) or (v is None and k == "first_token_s"))
+        }  # fmt: skip
+        return cls(**kept)
 
     @property
     def tokens_per_s(self) -> float:

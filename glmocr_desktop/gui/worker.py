@@ -28,8 +28,8 @@ from PySide6.QtCore import QThread, Signal
 
 from glmocr_desktop.core import model_limits
 from glmocr_desktop.core.errors import ModelError, OcrError, RenderError
-from glmocr_desktop.core.jobs import Job, Result, Source, new_id
-from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.jobs import Job, Result, new_id
+from glmocr_desktop.core.run_request import RunRequest
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.engines.base import FastPathState
@@ -40,41 +40,8 @@ log = logging.getLogger(__name__)
 EMIT_INTERVAL = 1 / 30
 
 
-@dataclass
-class Request:
-    """What to recognise; the crop is rendered on the inference thread, not the GUI thread."""
-
-    document: Any  # core.documents.Document
-    page: int
-    region: Region | None
-    task: Task
-    template: dict | None = None
-    rotation: int = 0  # degrees clockwise, as shown on screen
-    dpi: int = 200
-    max_new_tokens: int | None = None
-    label: str = ""
-    spec_id: str = ""  # the page view's region this came from ("" for the whole page)
-    id: str = field(default_factory=lambda: __import__("uuid").uuid4().hex[:12])
-
-    def make_job(self, max_pixels: int = model_limits.MAX_PIXELS) -> Job:
-        """The job, its crop rendered no larger than the engine takes (``max_pixels``)."""
-        image = self.document.render_region(self.page, self.region, dpi=self.dpi, max_pixels=max_pixels)
-        if self.rotation % 360:
-            image = image.rotate(-(self.rotation % 360), expand=True)
-        source = Source(
-            file=str(getattr(self.document, "path", "") or getattr(self.document, "name", "")),
-            page=self.page,
-            region=self.region,
-            document_hash=str(getattr(self.document, "content_hash", "") or ""),
-        )
-        return Job(
-            image=image,
-            task=self.task,
-            template=self.template,
-            max_new_tokens=self.max_new_tokens,
-            source=source,
-            id=self.id,
-        )
+#: The inference thread's requests are core's (one builder for the window and the CLI).
+Request = RunRequest
 
 
 @dataclass

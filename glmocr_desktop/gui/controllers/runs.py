@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Signal, Slot
 from glmocr_desktop.core.errors import ModelNotFoundError, user_message
 from glmocr_desktop.core.jobs import JobState, Result
 from glmocr_desktop.core.regions import TaskRegion
+from glmocr_desktop.core.run_request import build_run_requests
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import DEFAULT_MAX_NEW_TOKENS, Task
 from glmocr_desktop.engines.base import FastPathState, ModelState
@@ -29,32 +30,12 @@ log = logging.getLogger(__name__)
 
 def build_requests(st: DocState, specs: list[TaskRegion | None], task: Task, template: dict | None,
                    settings: Settings) -> list[Request]:  # fmt: skip
-    """One request per region of the current page (None: the whole page with ``task``), each read with
-    its own task; picture regions are kept as crops, not read."""
+    """The requests for regions of the current page (None: the whole page with ``task``), as
+    :func:`~glmocr_desktop.core.run_request.build_run_requests` makes them from the window's state."""
     page = st.page
-    all_specs = st.regions.get(page, [])
-    reqs = []
-    for spec in specs:
-        if spec is not None and spec.is_picture:
-            continue
-        spec_task = spec.task if spec else task
-        number = all_specs.index(spec) + 1 if spec in all_specs else 0
-        where = (f"#{number} {spec.label}" if spec.label else f"#{number}") if spec else "page"
-        reqs.append(
-            Request(
-                document=st.doc,
-                page=page,
-                region=spec.region if spec else None,
-                task=spec_task,
-                template=((spec.template if spec else None) or template) if spec_task is Task.EXTRACT else None,
-                rotation=st.rotation.get(page, 0),
-                dpi=settings.render_dpi,
-                max_new_tokens=settings.max_new_tokens or None,
-                label=f"{st.name} · p.{page + 1} · {where} {spec_task.label}",
-                spec_id=spec.id if spec else "",
-            )
-        )
-    return reqs
+    return build_run_requests(st.doc, page, specs, task=task, template=template, dpi=settings.render_dpi,
+                              max_new_tokens=settings.max_new_tokens or None, rotation=st.rotation.get(page, 0),
+                              name=st.name, page_regions=st.regions.get(page, []))  # fmt: skip
 
 
 class Runs(QObject):
