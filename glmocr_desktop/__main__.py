@@ -2,11 +2,14 @@
 
 import sys
 
-if len(sys.argv) > 1 and sys.argv[1] == "ocr":
-    from glmocr_desktop.cli import main as cli_main
+# Guarded: render worker processes (core.render_pool) import the main module again and must not start
+# the app.
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "ocr":
+        from glmocr_desktop.cli import main as cli_main
 
-    raise SystemExit(cli_main(sys.argv[2:]))
+        raise SystemExit(cli_main(sys.argv[2:]))
 
-from glmocr_desktop.app import main
+    from glmocr_desktop.app import main
 
-raise SystemExit(main())
+    raise SystemExit(main())

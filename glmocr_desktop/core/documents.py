@@ -6,14 +6,23 @@ applied), renders RGB pictures of bounded size, and turns every failure into a t
 :class:`~glmocr_desktop.core.errors.OcrError` whose message a person can act on.
 
 Threads: PyMuPDF is not thread-safe (not even across documents: MuPDF keeps global state), so all of
-its calls go through one process-wide lock; image documents lock per document. Renders are short
-because sizes are clamped before anything is decoded.
+its calls go through one process-wide lock; image documents lock per document. In the app's process
+that lock is held only for short work (opening, page sizes, reading the page's image list): PDF pages and
+big images are rendered in worker processes (:mod:`glmocr_desktop.core.render_pool`) with a time limit
+and a memory cap, so a hostile page can neither freeze the app nor exhaust the machine.
+
+Budgets are in bytes, checked before decoding: a PDF's page count is checked against its page tree
+(never used to size anything), its images' decoded size (width x height x components x bit depth) per
+page against :data:`PDF_MAX_PAGE_IMAGE_BYTES`, and an image file's frames against the byte budgets of
+:mod:`glmocr_desktop.core.imaging`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
+import re
 import threading
 import time
 from collections import OrderedDict
@@ -25,7 +34,7 @@ import pymupdf as fitz
 from PIL import Image
 
 from glmocr_desktop import workarounds
-from glmocr_desktop.core import imaging, model_limits
+from glmocr_desktop.core import imaging, model_limits, render_pool
 from glmocr_desktop.core.errors import (
     CorruptFileError,
     EmptyDocumentError,
@@ -60,21 +69,31 @@ PDF_MAX_RENDER_PIXELS = 64_000_000
 MAX_REGION_DPI = 600.0
 #: PDF pages may not be larger than 200 inches a side (ISO 32000); beyond that we warn.
 PDF_MAX_PAGE_POINTS = 14_400.0
-#: Declared image pixels a PDF page may reference before rendering it is refused (a 35000^2 JBIG2
-#: "render bomb" holds 1.2 Gpx and renders in under a second at a clamped scale; 8 Gpx would not).
-PDF_MAX_PAGE_IMAGE_PIXELS = 8_000_000_000
+#: Decoded bytes of the images one PDF page may reference (width x height x components x bit depth, as
+#: MuPDF holds them): a 35000^2 1-bit JBIG2 scan (1.2 GB as 8-bit grey) renders; the same size as an
+#: indexed colour image (4.9 GB) is refused before anything is decoded.
+PDF_MAX_PAGE_IMAGE_BYTES = 2 << 30
+#: Levels of /Kids a PDF page tree may nest (real files use a handful).
+PDF_MAX_TREE_DEPTH = 256
 #: How long a caller waits for another thread's render of the same document before giving up.
 LOCK_TIMEOUT_S = 120.0
 #: A render slower than this is reported in the document's warnings.
 SLOW_RENDER_S = 10.0
-#: Decoded full-resolution image pages kept in memory per document.
-IMAGE_CACHE_PIXELS = 32_000_000
+#: Bytes of decoded full-resolution image pages kept in memory per document.
+IMAGE_CACHE_BYTES = 128 << 20
+#: Image pages decoding to more than this are decoded in a render worker, not in this process.
+INLINE_DECODE_BYTES = 128 << 20
+#: Time limits of one render in a worker: a page (display, recognition) and a thumbnail.
+RENDER_TIME_LIMIT_S = render_pool.RENDER_TIME_LIMIT_S
+THUMBNAIL_TIME_LIMIT_S = 20.0
 
 # MuPDF's repair notes reach us as exceptions and warnings, not on stderr (glmocr_desktop.workarounds).
 workarounds.quiet_mupdf()
 
 #: One lock for every MuPDF call in the process (PyMuPDF does not support concurrent use).
 _FITZ_LOCK = threading.RLock()
+#: Unique keys of open documents, so a render worker knows which one it has open.
+_KEYS = itertools.count(1)
 
 
 def parse_page_range(spec: str, page_count: int) -> list[int]:
@@ -146,6 +165,124 @@ def _short(exc: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+_OUT_OF_MEMORY_WORDS = ("malloc", "calloc", "realloc", "out of memory", "cannot allocate", "memory error")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """MuPDF reports a failed allocation as an ordinary exception: tell it from a damaged file."""
+    if isinstance(exc, MemoryError) or "memory" in type(exc).__name__.lower():
+        return True
+    text = str(exc).lower()
+    return any(word in text for word in _OUT_OF_MEMORY_WORDS)
+
+
+def _too_big(what: str, exc: BaseException | None = None) -> ImageTooLargeError:
+    return ImageTooLargeError(
+        f"{what} is too large to render in the memory allowed.",
+        hint="Render it at a lower resolution, or split the file.",
+    )
+
+
+# --- PDF structure -----------------------------------------------------------------------------
+
+_REF = re.compile(r"(\d+)\s+\d+\s+R")
+
+
+def _kids(doc: Any, xref: int) -> list[int] | None:
+    """The /Kids of a page-tree node as object numbers, or None when it has none."""
+    kind, value = doc.xref_get_key(xref, "Kids")
+    if kind == "xref":  # an indirect array
+        match = _REF.match(value)
+        if not match:
+            return None
+        value = doc.xref_object(int(match.group(1)), compressed=True)
+    elif kind != "array":
+        return None
+    return [int(m.group(1)) for m in _REF.finditer(value)]
+
+
+def _check_page_tree(doc: Any, name: str, warnings: list[str]) -> int:
+    """The number of pages the page tree really holds; wrong /Count values are corrected in memory.
+
+    A /Count is only a claim: MuPDF sizes its page map by it, so ``/Count 2147483647`` in a 600-byte
+    file would allocate gigabytes at the first page load. The tree is walked instead (each object once,
+    so at most the file's object count), and every node's /Count set to what it holds.
+    """
+    declared = int(doc.page_count)
+    objects = int(doc.xref_length())
+    try:
+        kind, value = doc.xref_get_key(doc.pdf_catalog(), "Pages")
+        match = _REF.match(value) if kind == "xref" else None
+    except Exception:
+        match = None
+    if match is None:
+        if declared > objects:
+            raise CorruptFileError(f"{name} claims {declared:,} pages but has no page tree to hold them.")
+        return declared
+    seen: set[int] = set()
+    fixes: list[tuple[int, int]] = []
+
+    def count(xref: int, depth: int) -> int:
+        if xref in seen or not 0 < xref < objects or depth > PDF_MAX_TREE_DEPTH:
+            return 0
+        seen.add(xref)
+        kids = _kids(doc, xref)
+        if kids is None:
+            return 1 if doc.xref_get_key(xref, "Type")[1] != "/Pages" else 0
+        total = sum(count(kid, depth + 1) for kid in kids)
+        stated = doc.xref_get_key(xref, "Count")
+        if stated[0] != "int" or int(stated[1]) != total:
+            fixes.append((xref, total))
+        return total
+
+    try:
+        real = count(int(match.group(1)), 0)
+    except RecursionError:  # pragma: no cover - depth is bounded above
+        raise CorruptFileError(f"{name} has a page tree too deep to read.") from None
+    if real == 0:
+        raise EmptyDocumentError(
+            f"{name} has no pages." if declared <= 0 else
+            f"{name} claims {declared:,} pages but its page tree holds none; the file is damaged.")
+    for xref, total in fixes:
+        doc.xref_set_key(xref, "Count", str(total))
+    if real != declared:
+        warnings.append(f"{name} claims {declared:,} pages but holds {real:,}; the file is damaged, "
+                        f"the {real:,} it holds are shown.")
+    return real
+
+
+#: Colour components of PDF colour spaces as PyMuPDF names them (anything else: counted as 4).
+_COMPONENTS = {"devicegray": 1, "calgray": 1, "separation": 1, "devicergb": 3, "calrgb": 3, "lab": 3,
+               "devicecmyk": 4}
+
+
+def _components(name: str) -> int:
+    key = (name or "").strip().lstrip("/").lower()
+    if key.startswith(("iccbased", "devicen")):
+        return 4  # the number is in the profile; the largest common one is assumed
+    return _COMPONENTS.get(key, 4)
+
+
+def pdf_image_bytes(images: list) -> int:
+    """Decoded bytes of a page's images (``page.get_images(full=True)`` rows), as MuPDF holds them:
+    8 or 16 bits per component, indexed images expanded to their base colours, soft masks as grey."""
+    total = 0
+    for item in images:
+        try:
+            _xref, smask, width, height, bpc = (int(v) for v in item[:5])
+            colorspace, alternate = str(item[5] or ""), str(item[6] or "")
+        except (TypeError, ValueError, IndexError):
+            continue
+        pixels = max(0, width) * max(0, height)
+        per_sample = 2 if bpc > 8 else 1
+        if colorspace.lower().startswith("indexed"):
+            per_pixel = 1 + _components(alternate or "devicergb")
+        else:
+            per_pixel = (_components(colorspace) if colorspace else 1) * per_sample
+        total += pixels * per_pixel + (pixels if smask else 0)
+    return total
+
+
 def _clamp_scale(width: float, height: float, scale: float, max_side: int | None, max_pixels: int) -> float:
     """Largest scale <= ``scale`` at which a ``width`` x ``height`` box fits the side and pixel caps."""
     if max_side and max_side > 0:
@@ -192,12 +329,14 @@ class _PdfBackend:
         self.warnings = warnings
         self.page_count = doc.page_count
         self._sizes: dict[int, tuple[float, float]] = {}
-        self._checked: set[int] = set()
+        self._image_bytes: dict[int, int] = {}
 
     def _page(self, index: int) -> Any:
         try:
             return self.doc.load_page(index)
         except Exception as exc:
+            if _out_of_memory(exc):
+                raise _too_big(f"Page {index + 1} of {self.name}") from exc
             raise CorruptFileError(
                 f"Page {index + 1} of {self.name} is damaged and cannot be read ({_short(exc)})."
             ) from exc
@@ -215,25 +354,24 @@ class _PdfBackend:
         if message not in self.warnings:
             self.warnings.append(message)
 
-    def _check_images(self, page: Any, index: int) -> None:
-        if index in self._checked:
-            return
-        try:
-            images = page.get_images(full=True)
-        except Exception:
-            return
-        total = 0
-        for item in images:
+    def image_bytes(self, index: int, page: Any = None) -> int:
+        """Decoded bytes of page ``index``'s images; over :data:`PDF_MAX_PAGE_IMAGE_BYTES` it is refused
+        before anything is decoded."""
+        total = self._image_bytes.get(index)
+        if total is None:
             try:
-                total += max(0, int(item[2])) * max(0, int(item[3]))
-            except (TypeError, ValueError, IndexError):
-                continue
-        if total > PDF_MAX_PAGE_IMAGE_PIXELS:
+                images = (page if page is not None else self._page(index)).get_images(full=True)
+            except OcrError:
+                raise
+            except Exception:
+                images = []
+            total = self._image_bytes[index] = pdf_image_bytes(images)
+        if total > PDF_MAX_PAGE_IMAGE_BYTES:
             raise ImageTooLargeError(
-                f"Page {index + 1} of {self.name} holds images of {total / 1e9:.1f} gigapixels; it is not "
-                "rendered because that would take too long and too much memory."
+                f"Page {index + 1} of {self.name} holds images that decode to {total / 2**30:.1f} GB; it is not "
+                f"rendered (at most {PDF_MAX_PAGE_IMAGE_BYTES / 2**30:.0f} GB a page)."
             )
-        self._checked.add(index)
+        return total
 
     def render(
         self,
@@ -262,7 +400,7 @@ class _PdfBackend:
                 f"Page {index + 1} of {self.name} is unusually large ({w / 72:.0f} x {h / 72:.0f} in); "
                 "it is shown and read at a reduced resolution."
             )
-        self._check_images(page, index)
+        self.image_bytes(index, page)
         matrix = fitz.Matrix(scale, scale)
         rect = page.rect
         started = time.monotonic()
@@ -272,9 +410,9 @@ class _PdfBackend:
                 pix = page.get_pixmap(matrix=matrix, clip=fclip, alpha=False, colorspace=fitz.csRGB)
             else:
                 pix = page.get_pixmap(matrix=matrix, alpha=False, colorspace=fitz.csRGB)
-        except MemoryError as exc:
-            raise ImageTooLargeError(f"Page {index + 1} of {self.name} is too large to render.") from exc
         except Exception as exc:
+            if _out_of_memory(exc):
+                raise _too_big(f"Page {index + 1} of {self.name}") from exc
             raise CorruptFileError(
                 f"Page {index + 1} of {self.name} could not be rendered; the file is damaged ({_short(exc)})."
             ) from exc
@@ -310,10 +448,9 @@ class _ImageBackend:
             self._cache.move_to_end(index)
             return img
         img = self.source.load(index)
-        pixels = img.width * img.height
-        if pixels <= IMAGE_CACHE_PIXELS:
+        if _held_bytes(img) <= IMAGE_CACHE_BYTES:
             self._cache[index] = img
-            while sum(i.width * i.height for i in self._cache.values()) > IMAGE_CACHE_PIXELS:
+            while sum(_held_bytes(i) for i in self._cache.values()) > IMAGE_CACHE_BYTES:
                 self._cache.popitem(last=False)
         return img
 
@@ -328,6 +465,11 @@ class _ImageBackend:
 
     def close(self) -> None:
         self._cache.clear()
+
+
+def _held_bytes(img: Image.Image) -> int:
+    """Memory Pillow holds for a picture (multi-band images take 4 bytes a pixel)."""
+    return img.width * img.height * (1 if img.mode in ("1", "L", "P") else 4)
 
 
 def _resize(img: Image.Image, size: tuple[int, int]) -> Image.Image:
@@ -362,6 +504,8 @@ class Document:
         warnings: list[str],
         encrypted: bool = False,
         file_format: str = "",
+        data: bytes | None = None,
+        password: str | None = None,
     ) -> None:
         self._backend: _PdfBackend | _ImageBackend | None = backend
         self.path = path
@@ -373,6 +517,12 @@ class Document:
         self.encrypted = encrypted
         self.format = file_format  # "pdf", "png", "jpeg", ... (from the content)
         self._lock = _Lock(_FITZ_LOCK if kind == "pdf" else threading.RLock(), name)
+        self._data = data if path is None else None  # what a render worker opens, with the password
+        self._password = password
+        self._key = f"{next(_KEYS)}-{content_hash[:16]}"
+        #: Seconds a page render may take before it is stopped (thumbnails: THUMBNAIL_TIME_LIMIT_S).
+        self.time_limit_s = RENDER_TIME_LIMIT_S
+        self._stopped: dict[int, RenderTimeoutError] = {}  # pages whose render was stopped
 
     def __repr__(self) -> str:
         return f"<Document {self.name!r} {self.kind} pages={self.page_count}>"
@@ -419,13 +569,56 @@ class Document:
                 return fn(backend)
             except OcrError:
                 raise
-            except MemoryError as exc:
-                raise ImageTooLargeError(f"Page {index + 1} of {self.name} is too large to render.") from exc
             except Exception as exc:
+                if _out_of_memory(exc):
+                    raise _too_big(f"Page {index + 1} of {self.name}") from exc
                 raise CorruptFileError(
                     f"Page {index + 1} of {self.name} could not be read; the file may be damaged "
                     f"({_short(exc)})."
                 ) from exc
+
+    def _elsewhere(self, index: int) -> int | None:
+        """The estimated peak bytes of rendering page ``index`` in a worker, or None to render it here.
+
+        PDF pages always go to a worker; image pages when they decode to more than INLINE_DECODE_BYTES.
+        Inside a worker, and for pages too small to matter, everything renders in-process.
+        """
+        if render_pool.in_worker():
+            return None
+
+        def estimate(b: _PdfBackend | _ImageBackend) -> int | None:
+            if isinstance(b, _PdfBackend):
+                b.page_size(index)  # a page without area fails here, not in the worker
+                return b.image_bytes(index) + PDF_MAX_RENDER_PIXELS * 4
+            info = b.source.frames[index]
+            if index in b._cache or info.decoded_bytes <= INLINE_DECODE_BYTES:
+                return None
+            return info.decoded_bytes * 2 + info.width * info.height * 4
+
+        cost = self._guard(index, estimate)
+        if cost is not None and index in self._stopped:
+            raise self._stopped[index]
+        return cost
+
+    def _remote(self, method: str, index: int, args: tuple, kwargs: dict, cost: int,
+                time_limit_s: float) -> Image.Image:
+        spec = render_pool.SourceSpec(key=self._key, name=self.name,
+                                      path=str(self.path) if self.path is not None else None,
+                                      data=self._data, password=self._password)
+        try:
+            image, warnings = render_pool.shared().call(
+                spec, method, args, kwargs, what=f"Page {index + 1} of {self.name}",
+                time_limit_s=time_limit_s, cost_bytes=cost)
+        except RenderTimeoutError as exc:
+            if time_limit_s >= self.time_limit_s:  # a thumbnail's shorter limit says less about the page
+                self._stopped[index] = RenderTimeoutError(
+                    f"Page {index + 1} of {self.name} was stopped after {time_limit_s:.0f} s of rendering "
+                    "and is not rendered again in this session.", hint=exc.hint)
+            raise
+        for w in warnings:
+            if w not in self.warnings:
+                self.warnings.append(w)
+        return image
 
     # -- public API --
 
@@ -442,6 +635,9 @@ class Document:
         pixels, one without a resolution counts as 72 dpi). Scale for display by :meth:`page_size`.
         """
         dpi = _check_dpi(dpi)
+        cost = self._elsewhere(index)
+        if cost is not None:
+            return self._remote("render_page", index, (index, dpi, max_side), {}, cost, self.time_limit_s)
 
         def run(b: _PdfBackend | _ImageBackend) -> Image.Image:
             if isinstance(b, _PdfBackend):
@@ -476,6 +672,10 @@ class Document:
         max_pixels = model_limits.clamp_pixels(max_pixels)
         if region is not None and not isinstance(region, Region):
             raise RegionError(f"Expected a Region or None, got {type(region).__name__}.")
+        cost = self._elsewhere(index)
+        if cost is not None:
+            return self._remote("render_region", index, (index, region, dpi, max_side, max_pixels), {}, cost,
+                                self.time_limit_s)
 
         def run(b: _PdfBackend | _ImageBackend) -> Image.Image:
             w_pt, h_pt = b.page_size(index)
@@ -506,6 +706,10 @@ class Document:
     def render_thumbnail(self, index: int, max_side: int = 256) -> Image.Image:
         """A small picture of page ``index``, its long side ``max_side`` pixels (cheap to make)."""
         max_side = max(1, int(max_side))
+        cost = self._elsewhere(index)
+        if cost is not None:
+            return self._remote("render_thumbnail", index, (index, max_side), {}, cost,
+                                min(self.time_limit_s, THUMBNAIL_TIME_LIMIT_S))
 
         def run(b: _PdfBackend | _ImageBackend) -> Image.Image:
             w_pt, h_pt = b.page_size(index)
@@ -547,9 +751,9 @@ def _open_pdf(
                 doc = fitz.open(stream=source, filetype="pdf")
             else:
                 doc = fitz.open(str(source), filetype="pdf")
-        except MemoryError as exc:
-            raise ImageTooLargeError(f"{name} is too large to open.") from exc
         except Exception as exc:
+            if _out_of_memory(exc):
+                raise ImageTooLargeError(f"{name} is too large to open in the memory allowed.") from exc
             raise CorruptFileError(
                 f"{name} is damaged and cannot be opened as a PDF ({_short(exc)}).",
                 hint="Try re-saving or re-exporting it from the program that made it.",
@@ -573,8 +777,7 @@ def _open_pdf(
                     encrypted = False
             if getattr(doc, "is_repaired", False):
                 warnings.append(f"{name} was damaged and has been repaired; some content may be missing.")
-            count = doc.page_count
-            if count <= 0:
+            if _check_page_tree(doc, name, warnings) <= 0:
                 raise EmptyDocumentError(f"{name} has no pages.")
             return _PdfBackend(doc, name, warnings), encrypted
         except OcrError:
@@ -582,6 +785,8 @@ def _open_pdf(
             raise
         except Exception as exc:
             doc.close()
+            if _out_of_memory(exc):
+                raise ImageTooLargeError(f"{name} is too large to open in the memory allowed.") from exc
             raise CorruptFileError(f"{name} is damaged and cannot be opened ({_short(exc)}).") from exc
 
 
@@ -638,6 +843,8 @@ def _open(source: Path | bytes, name: str, path: Path | None, password: str | No
             warnings=warnings,
             encrypted=encrypted,
             file_format="pdf",
+            data=source if isinstance(source, bytes) else None,
+            password=password,
         )
     image_source = imaging.ImageSource(source, fmt, name)
     image_source.warnings = warnings + image_source.warnings
@@ -649,6 +856,7 @@ def _open(source: Path | bytes, name: str, path: Path | None, password: str | No
         content_hash=content_hash,
         warnings=image_source.warnings,
         file_format=fmt,
+        data=source if isinstance(source, bytes) else None,
     )
 
 
@@ -672,3 +880,8 @@ def open_image_bytes(data: bytes, name: str = "Pasted image") -> Document:
     if not data:
         raise InputError("The clipboard holds no image data.")
     return _open(data, name, None, None)
+
+
+def open_bytes_as(data: bytes, name: str, password: str | None = None) -> Document:
+    """A document held in memory, opened as :func:`open_image_bytes` does, with a PDF's password."""
+    return _open(bytes(data), name, None, password)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from glmocr_desktop import workarounds
 from glmocr_desktop.core import formats, model_limits
@@ -36,6 +36,11 @@ from glmocr_desktop.core.errors import (
 MAX_PAGE_PIXELS = 200_000_000
 #: Pixels all frames of one image file may have together (a TIFF of thousands of scans).
 MAX_TOTAL_PIXELS = 2_000_000_000
+#: Decoded bytes one frame may have, at the depth the file stores it (16-bit RGBA is 8 bytes a pixel)
+#: or as Pillow holds it, whichever is more; checked from the header, before decoding.
+MAX_PAGE_BYTES = 1 << 30
+#: Decoded bytes all frames of one image file may have together (frames are decoded one at a time).
+MAX_TOTAL_BYTES = 16 << 30
 #: Frames of one image file we are prepared to list as pages.
 MAX_FRAMES = 10_000
 #: GLM-OCR's pixel range and aspect limit (core.model_limits holds the facts).
@@ -117,28 +122,47 @@ def _flatten(rgb: np.ndarray, alpha: np.ndarray) -> Image.Image:
     return Image.fromarray(out, "RGB")
 
 
+#: Rows converted at a time: a float copy of a whole 16-bit page would take gigabytes.
+_STRIPE_ROWS = 512
+
+
+def _stripes(rows: int) -> list[slice]:
+    return [slice(top, top + _STRIPE_ROWS) for top in range(0, max(rows, 1), _STRIPE_ROWS)]
+
+
 def _scale_to_8bit(values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
-    """Stretch high-bit-depth samples to 0..255 using the range actually used (12-bit data in 16 bits)."""
-    v = values.astype(np.float32) if values.dtype.itemsize <= 2 else values.astype(np.float64)
-    finite = np.isfinite(v)
-    sel = finite if mask is None else (finite & mask)
-    if not sel.any():
-        return np.zeros(v.shape, np.uint8)
-    lo, hi = float(v[sel].min()), float(v[sel].max())
-    v = np.where(finite, v, lo)
+    """Stretch high-bit-depth samples to 0..255 using the range actually used (12-bit data in 16 bits).
+
+    Works in stripes of rows, so the float copies stay a few megabytes whatever the page size.
+    """
+    lo, hi = math.inf, -math.inf
+    for part in _stripes(values.shape[0]):
+        v = values[part].astype(np.float64 if values.dtype.itemsize > 2 else np.float32)
+        sel = np.isfinite(v) if mask is None else (np.isfinite(v) & mask[part])
+        if sel.any():
+            lo, hi = min(lo, float(v[sel].min())), max(hi, float(v[sel].max()))
+    if lo > hi:
+        return np.zeros(values.shape, np.uint8)
     if hi <= lo:
         # A flat picture: keep its brightness relative to the type's range, as far as it can be known.
         full = 65535.0 if values.dtype == np.uint16 else (255.0 if hi <= 255 else max(hi, 1.0))
         level = 0 if full <= 0 else round(255 * min(max(lo / full, 0.0), 1.0))
-        return np.full(v.shape, level, np.uint8)
-    out = (v - lo) * (255.0 / (hi - lo))
-    return np.clip(out + 0.5, 0, 255).astype(np.uint8)
+        return np.full(values.shape, level, np.uint8)
+    out = np.empty(values.shape, np.uint8)
+    for part in _stripes(values.shape[0]):
+        w: Any = values[part].astype(np.float64 if values.dtype.itemsize > 2 else np.float32)
+        w = np.where(np.isfinite(w), w, lo)
+        out[part] = np.clip((w - lo) * (255.0 / (hi - lo)) + 0.5, 0, 255).astype(np.uint8)
+    return out
 
 
 def _high_bit_to_rgb(img: Image.Image) -> Image.Image:
     arr = np.asarray(img)
-    if arr.ndim == 3:  # multi-channel high-bit data (rare): use the first three channels
-        arr = arr[..., :3].mean(axis=2)
+    if arr.ndim == 3:  # multi-channel high-bit data (rare): the mean of the first three channels
+        mean = np.empty(arr.shape[:2], np.float32)
+        for part in _stripes(arr.shape[0]):
+            mean[part] = arr[part, :, :3].mean(axis=2, dtype=np.float32)
+        arr = mean
     transparency = img.info.get("transparency")
     mask = None
     if isinstance(transparency, (int, float)) and not isinstance(transparency, bool):
@@ -150,13 +174,25 @@ def _high_bit_to_rgb(img: Image.Image) -> Image.Image:
     return Image.fromarray(rgb, "RGB")
 
 
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
 def exif_upright(img: Image.Image) -> Image.Image:
-    """Apply the EXIF orientation tag; a broken EXIF block leaves the picture as stored."""
-    try:
-        out = ImageOps.exif_transpose(img)
-    except Exception:
-        return img
-    return out if out is not None else img
+    """Apply the EXIF orientation tag; a broken EXIF block is ignored (the picture as stored).
+
+    Only the orientation is read, through :func:`_orientation`, which survives any EXIF block: Pillow's
+    ``exif_transpose`` raises on a damaged one, and a readable picture must not be refused for it.
+    """
+    method = _ORIENTATION_TRANSPOSE.get(_orientation(img))
+    return img.transpose(method) if method is not None else img
 
 
 def normalize_image(img: Image.Image, *, upright: bool = True) -> Image.Image:
@@ -244,30 +280,67 @@ def _border_colour(img: Image.Image) -> tuple[int, int, int]:
 class FrameInfo:
     """What the header of one frame says, without decoding pixels."""
 
-    width: int  # upright (after EXIF orientation)
+    width: int  # upright (after EXIF orientation), in square pixels (see stretch)
     height: int
     dpi: float  # 72 when absent or absurd
     transposed: bool  # EXIF swaps width and height
+    #: Bytes the decoded frame takes (at the file's bit depth, alpha included) before normalising.
+    decoded_bytes: int = 0
+    #: Factors (upright x, y) that make the stored pixels square: a 204 x 98 dpi fax is stretched to
+    #: twice its stored height, so it is shown and read at its real shape.
+    stretch: tuple[float, float] = (1.0, 1.0)
+
+
+def _sane_dpis(info: dict) -> tuple[float, float]:
+    """Horizontal and vertical resolution; 72 each when absent or absurd (one sane value serves both)."""
+    dpi: Any = info.get("dpi")
+    values = list(dpi[:2]) if isinstance(dpi, (tuple, list)) else [dpi]
+
+    def sane(value: Any) -> float | None:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        # Scanners write 1x1 or 0 when they do not know; nothing real is below 30 or above 4800.
+        return number if math.isfinite(number) and 30 <= number <= 4800 else None
+
+    x = sane(values[0]) if values else None
+    y = sane(values[1]) if len(values) > 1 else x
+    x, y = x or y, y or x
+    return (x or 72.0, y or 72.0)
 
 
 def _sane_dpi(info: dict) -> float:
-    dpi: Any = info.get("dpi")
-    try:
-        if isinstance(dpi, (tuple, list)) and dpi:
-            value = float(dpi[0])
-        elif dpi is not None:
-            value = float(dpi)
-        else:
-            return 72.0
-    except (TypeError, ValueError):
-        return 72.0
-    # Scanners write 1x1 or 0 when they do not know; nothing real is below 30 or above 4800.
-    if not math.isfinite(value) or value < 30 or value > 4800:
-        return 72.0
-    return value
+    return max(_sane_dpis(info))
+
+
+def _bytes_per_pixel(img: Image.Image) -> int:
+    """Bytes one decoded pixel takes: the file's samples (16-bit RGBA: 8) or Pillow's storage
+    (4 for any multi-band mode, 1 for grey and palette), whichever is more."""
+    mode = img.mode
+    held = 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+    bits = 16 if mode.startswith("I;16") else 32 if mode in ("I", "F") else 8
+    for tile in getattr(img, "tile", None) or []:
+        args = getattr(tile, "args", None)
+        rawmode = args if isinstance(args, str) else args[0] if isinstance(args, tuple) and args else ""
+        if isinstance(rawmode, str) and (";16" in rawmode or rawmode.startswith("I;16")):
+            bits = max(bits, 16)
+    tags = getattr(img, "tag_v2", None)
+    if tags is not None:
+        try:
+            per_sample = tags.get(258)
+            per_sample = max(per_sample) if isinstance(per_sample, (tuple, list)) else per_sample
+            bits = max(bits, int(per_sample or 8))
+        except (TypeError, ValueError):
+            pass
+    declared = math.ceil(len(img.getbands()) * bits / 8)
+    return max(held, declared)
 
 
 def _orientation(img: Image.Image) -> int:
+    """The EXIF orientation (1: as stored); any damage in the EXIF block reads as 1."""
+    if img.format == "PNG" and "exif" not in img.info and getattr(img, "_im", None) is None:
+        return 1  # Pillow would decode every pixel to look for an eXIf chunk after the image data
     try:
         value = img.getexif().get(0x0112)
         return int(value) if value else 1
@@ -356,6 +429,7 @@ class ImageSource:
                         f"{self.name} has {count} pages; at most {MAX_FRAMES} can be opened."
                     )
             total = 0
+            total_bytes = 0
             for index in range(count):
                 if index:
                     try:
@@ -369,16 +443,26 @@ class ImageSource:
                 if w <= 0 or h <= 0:
                     raise CorruptFileError(f"{self.name} declares an empty picture ({w}x{h}).")
                 self._check_pixels(w, h)
+                decoded = w * h * _bytes_per_pixel(img)
+                self._check_bytes(w, h, decoded)
                 total += w * h
-                if total > MAX_TOTAL_PIXELS:
+                total_bytes += decoded
+                if total > MAX_TOTAL_PIXELS or total_bytes > MAX_TOTAL_BYTES:
                     raise ImageTooLargeError(
-                        f"{self.name} holds more than {MAX_TOTAL_PIXELS / 1e9:.0f} gigapixels of pages; "
-                        "split it before opening."
+                        f"{self.name} holds more than {MAX_TOTAL_PIXELS / 1e9:.0f} gigapixels "
+                        f"({MAX_TOTAL_BYTES / 2**30:.0f} GB decoded) of pages; split it before opening."
                     )
+                xdpi, ydpi = _sane_dpis(img.info)
+                fx = fy = 1.0
+                if abs(xdpi / ydpi - 1.0) > 0.01:  # non-square pixels (fax): make them square
+                    fx, fy = max(1.0, ydpi / xdpi), max(1.0, xdpi / ydpi)
+                    w, h = max(1, round(w * fx)), max(1, round(h * fy))
+                    self._check_pixels(w, h)
+                    self._check_bytes(w, h, w * h * 4)
                 transposed = _orientation(img) in (5, 6, 7, 8)
                 if transposed:
-                    w, h = h, w
-                self.frames.append(FrameInfo(w, h, _sane_dpi(img.info), transposed))
+                    w, h, fx, fy = h, w, fy, fx
+                self.frames.append(FrameInfo(w, h, max(xdpi, ydpi), transposed, decoded, (fx, fy)))
         except OcrError:
             raise
         except MemoryError as exc:
@@ -412,6 +496,14 @@ class ImageSource:
                 hint="It may be a decompression bomb. Reduce the image before opening it.",
             )
 
+    def _check_bytes(self, w: int, h: int, decoded: int) -> None:
+        if decoded > MAX_PAGE_BYTES:
+            raise ImageTooLargeError(
+                f"{self.name} is {w} x {h} pixels and decodes to {decoded / 2**30:.1f} GB; at most "
+                f"{MAX_PAGE_BYTES / 2**30:.0f} GB per page can be opened.",
+                hint="It may be a decompression bomb. Reduce the image (or its bit depth) before opening it.",
+            )
+
     @property
     def frame_count(self) -> int:
         return len(self.frames)
@@ -442,9 +534,16 @@ class ImageSource:
             if img.size[0] * img.size[1] > MAX_PAGE_PIXELS:
                 self._check_pixels(*img.size)
             out = normalize_image(img)
+            if out is img:  # an independent picture: ``img`` is closed below
+                out = img.copy()
+            fx, fy = info.stretch
+            if (fx, fy) != (1.0, 1.0):
+                out = out.resize((max(1, round(out.width * fx)), max(1, round(out.height * fy))),
+                                 Image.Resampling.LANCZOS)
             if (out.width, out.height) != (info.width, info.height) and not max_side:
                 # A frame whose decoded size disagrees with its header (a damaged file) still works.
-                self.frames[index] = FrameInfo(out.width, out.height, info.dpi, info.transposed)
+                self.frames[index] = FrameInfo(out.width, out.height, info.dpi, info.transposed,
+                                               info.decoded_bytes, info.stretch)
             return out
         except OcrError:
             raise
