@@ -114,6 +114,7 @@ class _Run:
     server: str = ""
     finished: bool = False
     error: OcrError | None = None
+    failed_before: str = ""  # why the first attempt that failed did (said with a retried result)
 
     def reset(self) -> None:
         self.text, self.chars, self.chunks = [], 0, 0
@@ -386,6 +387,7 @@ class RemoteEngine:
                 wait = self._backoff(run.attempts, exc, other_server=not self.pool.all_benched()
                                      and len(self.pool) > 1)
                 last = server
+                run.failed_before = run.failed_before or exc.message
                 with lock:
                     run.reset()
                 if stop.wait(wait):
@@ -484,7 +486,8 @@ class RemoteEngine:
         if run.error is not None:
             result.error = run.error.message
         if run.attempts > 1 and not cancelled:
-            result.warnings.append(f"Read on the {_ordinal(run.attempts)} attempt ({run.server}).")
+            result.warnings.append(f"Read on the {_ordinal(run.attempts)} attempt ({run.server}); "
+                                   f"first: {run.failed_before}")
         run.finished = True
         return Chunk(job_id=run.job.id, done=True, result=result, generated_tokens=run.tokens)
 
