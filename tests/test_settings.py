@@ -1,8 +1,6 @@
-"""The settings model, its QSettings persistence, and the hub download's progress and cancel."""
+"""The settings model and its QSettings persistence (the hub download: tests/test_model_download.py)."""
 
 from __future__ import annotations
-
-import threading
 
 import pytest
 
@@ -57,70 +55,3 @@ def test_qsettings_round_trip(tmp_path):
     empty = Settings(recent_files=[])
     store.save(empty)
     assert SettingsStore(QSettings(path, QSettings.Format.IniFormat)).load().recent_files == []
-
-
-def _fake_snapshot(total_files=3, size=1000, gate=None):
-    """Drives tqdm_class the way huggingface_hub's snapshot_download does (bytes bar + file bar)."""
-
-    def snapshot_download(repo_id, cache_dir=None, local_dir=None, tqdm_class=None, **kw):
-        bytes_bar = tqdm_class(desc="Reconstructing (incomplete total...)", total=0, initial=0, unit="B",
-                               unit_scale=True)  # fmt: skip
-        bytes_bar.total = total_files * size
-        bytes_bar.refresh()
-        with tqdm_class(desc=f"Fetching {total_files} files", total=total_files) as files:
-            for _ in range(total_files):
-                for _ in range(10):
-                    if gate is not None:
-                        gate()
-                    bytes_bar.update(size // 10)
-                files.update(1)
-        return str(local_dir or "/tmp/model")
-
-    return snapshot_download
-
-
-def test_download_reports_bytes(monkeypatch):
-    import huggingface_hub
-
-    from glmocr_desktop.engines import hub
-
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", _fake_snapshot())
-    seen = []
-    path = hub.download_model("zai-org/GLM-OCR", progress=lambda d, t, m: seen.append((d, t, m)))
-    assert str(path) == "/tmp/model"
-    assert seen[-1][0] == seen[-1][1] == 3000
-    assert all(t in (0, 3000) for _, t, _ in seen)
-    assert "KB" in seen[-1][2]
-
-
-def test_download_cancel(monkeypatch):
-    import huggingface_hub
-
-    from glmocr_desktop.engines import hub
-
-    cancel = threading.Event()
-    calls = []
-
-    def gate():
-        calls.append(1)
-        if len(calls) == 5:
-            cancel.set()
-
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", _fake_snapshot(gate=gate))
-    with pytest.raises(hub.DownloadCancelled):
-        hub.download_model(progress=None, cancel=cancel)
-    assert len(calls) == 5  # stopped within one update
-
-
-def test_download_error_is_readable(monkeypatch):
-    import huggingface_hub
-
-    from glmocr_desktop.engines import hub
-
-    def boom(*a, **k):
-        raise OSError("no route to host")
-
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", boom)
-    with pytest.raises(hub.DownloadError) as info:
-        hub.download_model("zai-org/GLM-OCR")
-    assert "no route to host" in str(info.value) and "disk space" in str(info.value)

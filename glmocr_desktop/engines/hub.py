@@ -115,14 +115,22 @@ def download_model(
         from huggingface_hub import snapshot_download
     except ImportError as exc:  # pragma: no cover - a dependency
         raise DownloadError("huggingface_hub is not installed.") from exc
+    from glmocr_desktop.engines.download_space import NotEnoughSpace, check_free_space, plan_download
+
     try:
+        if progress is not None:
+            progress(0, 0, "checking the free disk space")
+        # the hub's file sizes against the disk, before the first byte (partial files count as there)
+        plan = plan_download(repo_id, cache_dir=cache_dir, local_dir=local_dir)
+        check_free_space(plan)
         folder = snapshot_download(
             repo_id,
+            revision=plan.revision,  # the very files that were counted
             cache_dir=cache_dir,
             local_dir=local_dir,
             tqdm_class=make_progress_class(progress, cancel),
         )
-    except DownloadCancelled:
+    except (DownloadCancelled, NotEnoughSpace):
         raise
     except Exception as exc:  # network, disk, auth: all become one clear message
         if cancel.is_set():

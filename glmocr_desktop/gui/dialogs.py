@@ -156,7 +156,7 @@ class ModelDialog(QDialog):
                     self.repo_id, progress=lambda d, t, m: bridge.progress.emit(d, t, m), cancel=self._cancel
                 )
             except DownloadCancelled:
-                bridge.failed.emit("The download was stopped. It resumes where it left off next time.", True)
+                bridge.failed.emit("The download was stopped. The files finished so far are kept; the next try fetches the rest.", True)
                 return
             except Exception as exc:
                 bridge.failed.emit(str(exc), False)
