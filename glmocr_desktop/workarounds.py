@@ -98,6 +98,12 @@ def guard_singleton_refcounts() -> bool:
 #: calls gc() now and then when it exists; with it the renderer stays flat. Only the page's own script
 #: can call it (the Content-Security-Policy lets no other script run).
 _GC_FLAGS = ("--js-flags=--expose-gc",)
+#: The preview never needs a host name or an address, so Chromium may resolve none: ``<link
+#: rel=preconnect>`` and DNS prefetching open connections without a request that the request
+#: interceptor or the Content-Security-Policy would see. With every name (IP literals included) mapped
+#: to "not found" no connection of any kind can be made, whatever markup gets past the sanitiser.
+#: Qt splits the variable like a shell, so the quoted rule stays one argument.
+_NO_NETWORK_FLAGS = ('--host-resolver-rules="MAP * ~NOTFOUND"', "--dns-prefetch-disable")
 _SANDBOX_FLAGS = ("--no-sandbox", "--disable-gpu")
 
 
@@ -106,17 +112,18 @@ def set_chromium_flags() -> str:
 
     Applies to: QtWebEngine of Qt 6 (its Chromium reads the variable once, at start-up).
     ``--js-flags=--expose-gc`` lets the preview free detached DOM (see above); a ``--js-flags`` the user
-    set is kept as it is. As root (CI, containers) Chromium refuses to start with its sandbox, so only
+    set is kept as it is. The preview may resolve no host at all (``_NO_NETWORK_FLAGS``). As root (CI, containers) Chromium refuses to start with its sandbox, so only
     then it runs without it (and without the GPU, which containers rarely have); a normal user keeps
     the sandbox. Flags already present are not repeated. Returns the resulting value.
     """
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "").split()
-    wanted = list(_GC_FLAGS)
+    wanted = list(_GC_FLAGS) + list(_NO_NETWORK_FLAGS)
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         wanted += _SANDBOX_FLAGS
     for flag in wanted:
+        name = flag.split("=", 1)[0] + ("=" if "=" in flag else "")
         if flag not in flags and not (
-            flag.startswith("--js-flags=") and any(f.startswith("--js-flags=") for f in flags)
+            "=" in flag and any(f.startswith(name) for f in flags)  # the user's own value is kept
         ):
             flags.append(flag)
     value = " ".join(flags)

@@ -19,17 +19,19 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_chromium_flags_add_gc_and_keep_what_is_there(monkeypatch):
     monkeypatch.delenv("QTWEBENGINE_CHROMIUM_FLAGS", raising=False)
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    assert workarounds.set_chromium_flags() == "--js-flags=--expose-gc"
-    assert workarounds.set_chromium_flags() == "--js-flags=--expose-gc"  # not repeated
+    net = " ".join(workarounds._NO_NETWORK_FLAGS)
+    assert workarounds.set_chromium_flags() == f"--js-flags=--expose-gc {net}"
+    assert workarounds.set_chromium_flags() == f"--js-flags=--expose-gc {net}"  # not repeated
     monkeypatch.setenv("QTWEBENGINE_CHROMIUM_FLAGS", "--js-flags=--max-old-space-size=64 --lang=de")
-    assert workarounds.set_chromium_flags() == "--js-flags=--max-old-space-size=64 --lang=de"
-    assert os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] == "--js-flags=--max-old-space-size=64 --lang=de"
+    assert workarounds.set_chromium_flags() == f"--js-flags=--max-old-space-size=64 --lang=de {net}"
+    assert os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] == f"--js-flags=--max-old-space-size=64 --lang=de {net}"
 
 
 def test_chromium_runs_without_sandbox_only_as_root(monkeypatch):
     monkeypatch.delenv("QTWEBENGINE_CHROMIUM_FLAGS", raising=False)
     monkeypatch.setattr(os, "geteuid", lambda: 0)
-    assert workarounds.set_chromium_flags().split() == ["--js-flags=--expose-gc", "--no-sandbox", "--disable-gpu"]
+    net = " ".join(workarounds._NO_NETWORK_FLAGS).split()
+    assert workarounds.set_chromium_flags().split() == ["--js-flags=--expose-gc", *net, "--no-sandbox", "--disable-gpu"]
 
 
 def test_singleton_guard_applies_exactly_to_pyside_6_12_before_python_3_12():

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "grid_cells",
     "html_cost",
     "html_to_plain",
+    "page_limits",
     "plain_block",
     "span_value",
     "tex_refusal",
@@ -50,6 +51,10 @@ class Limits:
     formula_chars: int = 12_000
     #: DOM nodes KaTeX may build for one formula (checked in the page before the formula is attached).
     katex_nodes: int = 15_000
+    #: DOM nodes KaTeX may build for all formulas the page shows together.
+    katex_page_nodes: int = 200_000
+    #: DOM nodes the page keeps in its cache of typeset formulas.
+    katex_cache_nodes: int = 60_000
     #: Characters of one result that the preview renders (the rest: a notice; the text is untouched).
     preview_chars: int = 100_000
     #: Characters of sanitised HTML of one result sent to the page.
@@ -183,6 +188,7 @@ _MACRO_DEFINITION_RE = re.compile(
 _OVERLAP_RE = re.compile(
     r"\\(?:math)?[lrc]lap(?![a-zA-Z])|\\smash(?![a-zA-Z])|\\raisebox|\\(?:raise|lower|moveleft|moveright)"
     r"(?![a-zA-Z])|\\(?:kern|mkern|hskip|mskip|hspace\*?|mspace)\s*\{?\s*-"
+    r"|\\(?:color|textcolor|colorbox|fcolorbox)\s*\{\s*transparent"
 )
 
 
@@ -193,10 +199,14 @@ def tex_refusal(tex: str, limits: Limits = LIMITS) -> str | None:
     if _MACRO_DEFINITION_RE.search(tex):
         return "This formula defines macros, which the preview does not typeset"
     if _OVERLAP_RE.search(tex):
-        return "This formula moves its parts over other text, which the preview does not typeset"
+        return "This formula hides its parts or moves them over other text, which the preview does not typeset"
     return None
 
 
-def first_reason(reasons: Iterable[str | None]) -> str | None:
-    """The first reason that is not None."""
-    return next((r for r in reasons if r), None)
+def page_limits(limits: Limits = LIMITS) -> dict[str, int]:
+    """The limits the preview page enforces itself (its ``setLimits``)."""
+    return {
+        "katexNodes": limits.katex_nodes,
+        "katexPageNodes": limits.katex_page_nodes,
+        "cacheNodes": limits.katex_cache_nodes,
+    }

@@ -24,6 +24,7 @@ from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
 from PySide6.QtWidgets import QMenu, QMessageBox, QVBoxLayout, QWidget
 
+from glmocr_desktop.core.budget import html_to_plain, page_limits, plain_block
 from glmocr_desktop.core.render import BlockUpdate, IncrementalRenderer
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui.webengine import BlockedRequest, ResourceOnlyInterceptor, create_locked_profile
@@ -34,6 +35,13 @@ log = logging.getLogger(__name__)
 PREVIEW_PAGE = resource("preview", "preview.html")
 #: At most ~30 page updates a second while streaming.
 STREAM_INTERVAL_MS = 33
+#: While streaming, rendering takes at most about this share of the GUI thread's time.
+STREAM_RENDER_SHARE = 0.25
+#: Renderer crashes less than this many seconds apart count as one run of crashes: the second one of
+#: a run shows everything the page holds as plain text; after the fourth the page is not reloaded.
+CRASH_WINDOW_S = 60.0
+CRASHES_BEFORE_GIVING_UP = 4
+CRASH_NOTICE = "This part stopped the preview"
 OPENABLE_SCHEMES = ("http", "https", "mailto")
 
 _LIGHT_BG = QColor("#ffffff")
@@ -126,6 +134,9 @@ class PreviewView(QWidget):
     page_ready = Signal()
     link_clicked = Signal(QUrl)
     updated = Signal(int, int)  # start index, total blocks: a block update was sent to the page
+    #: The page's renderer stopped (a message for the user, once per crash; the content that was being
+    #: shown then is shown as plain text from now on and never sent to the page again).
+    renderer_crashed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, page: Path = PREVIEW_PAGE) -> None:
         super().__init__(parent)
@@ -151,14 +162,21 @@ class PreviewView(QWidget):
         self._sent_total = 0
         self._dark: bool | None = None
         self._pending: tuple[str, Task] | None = None
-        #: A streamed update the page has not finished yet: the next one waits for it (back-pressure),
-        #: so a slow block never piles up updates behind it; the newest text replaces a waiting one.
+        #: An update the page has not finished yet: the next one waits for it (back-pressure), so a slow
+        #: block never piles up updates behind it. Only the newest state waits: streamed text in
+        #: ``_pending``, other changes as the first block index that changed (``_held``).
         self._awaiting_ack = False
+        self._held: int | None = None
+        self._in_flight: list[str] = []  # blocks of the update the page is working on (or did last)
+        self._poisoned: dict[str, str] = {}  # blocks that crashed the renderer -> their plain form
+        self._crashes = 0  # in the current run of crashes (see CRASH_WINDOW_S)
+        self._last_crash = -CRASH_WINDOW_S
         self._last_flush = 0.0
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._flush)
-        self.last_update_ms = 0.0  # Python side of the last update (render + diff + call)
+        self.last_update_ms = 0.0  # Python side of the last page call
+        self.last_render_ms = 0.0  # the last streamed render (parse, sanitise, diff)
 
         self._page.setBackgroundColor(_LIGHT_BG)
         self._view.load(self._home)
@@ -216,10 +234,9 @@ class PreviewView(QWidget):
         """The whole text so far of a result being generated; sent at most ~30 times a second."""
         self._check_thread()
         self._pending = (text, Task.parse(task))
-        if self._timer.isActive():
-            return
-        wait = STREAM_INTERVAL_MS - (time.monotonic() - self._last_flush) * 1000.0
-        self._timer.start(max(0, int(wait)))
+        if self._timer.isActive() or (self._awaiting_ack and self._ready):
+            return  # sent when the timer fires, or when the page answers the update it is working on
+        self._timer.start(self._stream_wait_ms())
 
     def flush(self) -> None:
         """Send a pending streamed update now."""
@@ -230,6 +247,7 @@ class PreviewView(QWidget):
         self._check_thread()
         self._timer.stop()
         self._pending = None
+        self._held = None
         self._renderer.reset()
         self._sent_total = 0
         if self._ready:
@@ -306,30 +324,55 @@ class PreviewView(QWidget):
         text, task = self._pending
         self._pending = None
         self._last_flush = time.monotonic()
-        self._send(self._renderer.update(text, task), acknowledged=True)
+        started = time.perf_counter()
+        update = self._renderer.update(text, task)
+        self.last_render_ms = (time.perf_counter() - started) * 1000.0
+        self._send(update)
 
-    def _send(self, update: BlockUpdate, *, acknowledged: bool = False) -> None:
+    def _send(self, update: BlockUpdate) -> None:
         if not self._ready:
             return  # sent in full once the page has loaded
         if not update.blocks and update.total == self._sent_total:
             return  # nothing changed
-        self._sent_total = update.total
+        if self._awaiting_ack:
+            # the page is still busy: remember where the change starts, send the newest state later
+            self._held = update.start if self._held is None else min(self._held, update.start)
+            return
+        self._post(update.start)
+
+    def _post(self, start: int) -> None:
+        """Send blocks ``start..`` of what the renderer holds; the page answers when it is done."""
+        blocks = self._renderer.blocks
+        start = min(start, len(blocks))
         started = time.perf_counter()
-        script = js_call("setBlocks", update.start, update.blocks, update.total)
-        if acknowledged:
-            self._awaiting_ack = True
-            self.run_js(script, self._on_update_done)
-        else:
-            self.run_js(script)
+        self._sent_total = len(blocks)
+        self._in_flight = blocks[start:]
+        self._awaiting_ack = True
+        self.run_js(js_call("setBlocks", start, [self._safe(b) for b in self._in_flight], len(blocks)),
+                    self._on_update_done)
         self.last_update_ms = (time.perf_counter() - started) * 1000.0
-        self.updated.emit(update.start, update.total)
+        self.updated.emit(start, len(blocks))
+
+    def _safe(self, block: str) -> str:
+        """``block``, or its plain text when it once crashed the renderer."""
+        return self._poisoned.get(block, block)
 
     def _on_update_done(self, _result: Any) -> None:
-        """The page has applied a streamed update; send the newest text, if more came meanwhile."""
+        """The page has applied an update; send what changed meanwhile, if anything."""
+        if not self._awaiting_ack:
+            return  # an answer from before a reload
         self._awaiting_ack = False
-        if self._pending is not None and not self._timer.isActive():
-            wait = STREAM_INTERVAL_MS - (time.monotonic() - self._last_flush) * 1000.0
-            self._timer.start(max(0, int(wait)))
+        if self._held is not None:
+            held, self._held = self._held, None
+            self._post(held)
+        elif self._pending is not None and not self._timer.isActive():
+            self._timer.start(self._stream_wait_ms())
+
+    def _stream_wait_ms(self) -> int:
+        """How long the next streamed update waits: ~30 a second, fewer when rendering is slow, so the
+        GUI thread spends at most :data:`STREAM_RENDER_SHARE` of its time on it."""
+        interval = max(STREAM_INTERVAL_MS, self.last_render_ms / STREAM_RENDER_SHARE)
+        return max(0, int(interval - (time.monotonic() - self._last_flush) * 1000.0))
 
     @Slot(bool)
     def _on_load_finished(self, ok: bool) -> None:
@@ -338,20 +381,45 @@ class PreviewView(QWidget):
             return
         self._ready = True
         self._awaiting_ack = False
-        self._sent_total = len(self._renderer.blocks)
+        self._held = None
+        self._sent_total = 0
+        self.run_js(js_call("setLimits", page_limits()))
         if self._dark is not None:
             self.run_js(js_call("setTheme", _theme(self._dark)))
-        blocks = self._renderer.blocks
-        if blocks:
-            self.run_js(js_call("setBlocks", 0, blocks, len(blocks)))
+        if self._renderer.blocks:
+            self._post(0)
         self.page_ready.emit()
 
     @Slot(object, int)
     def _on_render_process_terminated(self, status, code: int) -> None:
-        # Whatever crashed the renderer, come back with the same blocks rather than a blank pane.
+        """The renderer died (out of memory, killed). Content it died on is never sent to it again:
+        when it was working on an update, those blocks are shown as plain text from now on; when it died
+        idle, the page is reloaded as it was, and should it die again soon, everything it showed is
+        shown as plain text."""
         log.warning("preview renderer ended (%s, %s); reloading", status, code)
+        now = time.monotonic()
+        self._crashes = self._crashes + 1 if now - self._last_crash < CRASH_WINDOW_S else 1
+        self._last_crash = now
+        if self._awaiting_ack and self._in_flight:
+            suspects = self._in_flight
+        elif self._crashes > 1:
+            suspects = self._renderer.blocks
+        else:
+            suspects = []
+        for block in suspects:
+            if block not in self._poisoned:
+                self._poisoned[block] = plain_block(html_to_plain(block), CRASH_NOTICE)
         self._ready = False
         self._awaiting_ack = False
+        self._held = None
+        self._in_flight = []
+        self.renderer_crashed.emit(
+            "The preview stopped while showing this result"
+            + ("; the part that stopped it is shown as plain text." if suspects else "; it was reloaded.")
+        )
+        if self._crashes >= CRASHES_BEFORE_GIVING_UP:
+            log.error("preview renderer keeps ending; not reloading it")
+            return
         QTimer.singleShot(0, lambda: self._view.load(self._home))
 
     @Slot(object)
@@ -371,16 +439,51 @@ def _theme(dark: bool | None) -> str:
     return "auto" if dark is None else ("dark" if dark else "light")
 
 
+#: mailto: fields that make the mail program attach a file (Thunderbird, Evolution, KMail read them).
+_MAILTO_ATTACHMENT_FIELDS = ("attach", "attachment", "attachments")
+
+
+def link_refusal(url: QUrl) -> str | None:
+    """Why a link from recognised text is not opened at all, or None."""
+    if url.scheme() not in OPENABLE_SCHEMES or not url.isValid():
+        return "Only web and mail links can be opened."
+    if url.scheme() == "mailto":
+        from urllib.parse import parse_qsl
+
+        fields = {k.strip().lower() for k, _ in parse_qsl(url.query(QUrl.ComponentFormattingOption.FullyDecoded))}
+        if fields & set(_MAILTO_ATTACHMENT_FIELDS):
+            return "This mail link would attach a file from this computer; it is not opened."
+    return None
+
+
+def link_question(url: QUrl) -> str:
+    """What the dialog says about ``url``: the site it really goes to first (punycode, without the user
+    part that can make ``http://www.bank.example.com@evil/`` look like the bank), then the address."""
+    shown = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
+    if url.scheme() == "mailto":
+        return f"The recognised text links to an e-mail address:\n\n{shown}\n\nOpen it in your mail program?"
+    host = url.host(QUrl.ComponentFormattingOption.FullyEncoded) or "(no site)"
+    lines = [f"The recognised text links to the site:\n\n    {host}\n", f"Full address:\n{shown}\n"]
+    if url.userName() or url.password():
+        user = url.userInfo(QUrl.ComponentFormattingOption.FullyEncoded)
+        lines.append(
+            f"Careful: \u201c{user}@\u201d in the address is not the site; the site is {host}.\n"
+        )
+    lines.append("Open it in your browser?")
+    return "\n".join(lines)
+
+
 def confirm_and_open(url: QUrl, parent: QWidget | None = None) -> bool:
     """Ask before opening a link from recognised text in the system browser (or mail client)."""
-    if url.scheme() not in OPENABLE_SCHEMES or not url.isValid():
+    refusal = link_refusal(url)
+    if refusal is not None:
+        if url.scheme() == "mailto" and url.isValid():
+            QMessageBox.information(parent, "Link not opened", refusal)
         return False
-    # The encoded form shows punycode hosts and escaped characters: what will really be opened.
-    shown = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
     answer = QMessageBox.question(
         parent,
         "Open link?",
-        f"The recognised text links to:\n\n{shown}\n\nOpen it in your browser?",
+        link_question(url),
         QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,
     )

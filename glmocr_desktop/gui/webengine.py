@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,9 +66,10 @@ class ResourceOnlyInterceptor(QWebEngineUrlRequestInterceptor):
     ``blocked`` lists what was refused (tests read it: hostile output must not reach the network).
     """
 
-    def __init__(self, root: Path = RESOURCES, parent=None) -> None:
+    def __init__(self, root: Path | Sequence[Path] = RESOURCES, parent=None) -> None:
         super().__init__(parent)
-        self._root = Path(os.path.realpath(root))
+        roots = [root] if isinstance(root, Path) else list(root)
+        self._roots = [Path(os.path.realpath(r)) for r in roots]
         self._lock = threading.Lock()
         self._blocked: list[BlockedRequest] = []
         self._allowed: list[str] = []
@@ -78,7 +80,8 @@ class ResourceOnlyInterceptor(QWebEngineUrlRequestInterceptor):
         local = url.toLocalFile()
         if not local:
             return False
-        return _inside(Path(os.path.realpath(local)), self._root)
+        real = Path(os.path.realpath(local))
+        return any(_inside(real, root) for root in self._roots)
 
     def interceptRequest(self, info: QWebEngineUrlRequestInfo) -> None:
         url = info.requestUrl()
@@ -151,8 +154,13 @@ def apply_settings(settings: QWebEngineSettings) -> None:
         settings.setAttribute(attribute, on)
 
 
+#: What the preview page may load: its own folder and KaTeX, nothing else of the disk (the page's
+#: ``'self'`` would cover every local file).
+PREVIEW_ROOTS = (RESOURCES / "preview", RESOURCES / "katex")
+
+
 def create_locked_profile(
-    parent=None, root: Path = RESOURCES
+    parent=None, root: Path | Sequence[Path] = PREVIEW_ROOTS
 ) -> tuple[QWebEngineProfile, ResourceOnlyInterceptor]:
     """An off-the-record profile (nothing on disk) that can load only the shipped resources."""
     profile = QWebEngineProfile(parent)  # no storage name: off the record

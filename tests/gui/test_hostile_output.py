@@ -200,11 +200,13 @@ def test_very_long_input(qtbot, preview, server):
     qtbot.waitUntil(lambda: js(qtbot, preview, "previewState().blocks") > 10, timeout=60_000)
     assert js(qtbot, preview, "document.querySelector('#content .notice') !== null")
     clean_state(qtbot, preview)
-    # one giant formula is shown as source, not fed to KaTeX
+    # one giant formula is shown as source (with the budget's notice), not fed to KaTeX
     preview.set_text("$$" + "x+" * 200_000 + "x$$", "formula")
     qtbot.waitUntil(
-        lambda: js(qtbot, preview, "document.querySelectorAll('.math-error').length") == 1, timeout=60_000
+        lambda: js(qtbot, preview, "document.querySelectorAll('.over-budget pre.source').length") == 1,
+        timeout=60_000,
     )
+    assert "shown as plain text" in js(qtbot, preview, "document.querySelector('.over-budget .notice').textContent")
     assert js(qtbot, preview, "previewState().katex") == 0
     clean_state(qtbot, preview)
     no_network(preview, server)
