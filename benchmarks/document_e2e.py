@@ -2,6 +2,13 @@
 
     python benchmarks/document_e2e.py --out auto   # results/document-<device>-<date>.json
     python benchmarks/document_e2e.py --tiny --device cpu --pages 2 --baseline-pages 1   # a quick check
+    python benchmarks/document_e2e.py --no-compile --scheduler static      # static batches of eight
+
+``--scheduler continuous`` (the default, what the engine does on the fast path) keeps a batch of up to
+``--max-batch`` rows full, refilling rows as regions end; ``static`` runs batches of eight that end with
+their longest row. Row utilisation is reported for both (busy rows / batch rows over the decode steps).
+On a CPU the fast path's code runs eagerly for ``continuous`` (the engine itself keeps stock ``generate``
+there), so the script can be checked with the tiny checkpoints.
 
 A synthetic 10-page PDF is drawn with the layout of ten pages of the GLM-OCR SDK's published
 layout-mode example (``benchmarks/data/sdk_example_pages.json``: every block's label, box and length
@@ -124,14 +131,18 @@ class BudgetedEngine:
             for block, (_l, _n, _b, chars) in zip(known_blocks(blocks), blocks):
                 self.budgets[(page, block.region)] = max(4, round(chars / CHARS_PER_TOKEN))
         self.seconds = 0.0
+        self.runs: list[dict] = []  # what each continuous run measured (engine.continuous_stats)
 
     def stream_many(self, jobs):
         jobs = list(jobs)
         for job in jobs:
             job.max_new_tokens = self.budgets.get((job.source.page, job.source.region), 256)
         t0 = time.perf_counter()
+        self.engine.continuous_stats = {}
         yield from self.engine.stream_many(jobs)
         self.seconds += time.perf_counter() - t0
+        if self.engine.continuous_stats:
+            self.runs.append(dict(self.engine.continuous_stats))
 
     def __getattr__(self, name):
         return getattr(self.engine, name)
@@ -162,11 +173,13 @@ def read_document(engine, layout, document, pages, clock=None, **options) -> dic
 
     layout.seconds = 0.0
     engine.seconds = 0.0
+    engine.runs = []
     if clock is not None:
         clock.seconds, clock.batches = 0.0, 0
     t0 = time.perf_counter()
     done, regions, tokens = [], 0, 0
     batches: dict[float, tuple[float, float]] = {}  # an engine batch -> (first token at, ended at)
+    sizes: dict[float, tuple[int, int]] = {}  # an engine batch -> (rows, longest row in tokens)
     for event in DocumentPipeline(engine, layout, **options).run(document, pages):
         if isinstance(event, PageDone):
             done.append(event.page)
@@ -177,8 +190,33 @@ def read_document(engine, layout, document, pages, clock=None, **options) -> dic
             key = round(t.total_s, 6)  # one total for every row of an engine batch
             first, last = batches.get(key, (float("inf"), 0.0))
             batches[key] = (min(first, t.first_token_s or 0.0), max(last, t.total_s))
+            rows, longest = sizes.get(key, (0, 0))
+            sizes[key] = (rows + 1, max(longest, t.generated_tokens))
     markdown, _images = assemble(done).to_markdown()
     total = time.perf_counter() - t0
+    if engine.runs:  # continuous batching: rows refilled as regions end, one engine run per window
+        runs = engine.runs
+        steps = sum(r["steps"] for r in runs)
+        busy = sum(r["row_utilisation"] * r["steps"] * r["batch"] for r in runs)
+        scheduling = {
+            "scheduler": "continuous",
+            "row_utilisation": round(busy / max(1, sum(r["steps"] * r["batch"] for r in runs)), 3),
+            "engine_runs": len(runs),
+            "batch": max(r["batch"] for r in runs),
+            "decode_steps": steps,
+            "joins": sum(r["joins"] for r in runs),
+            "prompt_s": round(sum(r["prompt_s"] for r in runs), 3),  # joining rows' prompt passes
+            "decoder_wall_s": round(sum(r["wall_s"] for r in runs), 3),
+            "prepare_inputs_overlapped_s": round(sum(r.get("prepare_s", 0.0) for r in runs), 3),
+        }
+    else:  # static batches: a batch runs until its longest row ends
+        scheduling = {
+            "scheduler": "static",
+            "row_utilisation": round(tokens / max(1, sum(rows * longest for rows, longest in sizes.values())), 3),
+            "engine_batches": len(batches),
+            "to_first_token_s": round(sum(f for f, _ in batches.values()), 3),  # inputs + vision + prefill
+            "decoding_s": round(sum(e - f for f, e in batches.values()), 3),
+        }
     return {
         "pages": len(done),
         "regions": regions,
@@ -190,9 +228,7 @@ def read_document(engine, layout, document, pages, clock=None, **options) -> dic
         "ocr_s": round(engine.seconds, 3),
         "render_and_rest_s": round(total - layout.seconds - engine.seconds, 3),
         "markdown_chars": len(markdown),
-        "engine_batches": len(batches),
-        "to_first_token_s": round(sum(f for f, _ in batches.values()), 3),  # inputs + vision + prefill
-        "decoding_s": round(sum(e - f for f, e in batches.values()), 3),
+        **scheduling,
         **({"prepare_inputs_s": round(clock.seconds, 3), "batches": clock.batches} if clock else {}),
     }
 
@@ -207,6 +243,9 @@ def main() -> int:
     ap.add_argument("--layout-dir", type=Path, default=Path("/tmp/pp-doclayoutv3-real-random"))
     ap.add_argument("--tiny", action="store_true", help="tiny checkpoints (a check of the script on a CPU)")
     ap.add_argument("--no-compile", action="store_true", help="fast path on CUDA graphs only (no torch.compile)")
+    ap.add_argument("--scheduler", choices=("static", "continuous"), default="continuous",
+                    help="continuous batching (rows refilled as regions end) or static batches of eight")
+    ap.add_argument("--max-batch", type=int, default=32, help="rows of the continuous batch (default 32)")
     args = ap.parse_args()
 
     import torch
@@ -251,6 +290,17 @@ def main() -> int:
     report["load_s"] = round(time.perf_counter() - t, 2)
     t = time.perf_counter()
     report["fast_path"] = bool(engine.warm_up_fast_path(compile=not args.no_compile))
+    if not args.device.startswith("cuda") and args.scheduler == "continuous":
+        # a check of the script on a CPU: the fast path's code, eagerly (the engine keeps stock here)
+        from glmocr_desktop.engines.fast_decode import FastDecoder
+
+        engine.fast = FastDecoder(engine.model, device=engine.device, dtype=engine.dtype, use_graphs=False,
+                                  compile=False)
+        report["fast_path"] = True
+    engine.continuous = args.scheduler == "continuous"
+    engine.max_batch = args.max_batch
+    report["scheduler"] = args.scheduler
+    report["max_batch"] = args.max_batch if engine.continuous else engine.MAX_BATCH
     report["fast_path_state"] = str(engine.info.fast_path)
     report["warm_up_s"] = round(time.perf_counter() - t, 2)
     detector = LayoutDetector(layout_dir, device=args.device)

@@ -342,6 +342,7 @@ def test_fast_path_in_engine_matches_stock_and_falls_back(engine, monkeypatch):
     assert decoder.available()[0]
     decoder.warmup(pad_token_id=engine.pad_id)
     monkeypatch.setattr(engine, "fast", decoder)
+    monkeypatch.setattr(engine, "continuous", False)  # the static batch path (continuous: test_continuous_engine)
     used = []
     real_generate = decoder.generate
     monkeypatch.setattr(decoder, "generate", lambda *a, **k: (used.append(1), real_generate(*a, **k))[1])

@@ -160,6 +160,9 @@ class _PageWork:
 
 #: Pages read together on a GPU: enough blocks (about nine a page) for several full batches to sort.
 GPU_PAGES_IN_FLIGHT = 4
+#: Pages read together by an engine with continuous batching: all their ready blocks go to it at once
+#: (about nine a page: enough to keep a batch of 32 full until the last few), and it refills its rows.
+CONTINUOUS_PAGES_IN_FLIGHT = 12
 
 
 class DocumentPipeline:
@@ -232,12 +235,24 @@ class DocumentPipeline:
                 window.append(_PageWork(page, image, layout, self._plan(document, page, image, layout)))
             batch = self._next_batch(window, in_flight)
             if batch:
-                failed = yield from self._read_batch(batch)
+                reading = self._read_batch(batch)
+                while True:  # a page is done as soon as its last block is (a batch may span many pages)
+                    try:
+                        event = next(reading)
+                    except StopIteration as stop:
+                        failed = stop.value or []
+                        break
+                    yield event
+                    while not self.cancelled and window and window[0].complete and window[0].error is None:
+                        finished = self._page_done(window.pop(0))
+                        done.append(finished.page)
+                        yield finished
                 if self.cancelled:
                     break
                 for work in failed:
-                    window.remove(work)
-                    yield PageFailed(work.page, work.error or OcrError("The page could not be read."))
+                    if work in window:
+                        window.remove(work)
+                        yield PageFailed(work.page, work.error or OcrError("The page could not be read."))
             while window and window[0].complete:
                 finished = self._page_done(window.pop(0))
                 done.append(finished.page)
@@ -247,6 +262,8 @@ class DocumentPipeline:
     def _in_flight(self) -> int:
         if self.pages_in_flight:
             return max(1, int(self.pages_in_flight))
+        if getattr(self.engine, "continuous_batching", False):
+            return CONTINUOUS_PAGES_IN_FLIGHT
         device = str(getattr(getattr(self.engine, "info", None), "device", "") or "")
         return GPU_PAGES_IN_FLIGHT if device.startswith("cuda") else 1
 
@@ -255,8 +272,8 @@ class DocumentPipeline:
                    if item.job is not None and not item.sent]  # fmt: skip
         if not pending:
             return []
-        if in_flight == 1:
-            step = self.jobs_per_batch or len(pending)
+        if in_flight == 1 or getattr(self.engine, "continuous_batching", False):
+            step = self.jobs_per_batch or len(pending)  # in reading order; the engine refills its rows
         else:
             step = self.jobs_per_batch or int(getattr(self.engine, "MAX_BATCH", 8))
             pending.sort(key=lambda one: -(one[2].image.width * one[2].image.height))

@@ -97,6 +97,28 @@ class DecodeRow:
     truncated: bool = False
     first_token_s: float | None = None
 
+    def accept(self, token: int, eos: set[int] | frozenset[int], now: float) -> tuple[str, bool]:
+        """Take one generated token: returns the text to stream ("" for none) and whether the row asks
+        to be stopped (the repetition guard cut it, or its budget is spent). EOS ends the row quietly."""
+        if self.finished:
+            return "", False
+        if token in eos:
+            self.finished = True
+            return "", False
+        self.tokens += 1
+        if self.first_token_s is None:
+            self.first_token_s = now
+        delta = self.detok.push(int(token))
+        if delta:
+            if self.guard.feed(delta):
+                self.cut = self.finished = True
+                return "", True
+            self.text.append(delta)
+        if self.tokens >= self.budget:
+            self.truncated = self.finished = True
+            return delta, True
+        return delta, False
+
 
 def stock_generate(model, inputs: dict, *, max_new_tokens: int, eos_ids: list[int], pad_id: int,
                    repetition_penalty: float, on_step) -> None:

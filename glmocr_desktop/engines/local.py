@@ -14,14 +14,13 @@ import gc
 import logging
 import os
 import queue
-import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from glmocr_desktop import DEFAULT_MODEL_ID
-from glmocr_desktop.core import imaging, model_limits
+from glmocr_desktop.core import imaging, model_limits, paths
 from glmocr_desktop.core.errors import (
     ImageTooLargeForModelError,
     ModelError,
@@ -32,6 +31,7 @@ from glmocr_desktop.core.errors import (
 from glmocr_desktop.core.jobs import Chunk, Job, Result, Timings
 from glmocr_desktop.core.tasks import REPETITION_PENALTY
 from glmocr_desktop.engines.base import EngineInfo, FastPathState, ProgressCallback
+from glmocr_desktop.engines.cancellation import GenerationCancelled, cancellation_points
 from glmocr_desktop.engines.decoding import (  # noqa: F401  (IncrementalDetokenizer: public here before)
     DecodeRow,
     IncrementalDetokenizer,
@@ -89,6 +89,13 @@ class LocalEngine:
         self._lock = threading.Lock()  # one generation at a time
         self._waiting = 0  # jobs waiting for the lock: the warm-up lets them go first
         self._waiting_lock = threading.Lock()
+        #: several jobs run by continuous batching when the fast path is warm (False: static batches)
+        self.continuous = True
+        #: most jobs decoded together by continuous batching (``GLMOCR_MAX_BATCH``)
+        self.max_batch = paths.max_batch()
+        self._continuous_decoder = None
+        #: what the last continuous run measured (row utilisation, joins, steps, preparation time)
+        self.continuous_stats: dict = {}
 
     # --- loading ---------------------------------------------------------------------------------
 
@@ -200,96 +207,9 @@ class LocalEngine:
         around compiling. The prompt (vision tower and prefill) is captured per shape bucket too: for
         single regions in stage 1, for every batch size in stage 2.
         """
-        if not self.use_fast or self.model is None:
-            return False
-        if not self.device.startswith("cuda"):
-            # Measured on 2 cores: ~10% faster at best and bounded by a static cache; stock is kept.
-            self._set_fast_path(FastPathState.OFF, "stock generate on this device")
-            return False
-        try:
-            from glmocr_desktop.engines.fast_decode import BATCH_BUCKETS, FastDecoder
-        except ImportError as exc:
-            self._set_fast_path(FastPathState.UNAVAILABLE, str(exc))
-            return False
-        order = sorted(BATCH_BUCKETS, key=lambda b: (b != 1, -b))  # single regions first, then pages
+        from glmocr_desktop.engines.fast_warmup import warm_up_fast_path
 
-        def gate():
-            if self._closed.is_set():
-                raise RuntimeError("the engine is closing")
-            self._let_jobs_first()
-            return self._lock
-
-        def warm(decoder, bb: int, lo: float, hi: float, gate=gate, prefill=True) -> bool:
-            step = None if progress is None else (lambda f, m: progress(lo + (hi - lo) * f, m))
-            decoder.warmup(step, batch_sizes=[bb], pad_token_id=self.pad_id,
-                           repetition_penalty=self.repetition_penalty, gate=gate, prefill=prefill)
-            return decoder.available()[0] and not self._closed.is_set()
-
-        try:
-            eager = FastDecoder(self.model, device=self.device, dtype=self.dtype, compile=False)
-            ok, reason = eager.available()
-            if not ok:
-                self._set_fast_path(FastPathState.UNAVAILABLE, str(reason))
-                log.info("Fast decode path unavailable: %s", reason)
-                return False
-            self._set_fast_path(FastPathState.WARMING)
-            # Stage 1 holds the engine for each batch size (about a second each), letting a waiting job go
-            # between them: measured on an H100, a stock job running beside the captures blocked every
-            # capture for the whole job, so both waited far longer.
-            for n, bb in enumerate(order):
-                self._let_jobs_first()
-                with self._lock:
-                    if not warm(eager, bb, 0.1 * n / len(order), 0.1 * (n + 1) / len(order), gate=None,
-                                prefill=False):
-                        self._set_fast_path(FastPathState.UNAVAILABLE, eager.available()[1] or "closing")
-                        self.fast, self._fast_buckets = None, set()
-                        return False
-                    self.fast = eager
-                    self._fast_buckets.add(bb)
-            # then the image tower and single-region prompts in graphs (~2-3 s; until then the prompt runs
-            # eagerly on the same buckets); batches' prompts are captured in stage 2
-            self._let_jobs_first()
-            with self._lock:
-                eager.warm_prefill([1], pad_token_id=self.pad_id)
-            if not compile:
-                self._set_fast_path(FastPathState.GRAPHS)
-                return True
-            self._set_fast_path(FastPathState.COMPILING)
-            log.info("Fast decode ready with CUDA graphs; compiling in the background")
-        except Exception as exc:  # any failure leaves the stock path in charge
-            log.warning("Fast decode path failed to warm up; using stock generate", exc_info=True)
-            self._set_fast_path(FastPathState.UNAVAILABLE, str(exc))
-            with self._lock:
-                self.fast, self._fast_buckets = None, set()
-            return False
-
-        # Compiling is Python-heavy and shares the interpreter with the decode loop: with the default
-        # 5 ms switch interval a job on the graphs ran at ~50 tok/s while compiling (H100); a short
-        # interval hands the interpreter over quickly.
-        switch = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch, 0.0005))
-        try:
-            compiled = FastDecoder(self.model, device=self.device, dtype=self.dtype, compile=True)
-            if not compiled.available()[0]:
-                self._set_fast_path(FastPathState.GRAPHS)
-                return True
-            for n, bb in enumerate(order):
-                if not warm(compiled, bb, 0.1 + 0.9 * n / len(order), 0.1 + 0.9 * (n + 1) / len(order)):
-                    self._set_fast_path(FastPathState.GRAPHS)
-                    return True
-            with self._lock:
-                self.fast = compiled
-                self._fast_buckets = set(order)
-            del eager
-            self._free_memory()
-            self._set_fast_path(FastPathState.READY)
-            log.info("Fast decode ready with compiled kernels")
-        except Exception:
-            log.warning("Compiling the fast decode step failed; keeping CUDA graphs", exc_info=True)
-            self._set_fast_path(FastPathState.GRAPHS)
-        finally:
-            sys.setswitchinterval(switch)
-        return True
+        return warm_up_fast_path(self, progress, compile=compile)
 
     # --- public API ------------------------------------------------------------------------------
 
@@ -312,13 +232,22 @@ class LocalEngine:
     #: one after the other (a wider batch would fall back to stock generate and pad every row).
     MAX_BATCH = 8
 
+    @property
+    def continuous_batching(self) -> bool:
+        """Whether several jobs now run by continuous batching: hand over many at once (all ready blocks
+        of several pages) and each job's result comes back as soon as it ends, not in job order."""
+        return bool(self.continuous and self.fast is not None and self.max_batch > 1)
+
     def stream_many(self, jobs: Iterable[Job]) -> Iterator[Chunk]:
-        """Chunks of every job; results come back in job order, in groups of at most ``MAX_BATCH``."""
+        """Chunks of every job. On the fast path several jobs run by continuous batching (results come
+        back as jobs end); otherwise results come back in job order, in groups of at most ``MAX_BATCH``."""
         jobs = list(jobs)
         if not jobs:
             return iter(())
         if self.model is None:
             raise ModelError("The model is not loaded yet.")
+        if len(jobs) > 1 and self.continuous_batching:
+            return self._run_continuous(jobs)
         if len(jobs) <= self.MAX_BATCH:
             return self._run(jobs)
         return self._run_groups(jobs)
@@ -328,6 +257,52 @@ class LocalEngine:
             if start and self._cancel.is_set():
                 break
             yield from self._run(jobs[start : start + self.MAX_BATCH])
+
+    def _run_continuous(self, jobs: list[Job]) -> Iterator[Chunk]:
+        """Jobs through continuous batching (engines.continuous_run); where the fast path cannot take
+        them before any token came back (GPU memory, an unsupported shape), through static batches."""
+        import torch
+
+        from glmocr_desktop.engines.continuous_run import run_continuous
+        from glmocr_desktop.engines.fast_decode import FastDecodeUnavailable
+
+        self._acquire()
+        produced = False
+        try:
+            self._cancel.clear()
+            decoder = self._continuous_for(self.fast)
+            if decoder is not None:
+                try:
+                    for chunk in run_continuous(self, decoder, jobs):
+                        produced = True
+                        yield chunk
+                    return
+                except (torch.cuda.OutOfMemoryError, FastDecodeUnavailable) as exc:
+                    self._continuous_decoder = None
+                    self._free_memory()
+                    if produced:
+                        raise OutOfMemoryError(
+                            "The GPU ran out of memory while reading these regions together.",
+                            hint="Lower GLMOCR_MAX_BATCH, close other GPU programs, or read fewer regions "
+                                 "at once.") from None
+                    log.warning("Continuous batching cannot take these jobs (%s); using static batches", exc)
+            for start in range(0, len(jobs), self.MAX_BATCH):
+                if start and self._cancel.is_set():
+                    break
+                yield from self._run_locked(jobs[start : start + self.MAX_BATCH])
+        finally:
+            self._lock.release()
+
+    def _continuous_for(self, fast):
+        """The continuous decoder over the fast decoder now in use (built once per fast decoder)."""
+        if fast is None:
+            return None
+        decoder = self._continuous_decoder
+        if decoder is None or decoder.fast is not fast or decoder.max_batch != self.max_batch:
+            from glmocr_desktop.engines.fast_decode.continuous import ContinuousDecoder
+
+            decoder = self._continuous_decoder = ContinuousDecoder(fast, max_batch=self.max_batch)
+        return decoder
 
     # --- generation ------------------------------------------------------------------------------
 
@@ -378,7 +353,8 @@ class LocalEngine:
             raise ModelError("The processor did not return mm_token_type_ids; image positions would be wrong.")
         return {k: (v.to(self.device) if hasattr(v, "to") else v) for k, v in inputs.items()}
 
-    def _run(self, jobs: list[Job]) -> Iterator[Chunk]:
+    def _acquire(self) -> None:
+        """Take the engine for a generation, counted as waiting meanwhile (the warm-up lets it go first)."""
         with self._waiting_lock:
             self._waiting += 1
         try:
@@ -386,6 +362,9 @@ class LocalEngine:
         finally:
             with self._waiting_lock:
                 self._waiting -= 1
+
+    def _run(self, jobs: list[Job]) -> Iterator[Chunk]:
+        self._acquire()
         try:
             yield from self._run_locked(jobs)
         finally:
@@ -462,6 +441,8 @@ class LocalEngine:
             try:
                 self._generate_impl(inputs, max_new, [r.budget for r in rows], on_step)
                 steps.put(done_marker)
+            except GenerationCancelled:  # stopped inside a forward pass (the prompt's, say)
+                steps.put(done_marker)
             except BaseException as exc:
                 steps.put(exc)
 
@@ -478,26 +459,10 @@ class LocalEngine:
                 now = time.perf_counter() - started
                 for i, tok in enumerate(item):
                     row = rows[i]
-                    if row.finished:
-                        continue
-                    if tok in eos:
-                        row.finished = True
-                        continue
-                    row.tokens += 1
-                    if row.first_token_s is None:
-                        row.first_token_s = now
-                    delta = row.detok.push(int(tok))
+                    delta, stop = row.accept(tok, eos, now)
                     if delta:
-                        if row.guard.feed(delta):
-                            row.cut = True
-                            row.finished = True
-                            stop_flags[i] = True
-                            continue
-                        row.text.append(delta)
                         yield Chunk(job_id=row.job.id, text=delta, generated_tokens=row.tokens)
-                    if row.tokens >= row.budget:
-                        row.truncated = True
-                        row.finished = True
+                    if stop:
                         stop_flags[i] = True
         finally:
             if thread.is_alive():
@@ -531,8 +496,10 @@ class LocalEngine:
                 if delivered:
                     raise ModelError(f"The fast decode path stopped unexpectedly: {exc}") from exc
                 log.info("Fast path cannot take this job (%s); using stock generate", exc)
-        stock_generate(self.model, inputs, max_new_tokens=max_new_tokens, eos_ids=self.eos_ids, pad_id=self.pad_id,
-                       repetition_penalty=self.repetition_penalty, on_step=on_step)
+        # a stop reaches every layer, so it ends a long prompt pass too, not only the next token
+        with cancellation_points(self.model, self._cancel):
+            stock_generate(self.model, inputs, max_new_tokens=max_new_tokens, eos_ids=self.eos_ids,
+                           pad_id=self.pad_id, repetition_penalty=self.repetition_penalty, on_step=on_step)
 
     def _fast_decoder_for(self, batch: int):
         """The fast decoder if it is warm for this batch size (called with the engine lock held)."""
