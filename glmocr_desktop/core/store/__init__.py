@@ -13,10 +13,18 @@ Why it looks like this:
 * **The caller never waits on the disk.** All writes go through one background writer thread fed by a
   queue, each batch in one transaction. Reads use their own connection (WAL lets them run beside the
   writer) and see what has been committed; :meth:`ResultStore.flush` waits for pending writes.
-* **Start-up never fails.** A database that is corrupt, or locked beyond the busy timeout, is renamed
-  aside (``results.sqlite3.broken-YYYYmmdd-HHMMSS``) and a fresh one is created; the reason is in
-  :attr:`ResultStore.recovery_message` for the GUI to show. If no file can be used at all, the store
-  runs in memory for the session and says so.
+* **No write is dropped.** A batch that fails (disk full, read-only, damaged, locked, I/O: :mod:`.health`)
+  is kept and retried; the reason goes to :meth:`ResultStore.health` and its listeners, and results not
+  yet written stay in memory (:meth:`ResultStore.unsaved_results`, :meth:`ResultStore.save_unsaved`).
+  :meth:`ResultStore.close` tries for about two seconds, then keeps the rest in a file beside the database
+  (``results.sqlite3.pending-…``) that the next start adds back.
+* **Start-up never fails, and never throws a healthy file away.** Only a database that fails its integrity
+  check is renamed aside (``results.sqlite3.broken-YYYYmmdd-HHMMSS``) and a fresh one is created; it is
+  offered back (:meth:`ResultStore.recoverable`, :meth:`ResultStore.recover_from`, read row by row by
+  :mod:`.salvage`). A full or failing disk is retried and the file then used as it is; a read-only file
+  opens in read-only mode; a file locked by another program is left alone and this session writes beside
+  it. The reason is in :attr:`ResultStore.recovery_message` or the health for the GUI to show. If no file
+  can be used at all, the store runs in memory for the session and says so.
 * **Schema changes are migrations**: ``PRAGMA user_version`` counts the functions of :data:`MIGRATIONS`
   applied so far; each runs in its own transaction.
 

@@ -323,7 +323,7 @@ class StoreWriter:
     # --- health ---------------------------------------------------------------------------------
 
     def _failed(self, exc: BaseException) -> None:
-        problem = refine(classify(exc) or Problem.IO, self._folder)
+        problem = refine(classify(exc) or Problem.IO, self._folder) or Problem.IO
         detail = str(exc)
         self.failures += 1
         pause = min(MAX_RETRY_S, 0.05 * 2 ** (self.failures - 1))
