@@ -347,3 +347,25 @@ def test_hostile_rows_and_long_names_never_raise(tmp_path):
         assert [r.id for r in store.search("bad utf")] == ["h1"]
     finally:
         store.close()
+
+
+def test_a_write_that_breaks_its_transaction_does_not_hold_back_the_others(tmp_path):
+    """What a damaged page did to the writer: the transaction ended under a write, its rollback failed
+    with "no such savepoint: op", and the thread died. Now that write is refused, the rest are saved."""
+    store = ResultStore(tmp_path / "results.sqlite3")
+    try:
+        before = _run(store, 1)
+
+        def breaks_the_transaction(conn: sqlite3.Connection) -> None:
+            conn.execute("ROLLBACK")
+            raise ValueError("bad write")
+
+        store._writer.submit(breaks_the_transaction)
+        after = _run(store, 2)
+        assert store.flush(10)
+        assert store._writer._thread.is_alive() and store._writer.refused == 1
+        assert "no such savepoint" in (store.last_error or "")
+        assert all(store.get_result(i).status == "done" for i in before + after)
+        assert store.health().ok and store.health().unsaved_results == 0
+    finally:
+        store.close()

@@ -39,15 +39,19 @@ REPORT_AFTER = 3
 MAX_RETRY_S = 2.0
 #: failures in a row after which the connection is opened again
 RECONNECT_EVERY = 3
+#: a write that makes its batch fail this many times, for a reason that is not the disk's, is refused
+#: (so one bad write cannot hold back every other one); its result stays among the unsaved ones
+POISON_TRIES = 4
 
 
 class _Op:
-    __slots__ = ("fn", "on_commit", "seq")
+    __slots__ = ("fn", "on_commit", "seq", "tries")
 
     def __init__(self, fn: WriteOp, seq: int, on_commit: Callable[[], None] | None) -> None:
         self.fn = fn
         self.seq = seq
         self.on_commit = on_commit
+        self.tries = 0  # batches it made fail
 
 
 class _FlushMarker:
@@ -248,9 +252,11 @@ class StoreWriter:
     def _write_batch(self, ops: list[_Op], partials: dict[str, tuple[str, float]]) -> bool:
         conn = self._conn
         refused: list[str] = []
+        current: _Op | None = None
         try:
             conn.execute("BEGIN IMMEDIATE")
             for op in ops:
+                current = op
                 conn.execute("SAVEPOINT op")
                 try:
                     op.fn(conn)
@@ -261,6 +267,7 @@ class StoreWriter:
                     conn.execute("ROLLBACK TO op")
                     refused.append(str(exc) if isinstance(exc, sqlite3.Error) else repr(exc))
                 conn.execute("RELEASE op")
+            current = None
             if partials:
                 self._write_partials(partials)
             conn.execute("COMMIT")
@@ -268,6 +275,8 @@ class StoreWriter:
             self._rollback()
             self._put_back(partials)
             self._failed(exc)
+            if current is not None:
+                self._blame(current, exc)
             return False
         if ops:
             self._committed_seq = ops[-1].seq
@@ -283,6 +292,20 @@ class StoreWriter:
                     log.exception("ResultStore: after-commit callback failed")
         self._succeeded()
         return True
+
+    def _blame(self, op: _Op, exc: BaseException) -> None:
+        """``op`` was running when its batch failed. If that is not the disk's doing (e.g. the transaction
+        ended under it: "no such savepoint"), after a few tries it is refused and the others go on."""
+        if classify(exc) in (Problem.FULL, Problem.READ_ONLY, Problem.LOCKED, Problem.DAMAGED):
+            return
+        op.tries += 1
+        if op.tries < POISON_TRIES:
+            return
+        self._pending.remove(op)
+        self.refused += 1
+        self.failures = 0  # the others are tried again at once
+        self._retry_at = 0.0
+        self._error(f"a write was refused after {op.tries} tries: {exc}")
 
     def _rollback(self) -> None:
         """Undo the open transaction, whatever state SQLite left it in (it may have rolled back itself)."""
