@@ -387,3 +387,15 @@ def test_check_servers_reports_models_and_round_trip():
     assert good.ok and good.models == ["glm-ocr"] and good.round_trip_s is not None and not good.error
     assert bad.ok is False and "Cannot connect" in bad.error
     assert wrong.ok and "'other' is not among the served models" in wrong.error
+
+
+def test_remote_engine_and_engine_page_import_without_torch():
+    """The window makes the remote engine: neither it nor the Engine page may pull in torch."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import glmocr_desktop.engines.remote, glmocr_desktop.gui.engine_settings, "
+            "glmocr_desktop.server.app; bad = [m for m in ('torch', 'transformers') if m in sys.modules]; "
+            "print(bad); raise SystemExit(1 if bad else 0)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr

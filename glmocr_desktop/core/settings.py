@@ -19,6 +19,8 @@ LANGUAGES = ("system", "en", "de", "zh_CN")
 MAX_RECENT = 10
 MIN_DPI, MAX_DPI = 72, 600
 MIN_TOKENS, MAX_TOKENS = 16, 32768
+ENGINES = ("local", "openai", "ollama")  # this computer, an OpenAI-compatible server, Ollama
+MAX_CONCURRENCY = 256
 
 
 @dataclass
@@ -39,6 +41,13 @@ class Settings:
     keep_abandoned: bool = False  # detected headers, footers and page numbers become regions too
     auto_copy: bool = False  # every finished result goes to the clipboard (Edit > Copy Each Result When Done)
     language: str = "system"  # one of LANGUAGES; takes effect at the next start
+    #: Where the model runs: "local", or a server ("openai", "ollama") at ``remote_urls``. The server's
+    #: API key is kept in the system keyring (gui/engine_settings.py), never here.
+    engine: str = "local"
+    remote_urls: list[str] = field(default_factory=list)
+    remote_model: str = "glm-ocr"  # the served model name
+    remote_concurrency: int = 8  # requests in flight over all the servers
+    remote_plain_http_ok: list[str] = field(default_factory=list)  # http:// URLs the user was warned of
 
     def normalised(self) -> Settings:
         """A copy with every value in range (settings files can be edited by hand or be stale)."""
@@ -61,6 +70,11 @@ class Settings:
         s.keep_abandoned = bool(s.keep_abandoned)
         s.auto_copy = bool(s.auto_copy)
         s.language = s.language if s.language in LANGUAGES else "system"
+        s.engine = s.engine if s.engine in ENGINES else "local"
+        s.remote_urls = [str(u).strip() for u in (s.remote_urls or []) if str(u).strip()]
+        s.remote_model = str(s.remote_model or "").strip() or "glm-ocr"
+        s.remote_concurrency = _clamp_int(s.remote_concurrency, 1, MAX_CONCURRENCY, 8)
+        s.remote_plain_http_ok = [str(u) for u in (s.remote_plain_http_ok or []) if u]
         return s
 
     def add_recent(self, path: str) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 from glmocr_desktop import DEFAULT_MODEL_ID
 from glmocr_desktop.core.extraction import READY_TEMPLATES, validate_template
 from glmocr_desktop.core.settings import DEVICES, DTYPES, MAX_DPI, MAX_TOKENS, MIN_DPI, THEMES, Settings
+from glmocr_desktop.gui.engine_settings import EngineSettingsPage
 from glmocr_desktop.gui.icons import icon
 
 
@@ -335,10 +337,24 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        general = QWidget()
+        general.setLayout(form)
+        self.engine_page = EngineSettingsPage(s, self)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(general, "General")
+        self.tabs.addTab(self.engine_page, "Engine")
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addWidget(self.tabs)
         layout.addWidget(buttons)
         self._base = s
+
+    def accept(self) -> None:
+        problem = self.engine_page.problem()
+        if problem:
+            self.tabs.setCurrentWidget(self.engine_page)
+            self.engine_page.test_result.setText(problem)
+            return
+        super().accept()
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder with the GLM-OCR model")
@@ -359,6 +375,7 @@ class SettingsDialog(QDialog):
         s.max_new_tokens = self.max_tokens.value()
         s.render_dpi = self.dpi.value()
         s.theme = self.theme.currentText()
+        self.engine_page.apply(s)
         return s.normalised()
 
 
