@@ -80,3 +80,20 @@ def test_cancel_ends_a_continuous_run(engine, monkeypatch):  # noqa: F811
     assert len(done) == len(work), "every job comes back, finished or not"
     assert any(r.cancelled for r in done)
     assert all(r.timings.generated_tokens < 200 for r in done)
+
+
+def test_a_job_too_long_for_a_row_runs_on_the_static_path(engine, monkeypatch):  # noqa: F811
+    """A region whose prompt and budget do not fit a row of the continuous cache is set aside and read
+    afterwards by the static path (here down to stock generate); every result is still stock's."""
+    work = [Job(image=page_image(448, 448, "big"), max_new_tokens=12),
+            Job(image=page_image(112, 112, "small"), max_new_tokens=12),
+            Job(image=page_image(140, 112, "small too"), max_new_tokens=6)]
+    stock, _ = results(engine.stream_many(work))
+    monkeypatch.setattr(engine, "fast", FastDecoder(engine.model, device="cpu", dtype=torch.float32,
+                                                    max_cache_len=200))
+    again = [Job(image=j.image, task=j.task, max_new_tokens=j.max_new_tokens) for j in work]
+    got, order = results(engine.stream_many(again))
+    assert order[-1] == again[0].id, "the long region comes last, from the static path"
+    assert engine.continuous_stats["joined_regions"] == 2
+    for old, new in zip(work, again):
+        assert got[new.id].raw_text == stock[old.id].raw_text

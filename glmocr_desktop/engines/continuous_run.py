@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
-from glmocr_desktop.core.errors import OcrError
+from glmocr_desktop.core.errors import ModelError, OcrError, OutOfMemoryError
 from glmocr_desktop.core.jobs import Chunk, Job, Result, Timings
 from glmocr_desktop.engines.decoding import DecodeRow
 
@@ -194,3 +194,40 @@ def failed_chunk(engine: Any, job: Job, exc: OcrError) -> Chunk:
     result = Result(job_id=job.id, task=job.task, text="", raw_text="", model=engine.info.model,
                     device=engine.info.device, source=job.source, timings=Timings(), error=exc.message)
     return Chunk(job_id=job.id, done=True, result=result)
+
+
+def run_many(engine: Any, jobs: list[Job]) -> Iterator[Chunk]:
+    """Jobs through continuous batching with the engine held; where the fast path cannot take them before
+    any token came back (GPU memory, an unsupported shape), through the engine's static batches."""
+    import torch
+
+    from glmocr_desktop.engines.fast_decode import FastDecodeUnavailable
+
+    engine._acquire()
+    produced = False
+    try:
+        engine._cancel.clear()
+        decoder = engine._continuous_for(engine.fast)
+        if decoder is not None:
+            try:
+                for chunk in run_continuous(engine, decoder, jobs):
+                    produced = True
+                    yield chunk
+                return
+            except (torch.cuda.OutOfMemoryError, FastDecodeUnavailable) as exc:
+                engine._continuous_decoder = None
+                engine._free_memory()
+                if produced and isinstance(exc, FastDecodeUnavailable):
+                    raise ModelError(f"The fast decode path stopped unexpectedly: {exc}") from exc
+                if produced:
+                    raise OutOfMemoryError(
+                        "The GPU ran out of memory while reading these regions together.",
+                        hint="Lower GLMOCR_MAX_BATCH, close other GPU programs, or read fewer regions "
+                             "at once.") from None
+                log.warning("Continuous batching cannot take these jobs (%s); using static batches", exc)
+        for start in range(0, len(jobs), engine.MAX_BATCH):
+            if start and engine._cancel.is_set():
+                break
+            yield from engine._run_locked(jobs[start : start + engine.MAX_BATCH])
+    finally:
+        engine._lock.release()

@@ -40,6 +40,7 @@ from glmocr_desktop.engines.decoding import (  # noqa: F401  (IncrementalDetoken
 )
 from glmocr_desktop.engines.model_loading import (  # noqa: F401  (public here before the split)
     image_only_processor,
+    load_model,
     load_processor,
     pick_attention,
     pick_device,
@@ -107,8 +108,6 @@ class LocalEngine:
         report(0.0, "Looking for the model")
         path = resolve_model(self.model_spec)
         report(0.1, "Starting PyTorch")
-        import torch
-        from transformers import GlmOcrForConditionalGeneration
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()  # progress goes through ``progress``, not a terminal bar
@@ -125,32 +124,7 @@ class LocalEngine:
             raise ModelLoadError(f"The tokenizer or image processor in {path} could not be loaded: {exc}") from exc
         self.processor.tokenizer.padding_side = "left"
         report(0.4, f"Loading weights to {self.device}")
-        try:
-            model = GlmOcrForConditionalGeneration.from_pretrained(
-                path,
-                dtype=self.dtype,
-                attn_implementation=attention,
-                local_files_only=True,
-                use_safetensors=True,
-            )
-        except torch.cuda.OutOfMemoryError:
-            self._free_memory()
-            raise OutOfMemoryError("The GPU does not have enough free memory to load GLM-OCR (~3 GB).") from None
-        except (OSError, ValueError, KeyError, RuntimeError) as exc:
-            if attention == "flash_attention_2":
-                log.warning("flash-attn failed (%s); falling back to sdpa", exc)
-                attention = "sdpa"
-                model = GlmOcrForConditionalGeneration.from_pretrained(
-                    path, dtype=self.dtype, attn_implementation=attention,
-                    local_files_only=True, use_safetensors=True)
-            else:
-                raise ModelLoadError(f"The model in {path} could not be loaded: {exc}") from exc
-        try:
-            model.to(self.device)
-        except torch.cuda.OutOfMemoryError:
-            del model
-            self._free_memory()
-            raise OutOfMemoryError("The GPU does not have enough free memory to load GLM-OCR (~3 GB).") from None
+        model, attention = load_model(path, self.device, self.dtype, attention, self._free_memory)
         model.eval()
         self.model = model
         self.eos_ids = self._eos_ids()
@@ -259,39 +233,11 @@ class LocalEngine:
             yield from self._run(jobs[start : start + self.MAX_BATCH])
 
     def _run_continuous(self, jobs: list[Job]) -> Iterator[Chunk]:
-        """Jobs through continuous batching (engines.continuous_run); where the fast path cannot take
-        them before any token came back (GPU memory, an unsupported shape), through static batches."""
-        import torch
+        """Jobs through continuous batching (engines.continuous_run), or static batches where the fast
+        path cannot take them before any token came back."""
+        from glmocr_desktop.engines.continuous_run import run_many
 
-        from glmocr_desktop.engines.continuous_run import run_continuous
-        from glmocr_desktop.engines.fast_decode import FastDecodeUnavailable
-
-        self._acquire()
-        produced = False
-        try:
-            self._cancel.clear()
-            decoder = self._continuous_for(self.fast)
-            if decoder is not None:
-                try:
-                    for chunk in run_continuous(self, decoder, jobs):
-                        produced = True
-                        yield chunk
-                    return
-                except (torch.cuda.OutOfMemoryError, FastDecodeUnavailable) as exc:
-                    self._continuous_decoder = None
-                    self._free_memory()
-                    if produced:
-                        raise OutOfMemoryError(
-                            "The GPU ran out of memory while reading these regions together.",
-                            hint="Lower GLMOCR_MAX_BATCH, close other GPU programs, or read fewer regions "
-                                 "at once.") from None
-                    log.warning("Continuous batching cannot take these jobs (%s); using static batches", exc)
-            for start in range(0, len(jobs), self.MAX_BATCH):
-                if start and self._cancel.is_set():
-                    break
-                yield from self._run_locked(jobs[start : start + self.MAX_BATCH])
-        finally:
-            self._lock.release()
+        return run_many(self, jobs)
 
     def _continuous_for(self, fast):
         """The continuous decoder over the fast decoder now in use (built once per fast decoder)."""

@@ -12,7 +12,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from glmocr_desktop.core.errors import DeviceError
+from glmocr_desktop.core.errors import DeviceError, ModelLoadError, OutOfMemoryError
 
 log = logging.getLogger(__name__)
 
@@ -110,3 +110,35 @@ def image_only_processor(path: Path):
     if chat_template is None:
         chat_template = getattr(tokenizer, "chat_template", None)
     return _ImageOnlyProcessor(image_processor, tokenizer, chat_template=chat_template)
+
+
+def load_model(path: Path, device: str, dtype, attention: str, free_memory) -> tuple[Any, str]:
+    """GLM-OCR's weights from ``path`` on ``device`` (safetensors, offline); flash-attn falls back to sdpa.
+    Returns the model (in eval mode is the caller's) and the attention kernel it uses; ``free_memory()``
+    runs before a GPU out-of-memory error is raised."""
+    import torch
+    from transformers import GlmOcrForConditionalGeneration
+
+    def from_pretrained(kernel: str):
+        return GlmOcrForConditionalGeneration.from_pretrained(
+            path, dtype=dtype, attn_implementation=kernel, local_files_only=True, use_safetensors=True)
+
+    too_big = "The GPU does not have enough free memory to load GLM-OCR (~3 GB)."
+    try:
+        model = from_pretrained(attention)
+    except torch.cuda.OutOfMemoryError:
+        free_memory()
+        raise OutOfMemoryError(too_big) from None
+    except (OSError, ValueError, KeyError, RuntimeError) as exc:
+        if attention != "flash_attention_2":
+            raise ModelLoadError(f"The model in {path} could not be loaded: {exc}") from exc
+        log.warning("flash-attn failed (%s); falling back to sdpa", exc)
+        attention = "sdpa"
+        model = from_pretrained(attention)
+    try:
+        model.to(device)
+    except torch.cuda.OutOfMemoryError:
+        del model
+        free_memory()
+        raise OutOfMemoryError(too_big) from None
+    return model, attention
