@@ -15,12 +15,13 @@ It runs on the OCR model's device once that is loaded, else on the CPU.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import queue
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -71,6 +72,13 @@ class LayoutRequest:
         return [replace(b, region=b.region.unrotated(self.rotation)) for b in blocks]
 
 
+class LoadInterrupted(ModelError):
+    """The model load was stopped because the app is closing."""
+
+    def __init__(self) -> None:
+        super().__init__("Loading the model was stopped: the app is closing.")
+
+
 def default_layout_factory(model: str, device: str):
     """Runs on the inference thread. Headers and footers are kept: the window decides what to place."""
     from glmocr_desktop.core.layout import LayoutOptions
@@ -81,6 +89,10 @@ def default_layout_factory(model: str, device: str):
 
 def default_engine_factory(settings: Settings):
     """Runs on the inference thread: importing the engine there keeps torch off the GUI thread."""
+    if settings.engine != "local":  # a server (Settings › Engine); its API key is read here, off the GUI thread
+        from glmocr_desktop.gui.engine_settings import make_remote_engine
+
+        return make_remote_engine(settings)
     from glmocr_desktop.engines.local import LocalEngine
 
     return LocalEngine(model=settings.model, device=settings.device, dtype=settings.dtype)
@@ -120,6 +132,8 @@ class InferenceThread(QThread):
         self._pending_lock = threading.Lock()
         self.info = None
         self._warmup: threading.Thread | None = None
+        self._loading_lock = threading.Lock()
+        self._loading_thread: int | None = None  # thread id while engine.load() runs
 
     # --- called from the GUI thread -------------------------------------------------------------
 
@@ -171,12 +185,26 @@ class InferenceThread(QThread):
             return self._pending
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Cancel, stop the loop and join (bounded). Returns True when the thread has finished."""
+        """Cancel, stop the loop and join (bounded). Returns True when the thread has finished.
+
+        A generation stops within a layer (the prompt pass included). A model load cannot be cancelled
+        cooperatively (``from_pretrained`` has no stop), so after a short wait the load is interrupted
+        where it is: :class:`LoadInterrupted` is raised in the thread at its next Python instruction and
+        the half-loaded model is dropped. Only at shutdown; the thread is never terminated.
+        """
         self.cancel_all()
         self._queue.put(("quit",))
         if not self.isRunning():
             return True
-        return self.wait(timeout_ms)
+        first = min(timeout_ms, 500)
+        if self.wait(first):
+            return True
+        with self._loading_lock:
+            if self._loading_thread is not None:
+                log.warning("interrupting the model load to close")
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(self._loading_thread),
+                                                           ctypes.py_object(LoadInterrupted))
+        return self.wait(max(0, timeout_ms - first))
 
     # --- the thread -----------------------------------------------------------------------------
 
@@ -204,12 +232,12 @@ class InferenceThread(QThread):
         self._close_engine()
         self._close_layout()
 
-    def _cancelled(self, requests: list[Request]) -> None:
+    def _cancelled(self, requests: Sequence[Request | Job]) -> None:
         for r in requests:
             self._done_one()
             self.job_cancelled.emit(r.id)
 
-    def _failed(self, requests: list[Request], exc: BaseException) -> None:
+    def _failed(self, requests: Sequence[Request | Job], exc: BaseException) -> None:
         for r in requests:
             self._done_one()
             self.job_failed.emit(r.id, exc)
@@ -241,7 +269,16 @@ class InferenceThread(QThread):
             def progress(frac: float | None, msg: str) -> None:
                 self.load_progress.emit(-1.0 if frac is None else float(frac), str(msg))
 
-            engine.load(progress)
+            with self._loading_lock:
+                self._loading_thread = threading.get_ident()
+            try:
+                engine.load(progress)
+            finally:
+                with self._loading_lock:
+                    self._loading_thread = None
+        except LoadInterrupted as exc:
+            self.load_failed.emit(exc)
+            return
         except Exception as exc:
             if not isinstance(exc, OcrError):
                 log.error("model load failed:\n%s", traceback.format_exc())
