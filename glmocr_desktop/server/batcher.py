@@ -1,7 +1,8 @@
 """Requests from many clients, read together: the queue between the HTTP handlers and the engine.
 
 One engine thread takes the requests waiting (up to ``max_batch``, after a short gathering pause) and
-reads them in one ``engine.stream_many`` call, the local engine's batched fast path. Chunks go back to
+reads them in one ``engine.stream_many`` call, the local engine's batched fast path (continuous
+batching on a warm GPU, where ``max_batch`` left unset follows the engine's ``GLMOCR_MAX_BATCH``). Chunks go back to
 each request's asyncio queue on the event loop. At most ``max_queue`` requests are admitted (waiting
 or being read); one more is refused at once (the server answers 429), so memory stays bounded.
 """
@@ -44,9 +45,10 @@ class Pending:
 
 
 class Batcher:
-    def __init__(self, engine: Any, *, max_batch: int = 8, max_queue: int = 64, gather_s: float = 0.005) -> None:
+    def __init__(self, engine: Any, *, max_batch: int | None = None, max_queue: int = 64,
+                 gather_s: float = 0.005) -> None:
         self.engine = engine
-        self.max_batch = max(1, int(max_batch))
+        self._fixed_batch = max(1, int(max_batch)) if max_batch else None
         self.max_queue = max(self.max_batch, int(max_queue))
         self.gather_s = gather_s
         self._waiting: deque[Pending] = deque()
@@ -58,6 +60,15 @@ class Batcher:
         self.batches = 0
         self._thread = threading.Thread(target=self._loop, name="serve-engine", daemon=True)
         self._thread.start()
+
+    @property
+    def max_batch(self) -> int:
+        """Requests read together: as set, else what the engine takes now (more once its fast path is warm)."""
+        if self._fixed_batch is not None:
+            return self._fixed_batch
+        if getattr(self.engine, "continuous_batching", False):
+            return max(1, int(getattr(self.engine, "max_batch", 8)))
+        return max(1, int(getattr(self.engine, "MAX_BATCH", 8)))
 
     # --- from the event loop ---------------------------------------------------------------------
 
@@ -109,11 +120,12 @@ class Batcher:
                 self._cond.wait()
             if self._closed:
                 return None
-            if len(self._waiting) < self.max_batch and self.gather_s > 0:
+            size = self.max_batch
+            if len(self._waiting) < size and self.gather_s > 0:
                 # a short pause lets requests sent together be read together
-                self._cond.wait_for(lambda: len(self._waiting) >= self.max_batch or self._closed, self.gather_s)
+                self._cond.wait_for(lambda: len(self._waiting) >= size or self._closed, self.gather_s)
             batch: list[Pending] = []
-            while self._waiting and len(batch) < self.max_batch:
+            while self._waiting and len(batch) < size:
                 batch.append(self._waiting.popleft())
             self._running = batch
             return batch

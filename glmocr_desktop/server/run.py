@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto", choices=["auto", "cuda", "mps", "cpu"])
     p.add_argument("--dtype", default="auto", choices=["auto", "bf16", "fp16", "fp32"])
     p.add_argument("--no-fast", action="store_true", help="use stock transformers generate only")
-    p.add_argument("--max-batch", type=int, default=8, help="requests read together (default: 8)")
+    p.add_argument("--max-batch", type=int, default=None,
+                   help="requests read together (default: what the engine takes: 8, or GLMOCR_MAX_BATCH (32) "
+                        "with continuous batching on a warm GPU)")
     p.add_argument("--max-queue", type=int, default=64,
                    help="requests admitted at once, waiting or being read; more get 429 (default: 64)")
     p.add_argument("--max-request-mb", type=float, default=32.0, help="largest request body (default: 32)")
@@ -109,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host
     print(f"Serving {args.served_model_name} on http://{shown}:{port}/v1 ({engine.info.device}, "
-          f"batches of {args.max_batch}, queue {args.max_queue})", file=err, flush=True)
+          f"batches of {batcher.max_batch}, queue {batcher.max_queue})", file=err, flush=True)
     server = _uvicorn_server(api.app(), args.log_level)
     try:
         server.run(sockets=[sock])
@@ -124,7 +126,7 @@ class ServerThread:
     """The server on a thread of this process, bound to 127.0.0.1 on a free port; ``stop`` ends it."""
 
     def __init__(self, engine: Any, *, served_model: str = "glm-ocr", api_key: str | None = None,
-                 max_batch: int = 8, max_queue: int = 64, gather_ms: float = 5.0, limits: Limits | None = None,
+                 max_batch: int | None = None, max_queue: int = 64, gather_ms: float = 5.0, limits: Limits | None = None,
                  host: str = "127.0.0.1") -> None:
         self.batcher = Batcher(engine, max_batch=max_batch, max_queue=max_queue, gather_s=gather_ms / 1000)
         self.api = OcrApi(self.batcher, served_model, api_key=api_key, limits=limits)
