@@ -99,7 +99,7 @@ class Watchdog(QObject):
         if idle:
             self._timer.stop()
         for key, seconds in late:
-            log.warning("background work %r is still running after %.1f s", key, seconds)
+            log.debug("background work %r is still running after %.1f s", key, seconds)  # the window says it
             self.slow.emit(key, seconds)
 
 

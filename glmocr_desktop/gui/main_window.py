@@ -1,9 +1,12 @@
 """The main window: documents and pages on the left, the page with its regions in the middle, results on
 the right.
 
-Layout and wiring only. What it shows comes from its controllers (``gui/controllers``): ``Documents``
-(open files, pages, renders), ``Runs`` (the model and the inference thread), a ``Persistence`` (the
-results store, or none), ``Actions`` (menus and keys) and ``Theme``.
+A composition root: ``gui.window_layout`` builds the panes and the status bar, and the controllers
+(``gui/controllers``) do the work: ``Documents`` (open files, pages, renders), ``Navigation`` (which
+document and page is shown), ``Runs`` (the model and the inference thread), ``Regions`` and
+``LayoutDetection``, ``ResultCommands`` (copy, save, remove, run again), a ``Persistence`` (the results
+store, or none), ``Actions`` (menus, keys, toolbar), ``ContextMenus``, ``Preferences`` and ``Theme``.
+The window keeps the commands the actions call, most of them handed to a controller.
 """
 
 from __future__ import annotations
@@ -41,11 +44,13 @@ from glmocr_desktop.gui.controllers.documents import Documents
 from glmocr_desktop.gui.controllers.layout import LayoutDetection
 from glmocr_desktop.gui.controllers.navigation import Navigation
 from glmocr_desktop.gui.controllers.persistence import Persistence, StorePersistence
+from glmocr_desktop.gui.controllers.preferences import Preferences
 from glmocr_desktop.gui.controllers.regions import Regions
 from glmocr_desktop.gui.controllers.result_commands import ResultCommands
 from glmocr_desktop.gui.controllers.runs import Runs, build_requests
 from glmocr_desktop.gui.controllers.theme import Theme
 from glmocr_desktop.gui.controllers.undo import UndoStacks
+from glmocr_desktop.gui.model_details import ModelDetailsDialog, SpeedMeter, model_rows
 from glmocr_desktop.gui.page_strip import PageStrip
 from glmocr_desktop.gui.page_view import PageView
 from glmocr_desktop.gui.result_pane import ResultPane
@@ -121,6 +126,8 @@ class MainWindow(QMainWindow):
         build_panes(self, preview_factory)
         self.navigation = Navigation(self)
         self.result_commands = ResultCommands(self)
+        self.theme = Theme(lambda: self.settings.theme, self)
+        self.preferences = Preferences(self)
         self.runs = Runs(self.results, self.persistence, lambda: self.settings, engine_factory, self,
                          layout_factory=layout_factory)  # fmt: skip
         self.action_set = Actions(self, self, self.view)
@@ -141,7 +148,8 @@ class MainWindow(QMainWindow):
 
         self.document_runs = DocumentWorkspace(self, preview_factory)
         self.context_menus = ContextMenus(self)
-        self.theme = Theme(lambda: self.settings.theme, self)
+        self.speed_meter = SpeedMeter(self)
+        self.results.finished.connect(self.speed_meter.add)
         self._wire()
         self._add_history()
         if self.persistence.recovery_message:
@@ -181,6 +189,11 @@ class MainWindow(QMainWindow):
     remove_result = _delegate("result_commands", "remove_result")
     delete_result_from_history = _delegate("result_commands", "delete_result_from_history")
     run_again = _delegate("result_commands", "run_again")
+    set_theme = _delegate("preferences", "set_theme")
+    set_auto_copy = _delegate("preferences", "set_auto_copy")
+    set_keep_abandoned = _delegate("preferences", "set_keep_abandoned")
+    recent_files = _delegate("preferences", "recent_files")
+    clear_recent = _delegate("preferences", "clear_recent")
 
     # --- construction ---------------------------------------------------------------------------
     def _wire(self) -> None:
@@ -193,7 +206,8 @@ class MainWindow(QMainWindow):
         self.layout.message.connect(self.show_message)
         for source in (d, r):
             source.status.connect(self.state_label.setText)
-            source.message.connect(self.show_message)
+        d.message.connect(self.show_message)
+        r.message.connect(partial(self.show_message, logged=True))  # the inference thread logged the failure
         r.model_changed.connect(self._on_model_state)
         r.model_needed.connect(self.show_model_dialog)
         r.load_progress.connect(self.status.show_load_progress)
@@ -201,7 +215,6 @@ class MainWindow(QMainWindow):
         r.busy_changed.connect(self._on_busy)
         r.speed.connect(self.speed_label.setText)
         self.results.message.connect(self.show_message)
-        self.theme.changed.connect(self._on_theme)
 
     def _add_history(self) -> None:
         self.history_dock = dock = self.persistence.history_dock(self.results, self)
@@ -212,17 +225,6 @@ class MainWindow(QMainWindow):
         toggle = dock.toggleViewAction()
         self.action_set.add_history_toggle(toggle)
         toggle.toggled.connect(lambda on: on and dock.refresh())
-
-    @Slot(bool)
-    def _on_theme(self, dark: bool) -> None:
-        self.preview.set_dark(dark)
-        self.results.set_dark(dark)
-        self.action_set.theme_actions[self.theme.mode()].setChecked(True)
-        self.action_set.refresh_icons()
-        self.results.refresh_icons()
-        pal = self.palette()
-        self.view.setBackgroundBrush(Theme.canvas(pal, dark))
-        self.setStyleSheet(Theme.stylesheet(pal, dark))
 
     # --- documents --------------------------------------------------------------------------------
     @Slot()
@@ -284,26 +286,6 @@ class MainWindow(QMainWindow):
     def detect_layout_document(self) -> list[str]:
         return self.layout.detect_document()
 
-    def set_keep_abandoned(self, keep: bool) -> None:
-        self.settings.keep_abandoned = bool(keep)
-        self.store.save(self.settings)
-        self.show_message(
-            ("Headers, footers and page numbers are kept" if keep else "Headers, footers and page numbers are "
-             "left out") + " from the next layout detection"
-        )  # fmt: skip
-
-    def set_theme(self, mode: str) -> None:
-        """View > Theme: "system", "light" or "dark", for the whole window."""
-        self.settings.theme = mode
-        self.store.save(self.settings)
-        self.theme.apply()
-
-    def set_auto_copy(self, on: bool) -> None:
-        self.settings.auto_copy = bool(on)
-        self.store.save(self.settings)
-        self.show_message(self.tr("Each finished result is copied to the clipboard") if on
-                          else self.tr("Finished results are no longer copied by themselves"))  # fmt: skip
-
     def merge_regions(self) -> None:
         self.regions.merge_selected()
 
@@ -325,11 +307,14 @@ class MainWindow(QMainWindow):
         if state is ModelState.MISSING:
             self.show_model_dialog(detail)
         elif state is ModelState.ERROR:
-            self.show_message(f"The model could not be loaded: {detail}", error=True, dialog=True)
+            self.show_message(f"The model could not be loaded: {detail}", error=True, dialog=True, logged=True)
         self._update_actions()
 
     def show_model_dialog(self, message: str = "") -> dialogs.ModelDialog:
         make = partial(dialogs.ModelDialog, message or "Choose where the model comes from.", self)
+        if not message and self.model_state is not ModelState.MISSING:  # Run > Model…: what is in use
+            rows = model_rows(self.model_state, self.runs.info, self.settings.model, self.speed_meter.text())
+            make = partial(ModelDetailsDialog, rows, "", self)
         self._model_dialog = dialogs.open_once(self._model_dialog, make, self._on_model_dialog_finished)
         return self._model_dialog
 
@@ -418,27 +403,26 @@ class MainWindow(QMainWindow):
 
     def apply_settings(self, new: Settings) -> None:
         old = self.settings
-        reload_model = (new.model, new.device, new.dtype) != (old.model, old.device, old.dtype)
+        def engine_of(s: Settings) -> tuple:
+            return (s.model, s.device, s.dtype, s.engine, s.remote_urls, s.remote_model, s.remote_concurrency)
+
+        # (a new API key takes effect with the next load: Model > Load Model, or any engine change)
+        reload_model = engine_of(new) != engine_of(old)
         self.settings = new
         self.store.save(new)
         self.theme.apply()
         if reload_model and self.model_state is not ModelState.IDLE:
             self.load_model()
 
-    def recent_files(self) -> list[str]:
-        return list(self.settings.recent_files)
-
-    def clear_recent(self) -> None:
-        self.settings.recent_files = []
-        self.store.save(self.settings)
-
     # --- messages, start and close ----------------------------------------------------------------
-    def show_message(self, text: str, error: bool = False, dialog: bool = False) -> None:
-        """The one place a message reaches the user: the status bar, the log, and a dialog when asked."""
+    def show_message(self, text: str, error: bool = False, dialog: bool = False, logged: bool = False) -> None:
+        """The one place a message reaches the user: the status bar, the log (unless the failure was logged
+        where it happened: ``logged``, one log line per event), and a dialog when asked."""
         self.messages.append(text)
         if error:
             self.last_error = text
-            log.warning("%s", text)
+            if not logged:
+                log.warning("%s", text)
         self.statusBar().showMessage(text, 8000)
         if dialog and not self._closing:
             dialogs.show_error(self, APP_NAME, text)
