@@ -10,7 +10,7 @@ import json
 import pytest
 from fake_engine import FakeEngine
 from PySide6.QtCore import QSettings, Qt
-from store_faults import Faults, damage_pages, pages_of
+from store_faults import Faults, damage_pages, make_writable, pages_of, read_only_file
 
 from glmocr_desktop.core.jobs import JobState, Result
 from glmocr_desktop.core.store import ResultStore
@@ -157,3 +157,52 @@ def test_a_moved_aside_database_is_offered_back_and_recovered(qtbot, window, tmp
     w.history_dock.refresh()
     items = [w.history_dock.list.item(i).text() for i in range(w.history_dock.list.count())]
     assert len(items) == 30 and all("old result" in t for t in items)
+
+
+def test_a_read_only_database_says_so_when_the_window_opens(qtbot, window, tmp_path, page_png):
+    path = tmp_path / "data" / "results.sqlite3"
+    path.parent.mkdir(parents=True)
+    ResultStore(path).close()
+    with read_only_file(path):
+        w = window(ResultStore(path))
+        banner = w.persistence.banner
+        assert not banner.isHidden() and "read-only mode" in banner.text.text()  # before anything is run
+        entry = _run_page(qtbot, w, page_png)
+        qtbot.waitUntil(lambda: "1 result not saved yet" in banner.text.text(), timeout=WAIT)
+        make_writable(path)
+        qtbot.waitUntil(banner.isHidden, timeout=15_000)
+        assert w.result_store.get_result(entry.meta["store_id"]).text == entry.text
+
+
+def test_history_of_a_hostile_database_never_raises(qtbot, window, tmp_path):
+    import sqlite3
+    import time
+
+    path = tmp_path / "data" / "results.sqlite3"
+    path.parent.mkdir(parents=True)
+    ResultStore(path).close()
+    conn = sqlite3.connect(path, isolation_level=None)
+    now = time.time()
+    rows = [("a", "doc", "p", "table", b"\xff\xfe", "done", "yesterday", "soon"),
+            ("b", "doc", 1e30, "nonsense", 42, "weird", now, 1e300),
+            ("c", None, -5, None, None, None, None, None)]  # fmt: skip
+    for r in rows:
+        conn.execute("INSERT INTO results(id, document_hash, page, task, text, status, created, updated) "
+                     "VALUES (?, coalesce(?, ''), ?, coalesce(?, 'text'), coalesce(?, ''), coalesce(?, 'done'), "
+                     "coalesce(?, 0), coalesce(?, 0))", r)  # fmt: skip
+    conn.execute("INSERT INTO documents(hash, name, paths, page_count, first_seen, last_opened) "
+                 "VALUES ('doc', ?, 'not json', 'x', 0, 0)", ("N" * 4000,))
+    conn.close()
+    w = window(ResultStore(path))
+    dock = w.history_dock
+    dock.refresh()
+    items = [dock.list.item(i).text() for i in range(dock.list.count())]
+    assert len(items) == 3 and not any("cannot be shown" in t for t in items)
+    dock.search.setText("nothing like it")
+    dock.refresh()
+    assert dock.list.count() == 0
+    dock.search.setText("")
+    dock.refresh()
+    for i in range(dock.list.count()):  # opening each one puts it in the result list
+        dock._open_item(dock.list.item(i))
+    assert len([e for e in w.results.entries if e.meta.get("store_id")]) == 3
