@@ -126,6 +126,8 @@ def test_close_with_results_nowhere_to_keep_asks_where_to_save_them(qtbot, windo
     out = tmp_path / "rescued.sqlite3"
     asked = []
     monkeypatch.setattr(store_banner, "ask_save_path", lambda parent, count: asked.append(count) or str(out))
+    w.show()  # asked only of a window someone sees
+    qtbot.waitExposed(w)
     w.close()
     assert asked == [1]
     said = [m for m in w.messages if "could not be saved" in m]

@@ -26,7 +26,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from glmocr_desktop.core.store.health import StoreHealth
     from glmocr_desktop.engines.base import EngineInfo
     from glmocr_desktop.gui.controllers.documents import DocState
+    from glmocr_desktop.gui.history import HistoryDock
     from glmocr_desktop.gui.result_pane import ResultPane
+    from glmocr_desktop.gui.store_banner import StoreBanner
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +51,10 @@ RESTORED_RESULTS = 50
 class Persistence(Protocol):
     """What the window and the run controller call; each call returns at once."""
 
-    #: The store behind it (the History dock and tests read it), or None.
-    store: ResultStore | None
+    @property
+    def store(self) -> ResultStore | None:
+        """The store behind it (the History dock and tests read it), or None."""
+
     #: Something the user must hear about opening it (a damaged database moved aside), or "".
     recovery_message: str
 
@@ -178,8 +182,8 @@ class StorePersistence:
     def __init__(self, store: ResultStore) -> None:
         self.store = store
         self.recovery_message = store.recovery_message or ""
-        self._dock = None
-        self.banner = None  # gui.store_banner.StoreBanner, made with the History dock
+        self._dock: HistoryDock | None = None
+        self.banner: StoreBanner | None = None  # made with the History dock
         self._window: QWidget | None = None
 
     @classmethod
@@ -315,6 +319,7 @@ class StorePersistence:
             self._dock.stop()  # no history query after the store has closed
         if self.banner is not None:
             self.banner.stop()
+        report: StoreHealth | None
         try:
             report = self.store.close()
         except Exception:
@@ -332,7 +337,9 @@ class StorePersistence:
         from glmocr_desktop.gui import store_banner
 
         text = f"{unsaved} result{'s' if unsaved != 1 else ''} could not be saved ({reason})."
-        path = store_banner.ask_save_path(self._window, unsaved) if self._window is not None else ""
+        # asked only of a person looking at the window (a hidden or headless one cannot answer)
+        visible = self._window is not None and self._window.isVisible()
+        path = store_banner.ask_save_path(self._window, unsaved) if visible else ""
         self._tell(f"{text} {self.save_unsaved_to(path)}" if path else f"{text} They were not saved.")
 
     def _tell(self, text: str) -> None:
