@@ -352,6 +352,7 @@ class RemoteEngine:
     # --- one job ---------------------------------------------------------------------------------
 
     def _run_job(self, run: _Run, stop: threading.Event, events: queue.Queue, lock: threading.Lock) -> None:
+        run.started = time.perf_counter()  # timings count from here, not from the wait for a request slot
         mime, b64 = wire.encode_image(run.job.image, self.image_format)
         if len(b64) > self.max_image_bytes:
             raise RemoteImageTooLargeError(
