@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QColor, QFont, QTextCursor
+from PySide6.QtGui import QAction, QColor, QFont, QIcon, QTextCursor
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -148,11 +149,24 @@ def document_name(document: Any) -> str:
 
 def version_key(entry: ResultEntry) -> tuple:
     """Runs of one region are versions of one result: the page's region, or the whole page read with one
-    task."""
+    task. Results of documents not open (from the history) keep apart by their document's name."""
     if entry.spec_id:
         return (entry.page, entry.spec_id)
     region = entry.meta.get("region")
-    return (entry.page, tuple(region) if region else None, entry.task.value)
+    where = entry.label.split(" · ")[0] if entry.document is None else ""
+    return (where, entry.page, tuple(region) if region else None, entry.task.value)
+
+
+def task_icon(task: Task) -> QIcon:
+    """The task's icon in its colour, drawn in the highlighted-text colour on a selected row (a blue icon
+    would vanish into a blue selection)."""
+    base = icon(task.value, TASK_COLOURS.get(task, QColor("#888")))
+    app = QApplication.instance()
+    selected = app.palette().highlightedText().color() if isinstance(app, QApplication) else QColor("white")
+    out = QIcon(base)
+    for size in (16, 18, 20):
+        out.addPixmap(icon(task.value, selected).pixmap(size, size), QIcon.Mode.Selected)
+    return out
 
 
 def group_versions(entries: list[ResultEntry]) -> list[tuple[Any, list[list[ResultEntry]]]]:
@@ -495,8 +509,7 @@ class ResultPane(QWidget):
         elif item.childCount():
             extra += self.tr(" · {n} versions").format(n=item.childCount() + 1)
         item.setText(0, f"{label} — {state}{extra}")
-        colour = TASK_COLOURS.get(entry.task, QColor("#888"))
-        item.setIcon(0, icon(entry.task.value, colour))
+        item.setIcon(0, task_icon(entry.task))
         item.setToolTip(0, entry.error or (cut[1] if cut else entry.label))
 
     def set_state(self, entry: ResultEntry, state: JobState, error: str = "") -> None:

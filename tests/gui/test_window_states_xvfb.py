@@ -77,7 +77,7 @@ def _child(artifacts: Path, report: Path) -> int:
 
     prepare_webengine()
     from fake_engine import FakeEngine
-    from PySide6.QtCore import QPoint, QSettings
+    from PySide6.QtCore import QPoint, QRect, QSettings
     from PySide6.QtWidgets import QApplication
     from xvfb_support import wait_until
 
@@ -142,7 +142,10 @@ def _child(artifacts: Path, report: Path) -> int:
     out["menu_visible"] = bool(menu and menu.isVisible())
     out["menu_items"] = [a.text().replace("&", "") for a in menu.actions() if not a.isSeparator()] if menu else []
     corner = w.results.mapToGlobal(QPoint(0, 0))
-    grab = app.primaryScreen().grabWindow(0, corner.x() - 40, corner.y(), w.results.width() + 40, 560)
+    area = QRect(corner.x() - 40, corner.y(), w.results.width() + 40, 560)
+    if menu is not None:
+        area = area.united(menu.geometry().adjusted(0, 0, 12, 12))  # the menu whole, with its shadow
+    grab = app.primaryScreen().grabWindow(0, area.x(), area.y(), area.width(), area.height())
     grab.save(str(artifacts / "result-menu.png"), "PNG")
     if menu is not None:
         menu.close()
