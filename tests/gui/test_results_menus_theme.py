@@ -11,7 +11,7 @@ import threading
 
 import pytest
 from fake_engine import FakeEngine
-from PySide6.QtCore import QSize
+from PySide6.QtCore import QPoint, QSize
 from PySide6.QtWidgets import QApplication
 
 from glmocr_desktop.core.jobs import JobState
@@ -175,8 +175,17 @@ def test_context_menus_of_pages_documents_and_results(qtbot, fake_window, page_p
     qtbot.waitUntil(lambda: len(w.results.entries) == 2 and not w.results.entries[1].state.active, timeout=WAIT)
     assert w.results.versions(cut) == w.results.entries and w.results.current() is w.results.entries[1]
 
-    w.view.page_menu_requested.emit(w.view.mapToGlobal(w.view.rect().center()))
+    from PySide6.QtGui import QContextMenuEvent
+
+    w.view.scene().clearSelection()
+    corner = w.view.mapFromScene(w.view.page.sceneBoundingRect().topLeft()) + QPoint(3, 3)  # no region there
+    right_click = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, corner, w.view.viewport().mapToGlobal(corner))
+    QApplication.sendEvent(w.view.viewport(), right_click)
     assert w.context_menus.menu.objectName() == "pageMenu" and w.context_menus.menu.isVisible()
+    w.context_menus.menu.close()
+    row = w.doc_list.visualItemRect(w.doc_list.item(0)).center()
+    w.doc_list.customContextMenuRequested.emit(row)
+    assert w.context_menus.menu.objectName() == "documentMenu" and w.context_menus.menu.isVisible()
     w.context_menus.menu.close()
 
 
@@ -256,3 +265,28 @@ def test_one_log_line_per_failure(qtbot, fake_window, page_png, caplog):  # noqa
              (r.exc_info and "the device went away" in str(r.exc_info[1]))]  # fmt: skip
     assert len(about) == 1, [r.getMessage()[:80] for r in about]
     assert w.last_error.endswith("RuntimeError: the device went away")
+
+
+def test_ctrl_c_in_the_preview_copies_the_selection_as_markdown(qtbot, fake_window, page_png):  # noqa: F811
+    from PySide6.QtCore import Qt
+
+    source = "# Heading\n\nSome **bold** words."
+    w = fake_window(FakeEngine(lambda job: [source]))
+    w.resize(1200, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    _open(qtbot, w, page_png)
+    _run_whole(qtbot, w)
+    preview = w.results.preview
+    qtbot.waitUntil(lambda: "bold" in (preview.evaluate("document.getElementById('content').innerText") or ""),
+                    timeout=WAIT)  # fmt: skip
+    preview.evaluate("(() => { const r = document.createRange();"
+                     " r.selectNodeContents(document.getElementById('content'));"
+                     " const s = window.getSelection(); s.removeAllRanges(); s.addRange(r); return true; })()")
+    qtbot.waitUntil(lambda: "bold" in w.results.selected_text(), timeout=WAIT)
+    QApplication.clipboard().setText("before")
+    target = preview.view.focusProxy() or preview.view
+    target.setFocus()
+    qtbot.keyClick(target, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: _clipboard_text() != "before", timeout=WAIT)
+    assert _clipboard_text() == source
