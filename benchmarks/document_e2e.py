@@ -289,6 +289,8 @@ def main() -> int:
     engine.load()
     report["load_s"] = round(time.perf_counter() - t, 2)
     t = time.perf_counter()
+    engine.continuous = args.scheduler == "continuous"
+    engine.max_batch = args.max_batch
     report["fast_path"] = bool(engine.warm_up_fast_path(compile=not args.no_compile))
     if not args.device.startswith("cuda") and args.scheduler == "continuous":
         # a check of the script on a CPU: the fast path's code, eagerly (the engine keeps stock here)
@@ -297,8 +299,6 @@ def main() -> int:
         engine.fast = FastDecoder(engine.model, device=engine.device, dtype=engine.dtype, use_graphs=False,
                                   compile=False)
         report["fast_path"] = True
-    engine.continuous = args.scheduler == "continuous"
-    engine.max_batch = args.max_batch
     report["scheduler"] = args.scheduler
     report["max_batch"] = args.max_batch if engine.continuous else engine.MAX_BATCH
     report["fast_path_state"] = str(engine.info.fast_path)

@@ -60,7 +60,7 @@ class PreparedJobs:
                 return
             t0 = time.perf_counter()
             try:
-                inputs = self.engine.prepare_inputs([job])
+                inputs = self.engine.prepare_inputs([job], to_device=False)  # on the CPU: see prepare_inputs
             except OcrError as exc:
                 self.on_failed(index, exc)
                 with self._cond:

@@ -71,6 +71,16 @@ def warm_up_fast_path(engine: Any, progress: ProgressCallback | None = None, *, 
         engine._let_jobs_first()
         with engine._lock:
             eager.warm_prefill([1], pad_token_id=engine.pad_id)
+        if engine.continuous and engine.max_batch > 1:
+            # the prompts of regions joining a continuous batch run in groups of up to eight
+            from glmocr_desktop.engines.fast_decode.continuous import join_group_size
+
+            group = join_group_size(engine.max_batch, eager.buckets.largest_batch(eager.max_batch))
+            bucket = eager.buckets.batch_bucket(group, eager.max_batch)
+            if bucket and bucket > 1:
+                engine._let_jobs_first()
+                with engine._lock:
+                    eager.warm_prefill([bucket], pad_token_id=engine.pad_id)
         if not compile:
             engine._set_fast_path(FastPathState.GRAPHS)
             return True

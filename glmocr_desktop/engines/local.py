@@ -271,8 +271,10 @@ class LocalEngine:
             image = image.convert("RGB")
         return imaging.fit_pixels(image, max_pixels=model_limits.clamp_pixels(self.image_pixel_cap * scale))
 
-    def prepare_inputs(self, jobs: Sequence[Job], scale: float = 1.0) -> dict:
-        """Processor batch for the jobs (left padded), moved to the device; checks the image tokens."""
+    def prepare_inputs(self, jobs: Sequence[Job], scale: float = 1.0, *, to_device: bool = True) -> dict:
+        """Processor batch for the jobs (left padded), moved to the device unless ``to_device`` is False
+        (a preparing thread must not touch the GPU while the decoder captures graphs); checks the image
+        tokens."""
         images = [self._fit_image(job.image, scale) for job in jobs]
         texts = [
             self.processor.apply_chat_template(
@@ -297,6 +299,8 @@ class LocalEngine:
             raise ModelError(f"Image tokens do not match the image grid ({got} vs {expected}).")
         if "mm_token_type_ids" not in inputs:
             raise ModelError("The processor did not return mm_token_type_ids; image positions would be wrong.")
+        if not to_device:
+            return dict(inputs)
         return {k: (v.to(self.device) if hasattr(v, "to") else v) for k, v in inputs.items()}
 
     def _acquire(self) -> None:

@@ -37,6 +37,12 @@ CONTINUOUS_BUCKETS = (1, 2, 4, 8, 16, 32, 64)
 JOIN_FRACTION = 0.25
 
 
+def join_group_size(batch: int, widest: int, fraction: float = JOIN_FRACTION) -> int:
+    """Regions that join a batch of ``batch`` rows in one prompt pass: a share of the batch, at most
+    ``widest`` (the static path's widest prompt batch, whose prompt graphs the pass replays)."""
+    return max(1, min(widest, int(batch * fraction) or 1))
+
+
 @dataclass
 class Region:
     """One region to decode: its prompt alone (processor output for a batch of one) and its limits."""
@@ -291,8 +297,7 @@ class ContinuousDecoder:
 
     def join_group(self, batch: int) -> int:
         """Regions joined in one prompt pass: a share of the batch, at most the static path's widest."""
-        widest = self.fast.buckets.largest_batch(self.fast.max_batch)
-        return max(1, min(widest, int(batch * self.join_fraction) or 1))
+        return join_group_size(batch, self.fast.buckets.largest_batch(self.fast.max_batch), self.join_fraction)
 
     def _state_for(self, batch: int, capacity: int, eos_ids, pad: int) -> RowsState:
         state = self._state
