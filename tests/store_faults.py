@@ -93,6 +93,8 @@ def pages_of(path: Path, name: str) -> list[int]:
     conn = sqlite3.connect(path)
     try:
         return [r[0] for r in conn.execute("SELECT pageno FROM dbstat WHERE name = ? ORDER BY pageno", (name,))]
+    except sqlite3.OperationalError as exc:
+        pytest.skip(f"this SQLite cannot list a table's pages (no dbstat): {exc}")
     finally:
         conn.close()
 
