@@ -7,9 +7,10 @@ import html
 import json
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
@@ -253,6 +254,15 @@ class ResultPane(QWidget):
         link_clicked = getattr(self.preview, "link_clicked", None)
         if link_clicked is not None:
             link_clicked.connect(self._open_link)
+        self.preview_menu: QMenu | None = None  # the preview's right-click menu last shown
+        view = getattr(self.preview, "view", None)
+        if view is not None:  # the preview's Copy is this pane's: the selection as Markdown, Copy As
+            try:
+                view.customContextMenuRequested.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(self._show_preview_menu)
         self.fields = QTableWidget(0, 2)
         self.fields.setHorizontalHeaderLabels(["Field", "Value"])
         self.fields.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
@@ -693,6 +703,26 @@ class ResultPane(QWidget):
             return {"text/plain": selected}
         rich = clipboard.payload("rich", Task.TEXT, source)
         return {"text/html": rich["text/html"], "text/plain": source}
+
+    def _show_preview_menu(self, pos: QPoint) -> None:
+        menu = QMenu(self)
+        menu.setObjectName("previewMenu")
+        entry = self.current()
+        copy = menu.addAction(icon("copy"), self.tr("&Copy"), self.copy_natural)
+        copy.setEnabled(entry is not None and bool(entry.text))
+        copy_as = menu.addMenu(self.tr("Copy &As"))
+        for key, label in clipboard.copy_options(entry.task, entry.text) if entry is not None else []:
+            copy_as.addAction(label, partial(self.copy_as, key, entry))
+        copy_as.setEnabled(copy.isEnabled())
+        page = getattr(self.preview, "page", None)
+        if page is not None:
+            from PySide6.QtWebEngineCore import QWebEnginePage
+
+            menu.addAction(self.tr("Select &All"), lambda: page.triggerAction(QWebEnginePage.WebAction.SelectAll))
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        view = getattr(self.preview, "view", None)
+        menu.popup(view.mapToGlobal(pos) if view is not None else pos)
+        self.preview_menu = menu
 
     def copy_natural(self) -> bool:
         """Ctrl+C: the preview's selection when there is one, else the whole result (what has arrived of

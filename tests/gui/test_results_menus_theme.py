@@ -128,6 +128,14 @@ def test_copy_of_the_preview_selection_gives_its_markdown_source(qtbot, fake_win
     mime = QApplication.clipboard().mimeData()
     assert mime.text() == source  # the Markdown the selected lines were made of, not the rendered text
     assert "<strong>bold</strong>" in mime.html() and "the selection of" in w.messages[-1]
+    QApplication.clipboard().setText("before")
+    preview.view.customContextMenuRequested.emit(QPoint(20, 20))  # the preview's own right-click menu
+    menu = w.results.preview_menu
+    assert menu is not None and menu.isVisible() and menu.objectName() == "previewMenu"
+    copy = next(a for a in menu.actions() if a.text() == "&Copy")
+    menu.close()
+    copy.trigger()
+    assert _clipboard_text() == source
 
 
 def test_formula_results_copy_as_mathml_from_the_result_menu(qtbot, fake_window, page_png):  # noqa: F811
