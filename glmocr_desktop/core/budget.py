@@ -28,6 +28,7 @@ __all__ = [
     "page_limits",
     "plain_block",
     "span_value",
+    "tex_depth",
     "tex_refusal",
 ]
 
@@ -49,8 +50,12 @@ class Limits:
     blocks: int = 2_000
     #: Characters of TeX in one formula.
     formula_chars: int = 12_000
+    #: Groups nested in one formula (``{``, ``\left``): 200 nested superscripts crashed the renderer.
+    formula_depth: int = 40
     #: DOM nodes KaTeX may build for one formula (checked in the page before the formula is attached).
     katex_nodes: int = 15_000
+    #: Element depth of KaTeX's output for one formula (checked in the page, as the node count is).
+    katex_depth: int = 400
     #: DOM nodes KaTeX may build for all formulas the page shows together.
     katex_page_nodes: int = 200_000
     #: DOM nodes the page keeps in its cache of typeset formulas.
@@ -192,10 +197,29 @@ _OVERLAP_RE = re.compile(
 )
 
 
+_GROUP_RE = re.compile(r"\\[{}]|\\left(?![a-zA-Z])|\\right(?![a-zA-Z])|[{}]")
+
+
+def tex_depth(tex: str) -> int:
+    """How deeply groups nest in ``tex`` (braces and ``\\left``/``\\right``; ``\\{`` is no group)."""
+    depth = deepest = 0
+    for m in _GROUP_RE.finditer(tex):
+        token = m.group(0)
+        if token in ("{", "\\left"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif token in ("}", "\\right"):
+            depth = max(0, depth - 1)
+    return deepest
+
+
 def tex_refusal(tex: str, limits: Limits = LIMITS) -> str | None:
     """Why a formula is shown as its source instead of being typeset, or None."""
     if len(tex) > limits.formula_chars:
         return f"This formula is {len(tex):,} characters long (the preview typesets at most {limits.formula_chars:,})"
+    depth = tex_depth(tex)
+    if depth > limits.formula_depth:
+        return f"This formula nests {depth:,} levels deep (the preview typesets at most {limits.formula_depth})"
     if _MACRO_DEFINITION_RE.search(tex):
         return "This formula defines macros, which the preview does not typeset"
     if _OVERLAP_RE.search(tex):
@@ -207,6 +231,7 @@ def page_limits(limits: Limits = LIMITS) -> dict[str, int]:
     """The limits the preview page enforces itself (its ``setLimits``)."""
     return {
         "katexNodes": limits.katex_nodes,
+        "katexDepth": limits.katex_depth,
         "katexPageNodes": limits.katex_page_nodes,
         "cacheNodes": limits.katex_cache_nodes,
     }

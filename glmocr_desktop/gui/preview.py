@@ -168,6 +168,7 @@ class PreviewView(QWidget):
         self._awaiting_ack = False
         self._held: int | None = None
         self._in_flight: list[str] = []  # blocks of the update the page is working on (or did last)
+        self._unconfirmed = False  # the page gave no answer to the last update (its renderer died)
         self._poisoned: dict[str, str] = {}  # blocks that crashed the renderer -> their plain form
         self._crashes = 0  # in the current run of crashes (see CRASH_WINDOW_S)
         self._last_crash = -CRASH_WINDOW_S
@@ -357,11 +358,17 @@ class PreviewView(QWidget):
         """``block``, or its plain text when it once crashed the renderer."""
         return self._poisoned.get(block, block)
 
-    def _on_update_done(self, _result: Any) -> None:
+    def _on_update_done(self, result: Any) -> None:
         """The page has applied an update; send what changed meanwhile, if anything."""
         if not self._awaiting_ack:
             return  # an answer from before a reload
+        if not isinstance(result, (int, float)):  # setBlocks answers with a number
+            # No answer: the renderer died on this update (Qt calls back with nothing before it
+            # reports the crash). The blocks stay suspects; _on_render_process_terminated reloads.
+            self._unconfirmed = True
+            return
         self._awaiting_ack = False
+        self._unconfirmed = False
         if self._held is not None:
             held, self._held = self._held, None
             self._post(held)
@@ -400,7 +407,7 @@ class PreviewView(QWidget):
         now = time.monotonic()
         self._crashes = self._crashes + 1 if now - self._last_crash < CRASH_WINDOW_S else 1
         self._last_crash = now
-        if self._awaiting_ack and self._in_flight:
+        if (self._awaiting_ack or self._unconfirmed) and self._in_flight:
             suspects = self._in_flight
         elif self._crashes > 1:
             suspects = self._renderer.blocks
@@ -410,7 +417,7 @@ class PreviewView(QWidget):
             if block not in self._poisoned:
                 self._poisoned[block] = plain_block(html_to_plain(block), CRASH_NOTICE)
         self._ready = False
-        self._awaiting_ack = False
+        self._awaiting_ack = self._unconfirmed = False
         self._held = None
         self._in_flight = []
         self.renderer_crashed.emit(

@@ -28,7 +28,9 @@
   // The cost budget (set by the app from core/budget.py; these are the same numbers). maxExpand counts
   // macro expansions, not their size: a 1.1 KB formula built 59,000 nodes. So KaTeX's output is
   // counted before it is attached; over budget, the formula is shown as its source with a notice.
-  const limits = { katexNodes: 15000, katexPageNodes: 200000, cacheNodes: 60000 };
+  // Deep output crashes the renderer outright (200 nested superscripts: SIGSEGV), so its depth is
+  // checked too.
+  const limits = { katexNodes: 15000, katexDepth: 400, katexPageNodes: 200000, cacheNodes: 60000 };
   const KATEX_OPTIONS = Object.freeze({
     throwOnError: false, // a bad formula shows as red source, never breaks the page
     trust: false, // \href, \url, \includegraphics, \htmlClass... are refused
@@ -100,6 +102,17 @@
     return el.getElementsByTagName("*").length;
   }
 
+  function depthOf(root) {
+    let deepest = 0;
+    const stack = [[root, 0]];
+    while (stack.length) {
+      const [el, d] = stack.pop();
+      if (d > deepest) deepest = d;
+      for (let c = el.firstElementChild; c; c = c.nextElementSibling) stack.push([c, d + 1]);
+    }
+    return deepest;
+  }
+
   // Typesets the block's formulas; returns the KaTeX nodes it added.
   function typeset(root) {
     if (typeof katex === "undefined") return 0;
@@ -128,6 +141,11 @@
         const nodes = countNodes(out);
         if (nodes > limits.katexNodes) {
           asSource(el, tex, "This formula typesets to " + nodes + " elements (at most " + limits.katexNodes + ")");
+          continue;
+        }
+        const depth = depthOf(out);
+        if (depth > limits.katexDepth) {
+          asSource(el, tex, "This formula typesets " + depth + " levels deep (at most " + limits.katexDepth + ")");
           continue;
         }
         if (pageNodes + added + nodes > limits.katexPageNodes) {
