@@ -149,11 +149,13 @@ def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: 
     if args.model:
         window.settings.model = args.model
         window.store.save(window.settings)
-    if args.no_autoload:
-        window.settings.autoload_model = False
     if show:
         window.show()
+    autoload = window.settings.autoload_model
+    if args.no_autoload:
+        window.settings.autoload_model = False  # for this start only: never saved into the settings
     window.start(args.files)
+    window.settings.autoload_model = autoload
     return app, window
 
 
@@ -207,6 +209,13 @@ def _dispose(app, window) -> None:
 
     if shiboken6.isValid(window):
         window.close()
+        worker = getattr(window, "worker", None)
+        if worker is not None and worker.isRunning():
+            # stuck in native code past every stop: everything is saved by now, and destroying a running
+            # QThread would abort the process
+            log.error("the inference thread did not stop; exiting without waiting for it")
+            logging.shutdown()
+            os._exit(0)
         shiboken6.delete(window)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     app.processEvents()

@@ -15,7 +15,7 @@ import os
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from glmocr_desktop import APP_NAME, DEFAULT_MODEL_ID, __version__
 from glmocr_desktop.core import formats, paths
@@ -30,7 +30,7 @@ EXIT_OK, EXIT_USAGE, EXIT_INPUT, EXIT_MODEL, EXIT_INTERRUPTED = 0, 2, 3, 4, 130
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # usage errors: exit 2 without a traceback
+    def error(self, message: str) -> NoReturn:  # usage errors: exit 2 without a traceback
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
@@ -260,6 +260,9 @@ def _run_document(args, task: Task, region: Region | None, use_layout: bool, pro
     except OcrError as exc:  # input 3, model 4, export 5
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # a model fault: a message, never a traceback
+        print(f"error: the model failed: {_fault(exc)}", file=sys.stderr)
+        return EXIT_MODEL
     finally:
         for _, doc, _ in docs:
             doc.close()
@@ -363,6 +366,11 @@ def _open_documents(args, progress) -> tuple[list, int]:
     return docs, status
 
 
+def _fault(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:300]}" if text else type(exc).__name__
+
+
 def _load_engine(args, progress):
     """The loaded OCR engine (raises ModelError)."""
     if args.engine != "local":
@@ -379,6 +387,9 @@ def _load_engine(args, progress):
     except ModelError:
         engine.close()
         raise
+    except Exception as exc:  # a model fault is a message, never a traceback
+        engine.close()
+        raise ModelError(f"The model {args.model} could not be loaded: {_fault(exc)}") from exc
     info = engine.info
     progress(f"Model ready on {info.device} ({info.dtype}, fast path: {info.fast_path_text()}).")
     return engine
@@ -467,6 +478,9 @@ def _run(args, task: Task, template, region: Region | None, out: TextIO, progres
     except OcrError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except Exception as exc:  # a model fault (a vocabulary that does not fit, ...): a message, never a traceback
+        print(f"error: the model failed: {_fault(exc)}", file=sys.stderr)
+        return EXIT_MODEL
     finally:
         for _, doc, _ in docs:
             doc.close()

@@ -289,3 +289,36 @@ def test_sparse_white_text_on_large_transparent_picture():
     rgba.putpixel((1001, 1001), (255, 255, 255, 255))  # between the sampled rows and columns
     out = normalize_image(rgba)
     assert out.getpixel((1001, 1001)) == (255, 255, 255) and out.getpixel((10, 10)) == (0, 0, 0)
+
+
+# --- what a picture really is ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_a_readable_picture_with_a_broken_exif_block_opens(fmt):
+    from glmocr_desktop.core.documents import open_image_bytes
+
+    buf = io.BytesIO()
+    Image.new("RGB", (50, 40), (10, 200, 30)).save(buf, fmt, exif=b"garbage!")
+    with open_image_bytes(buf.getvalue(), f"photo.{fmt.lower()}") as doc:
+        page = doc.render_page(0)
+        assert page.size == (50, 40)  # the EXIF block is ignored, the picture kept as stored
+        assert page.getpixel((25, 20))[1] > 150
+        assert doc.render_thumbnail(0).size == (50, 40)
+
+
+def test_a_fax_tiff_of_204_by_98_dpi_is_shown_and_read_at_its_real_shape():
+    from glmocr_desktop.core.documents import open_image_bytes
+
+    fax = Image.new("1", (1728, 1100), 1)  # standard-resolution fax: half as many rows as columns per inch
+    for y in range(0, 1100, 50):
+        fax.paste(0, (100, y, 1628, y + 2))
+    buf = io.BytesIO()
+    fax.save(buf, "TIFF", compression="group4", dpi=(204, 98))
+    with open_image_bytes(buf.getvalue(), "fax.tif") as doc:
+        w_pt, h_pt = doc.page_size(0)
+        assert abs(w_pt / 72 - 1728 / 204) < 0.01 and abs(h_pt / 72 - 1100 / 98) < 0.01
+        page = doc.render_page(0, dpi=204)
+        assert page.width == 1728 and abs(page.height - round(1100 * 204 / 98)) <= 1
+        crop = doc.render_region(0, None)
+        assert abs(crop.width / crop.height - (1728 / 204) / (1100 / 98)) < 0.02

@@ -166,7 +166,7 @@ class _Worker:
     def kill(self) -> None:
         try:
             self.process.kill()
-            self.process.join(timeout=2.0)
+            self.process.join(timeout=0.5)
         except Exception:  # pragma: no cover - already gone
             pass
         try:

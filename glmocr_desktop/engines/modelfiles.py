@@ -42,6 +42,9 @@ def local_model_folder(
     path = Path(spec).expanduser()
     looks_like_path = spec.startswith((".", "/", "~", "\\")) or spec.count("/") != 1 or "\\" in spec
     if path.exists() or looks_like_path:
+        if path.exists() and not path.is_dir():
+            raise not_found(f"{path} is a file, not a model folder; choose the folder that holds it.",
+                            hint=how_to_get(default_id))
         if not path.is_dir():
             raise not_found(f"The model folder {path} does not exist.", hint=how_to_get(default_id))
         return path
@@ -99,7 +102,27 @@ def check_model_dir(path: Path) -> dict:
         raise ModelLoadError(f"{path} has no weights (model.safetensors is missing).")
     if not ((path / "tokenizer.json").is_file() or (path / "tokenizer_config.json").is_file()):
         raise ModelLoadError(f"{path} has no tokenizer files (tokenizer.json).")
+    if not has_chat_template(path):
+        raise ModelLoadError(
+            f"{path} has no chat template (chat_template.jinja), so no prompt can be written for the model.",
+            hint="Download the model again to finish it.",
+        )
     return config
+
+
+def has_chat_template(path: Path) -> bool:
+    """Whether the folder holds the chat template the prompts are written with (a file of its own, or
+    inside the tokenizer's or processor's settings)."""
+    if (path / "chat_template.jinja").is_file() or (path / "chat_template.json").is_file():
+        return True
+    for name in ("tokenizer_config.json", "processor_config.json"):
+        try:
+            data = json.loads((path / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("chat_template"):
+            return True
+    return False
 
 
 def check_safetensors_header(file: Path) -> None:

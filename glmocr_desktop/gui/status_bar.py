@@ -122,6 +122,7 @@ class StatusBar(QStatusBar):
             self.state_label.setText("The GLM-OCR model is not on this computer yet.")
         elif state is ModelState.ERROR:
             self.model_label.setText("Model failed")
+            self.state_label.setText("The model could not be loaded.")  # not the last load step
 
     def show_load_progress(self, fraction: float, message: str) -> None:
         if fraction < 0:
