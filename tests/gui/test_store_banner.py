@@ -208,3 +208,29 @@ def test_history_of_a_hostile_database_never_raises(qtbot, window, tmp_path):
     for i in range(dock.list.count()):  # opening each one puts it in the result list
         dock._open_item(dock.list.item(i))
     assert len([e for e in w.results.entries if e.meta.get("store_id")]) == 3
+
+
+def test_quitting_does_not_wait_on_a_slow_database(qtbot, window, tmp_path, page_png):
+    import sqlite3
+    import time
+
+    path = tmp_path / "data" / "results.sqlite3"
+    path.parent.mkdir(parents=True)
+    ResultStore(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TRIGGER slow AFTER UPDATE ON results BEGIN SELECT count(*) FROM (WITH RECURSIVE "
+                 "c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 10000000000) SELECT i FROM c); END")
+    conn.close()
+    w = window(ResultStore(path))
+    entry = _run_page(qtbot, w, page_png)
+    t0 = time.monotonic()
+    w.close()
+    took = time.monotonic() - t0
+    assert took < 4, took  # about two seconds on the store, whatever the file does
+    said = [m for m in w.messages if "could not be written" in m]
+    assert said and ".pending-" in said[0]
+    kept = ResultStore(w.persistence.store.saved_aside)
+    try:
+        assert kept.get_result(entry.meta["store_id"]).text == entry.text
+    finally:
+        kept.close()
