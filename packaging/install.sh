@@ -39,6 +39,7 @@ optional_packages=(
 if [ "$mode" = "test" ]; then
     optional_packages+=(xvfb xauth)  # the tests that need a real X display (skipped without)
     optional_packages+=(dbus)        # dbus-daemon: the screen-snip tests run a fake desktop portal on a private bus
+    optional_packages+=(appstream)   # appstreamcli: tests/test_packaging.py validates the metainfo
 fi
 python="${PYTHON:-python3}"
 # Debian and Ubuntu ship venv/ensurepip separately from the interpreter.
