@@ -224,3 +224,28 @@ def test_three_servers_one_stopped_mid_run_every_region_once(tiny_model_dir, eng
     assert remote.pool.servers[1].failures >= 1  # a request found it gone and went elsewhere
     assert done_on[1] not in after_stop  # benched once it failed
     assert {done_on[0], done_on[2]} <= {r.device for r in results}
+
+
+def test_cli_reads_a_document_through_the_server_with_the_layout_model_here(server, tiny_layout_model_dir,
+                                                                            tmp_path, capsys):
+    from glmocr_desktop import cli
+
+    page = Image.new("RGB", (300, 400), "white")
+    draw = ImageDraw.Draw(page)
+    for y in range(30, 350, 60):
+        draw.text((20, y), "A line read by a server", fill="black")
+    path = tmp_path / "page.png"
+    page.save(path)
+    out = tmp_path / "page.json"
+    before = server.batcher.stats()["served"]
+    status = cli.main(["ocr", str(path), "--engine", "openai", "--base-url", server.url, "--layout",
+                       "--layout-model", str(tiny_layout_model_dir), "--max-new-tokens", "6", "--format", "json",
+                       "-o", str(out), "--concurrency", "4"])
+    err = capsys.readouterr().err
+    assert status == 0, err
+    assert "Server ready: glm-ocr on remote (127.0.0.1:" in err and "Layout model ready on cpu" in err
+    pages = json.loads(out.read_text())
+    read = server.batcher.stats()["served"] - before
+    assert len(pages) == 1 and read >= 1  # every region (or the whole page) went to the server
+    assert cli.main(["ocr", str(path), "--engine", "openai"]) == 2  # no --base-url
+    assert "needs --base-url" in capsys.readouterr().err
