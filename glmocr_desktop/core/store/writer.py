@@ -355,7 +355,8 @@ class StoreWriter:
         self._retry_at = time.monotonic() + pause
         if problem is Problem.DAMAGED and self.problem is not Problem.DAMAGED and not self._really_damaged():
             problem = Problem.IO  # the file checks out: a read went wrong, not the file
-        if self._connect is not None and self.failures % RECONNECT_EVERY == 0:
+        # a read-only file stays read-only for its connection: only a new one sees it writable again
+        if self._connect is not None and (problem is Problem.READ_ONLY or self.failures % RECONNECT_EVERY == 0):
             self._reconnect()
         if self.failures == 1 or problem is not self.problem:
             log.error("ResultStore write failed (%s): %s; %d writes kept to try again",
