@@ -1,10 +1,10 @@
 """Under a real X display: the whole window in the dark theme with results grouped per document (a re-run
-shown as a version), the result list's right-click menu open, photographed and measured.
+shown as a version), the result list's right-click menu open and Run > Model…, photographed and measured.
 
 The window runs in a child process on the xcb platform (this file run as a script) with the scripted
 FakeEngine and no database; it reports what it saw as JSON and writes ``test-artifacts/dark-window.png``,
-``test-artifacts/result-menu.png`` and ``test-artifacts/grouped-results.png`` (git-ignored; the README's
-copies live in docs/).
+``test-artifacts/result-menu.png``, ``test-artifacts/grouped-results.png`` and
+``test-artifacts/model-dialog.png`` (git-ignored; the README's copies live in docs/).
 
 Run it here with:  xvfb-run -a -s "-screen 0 1600x1000x24" pytest -m xvfb tests/gui/test_window_states_xvfb.py
 """
@@ -22,7 +22,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-SHOTS = ("dark-window.png", "result-menu.png", "grouped-results.png")
+SHOTS = ("dark-window.png", "result-menu.png", "grouped-results.png", "model-dialog.png")
 
 
 @pytest.mark.xvfb
@@ -44,6 +44,8 @@ def test_dark_window_grouped_results_and_result_menu_in_a_real_window():
     assert data["groups"] == ["receipt.png", "letter.png"] and data["versions"] == 2, data
     assert data["menu_visible"] and "Run Again" in data["menu_items"] and "Copy As" in data["menu_items"]
     assert not data["toolbar_overflows"]
+    assert data["model_rows"]["Model"] == "fake-engine" and data["model_rows"]["Device"] == "cpu"
+    assert "tokens/s" in data["model_rows"]["Speed"] and data["dialog_lightness"] < 90
     for name in SHOTS:
         assert (ARTIFACTS / name).stat().st_size > 10_000
 
@@ -96,7 +98,7 @@ def _child(artifacts: Path, report: Path) -> int:
         "# Letter\n\nDear reader, the text of the letter with $E = mc^2$ inline.",
         "# Letter\n\nDear reader, the text of the letter with $E = mc^2$ inline, read again.",
     ])  # fmt: skip
-    engine = FakeEngine(lambda job: [next(texts, "more text")])
+    engine = FakeEngine(lambda job: [word + " " for word in next(texts, "more text").split(" ")])  # word by word
     store = SettingsStore(QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat))
     w = MainWindow(store=store, engine_factory=lambda settings: engine, persistence=NullPersistence())
     w.settings.layout_model = str(tmp / "no-layout-model")
@@ -149,6 +151,14 @@ def _child(artifacts: Path, report: Path) -> int:
     grab.save(str(artifacts / "result-menu.png"), "PNG")
     if menu is not None:
         menu.close()
+    dialog = w.show_model_dialog()  # Run > Model…
+    wait_until(app, dialog.isVisible, 5)
+    wait_until(app, lambda: False, 0.4)
+    out["model_rows"] = {label: shown.text() for label, shown in dialog.value_labels.items()}
+    picture = dialog.grab()
+    picture.save(str(artifacts / "model-dialog.png"), "PNG")
+    out["dialog_lightness"] = _lightness(picture.toImage())
+    dialog.reject()
     report.write_text(json.dumps(out, indent=2))
     w.close()
     import shiboken6
