@@ -91,6 +91,7 @@ class StoreWriter:
         self._lock = threading.Lock()
         self._seq = 0  # ops submitted
         self._committed_seq = 0  # every op up to this one is committed (or was refused)
+        self._taken_seq = 0  # the last op taken from the queue
         self._pending: list[_Op] = []  # taken from the queue, not yet committed (the thread's own)
         self._flushes: list[_FlushMarker] = []
         self._retry_at = 0.0
@@ -187,6 +188,7 @@ class StoreWriter:
                     break
             except Exception:  # the thread must outlive anything; what is pending is kept
                 log.exception("ResultStore writer: unexpected failure, carrying on")
+                self.failures = max(self.failures, 1)  # wait before the next try
                 self._retry_at = time.monotonic() + MAX_RETRY_S / 4
                 if self._stop_at is not None and time.monotonic() >= self._stop_at:
                     break
@@ -215,6 +217,7 @@ class StoreWriter:
                 self._flushes.append(item)
             elif isinstance(item, _Op):
                 self._pending.append(item)
+                self._taken_seq = item.seq
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
@@ -232,6 +235,8 @@ class StoreWriter:
             ok = self._write_batch(self._pending, partials)
             if partials:
                 self._next_partial = time.monotonic() + self.partial_interval
+        if ok and not self._pending:  # every op taken is written or refused
+            self._committed_seq = max(self._committed_seq, self._taken_seq)
         if ok and due:
             for marker in [m for m in self._flushes if m.seq <= self._committed_seq]:
                 marker.ok = True
