@@ -370,3 +370,27 @@ def test_a_write_that_breaks_its_transaction_does_not_hold_back_the_others(tmp_p
         assert store.health().ok and store.health().unsaved_results == 0
     finally:
         store.close()
+
+
+def test_a_result_begun_before_the_disk_failed_comes_back_finished(tmp_path):
+    """Its start was written, its end was not: the next start has it finished, not interrupted."""
+    path = tmp_path / "results.sqlite3"
+    faults = Faults()
+    store = ResultStore(path, connect_with=faults.connect)
+    rid = store.begin_result(task="text", document_hash="doc", settings={"dpi": 200})
+    store.append_partial(rid, "half")
+    assert store.flush(5)
+    faults.writes_fail = True
+    store.finish_result(rid, _result("the whole page"))
+    _wait(lambda: store.health().unsaved_results == 1)
+    (row,) = store.unsaved_results()
+    assert row["settings"] == '{"dpi": 200}' and row["status"] == "done"  # kept whole, not rebuilt
+    store.close(timeout=0.3)
+    assert store.saved_aside is not None
+    again = ResultStore(path)
+    try:
+        assert again.flush(5)
+        got = again.get_result(rid)
+        assert (got.status, got.text, got.settings) == ("done", "the whole page", {"dpi": 200})
+    finally:
+        again.close()

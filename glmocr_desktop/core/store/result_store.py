@@ -110,6 +110,7 @@ class ResultStore(ResultQueries):
         self._reader_uri = opened.reader_uri
         self._unsaved: dict[str, dict[str, Any]] = {}  # result id -> its row, latest state not committed
         self._versions: dict[str, int] = {}
+        self._committed_running: set[str] = set()  # running, their start written: kept whole, not unsaved
         self._documents: dict[str, dict[str, Any]] = {}  # documents recorded this session
         self._unsaved_lock = threading.Lock()
         self.health_listeners: list[Callable[[StoreHealth], None]] = []
@@ -186,12 +187,12 @@ class ResultStore(ResultQueries):
     def unsaved_ids(self) -> list[str]:
         """Results whose latest state is not in the database file (all of them, for a store in memory)."""
         with self._unsaved_lock:
-            return list(self._unsaved)
+            return [rid for rid in self._unsaved if rid not in self._committed_running]
 
     def unsaved_results(self) -> list[dict[str, Any]]:
         """Those results as rows (the columns of ``results``), copies."""
         with self._unsaved_lock:
-            return [copy.copy(r) for r in self._unsaved.values()]
+            return [copy.copy(r) for rid, r in self._unsaved.items() if rid not in self._committed_running]
 
     def _track(self, result_id: str, row: dict[str, Any]) -> Callable[[], None]:
         """Remember ``row`` as the latest state of a result until the write that carries it commits."""
@@ -199,14 +200,19 @@ class ResultStore(ResultQueries):
             version = self._versions.get(result_id, 0) + 1
             self._versions[result_id] = version
             self._unsaved[result_id] = row
+            self._committed_running.discard(result_id)
 
         def committed() -> None:
             if self.in_memory:
                 return  # nothing of it is on disk
             with self._unsaved_lock:
                 if self._versions.get(result_id) == version:
+                    if row.get("status") == "running":  # kept whole until it ends (its final state may fail)
+                        self._committed_running.add(result_id)
+                        return
                     self._unsaved.pop(result_id, None)
                     self._versions.pop(result_id, None)
+                    self._committed_running.discard(result_id)
 
         return committed
 
@@ -551,6 +557,7 @@ class ResultStore(ResultQueries):
         with self._unsaved_lock:
             self._unsaved.pop(result_id, None)
             self._versions.pop(result_id, None)
+            self._committed_running.discard(result_id)
         self._writer.submit(lambda conn: conn.execute("DELETE FROM results WHERE id = ?", (result_id,)))
 
     def delete_document(self, document_hash: str) -> None:

@@ -183,12 +183,32 @@ def _insert(conn: sqlite3.Connection, table: str, fields: Sequence[str], rows: I
     return added
 
 
+#: what a later state of a result changes (its start, document and settings stay as first written)
+_FINAL_FIELDS = ("text", "raw_text", "model", "device", "timings", "extraction", "warnings", "cut", "cancelled",
+                 "truncated", "error", "status", "updated")  # fmt: skip
+
+
+def _merge_results(conn: sqlite3.Connection, rows: Iterable[dict]) -> int:
+    """Results not in the database are added; one it has in an older state (e.g. still ``running`` or
+    ``interrupted`` there, finished in ``rows``) takes the newer state."""
+    cols = ", ".join(RESULT_FIELDS)
+    sets = ", ".join(f"{f} = excluded.{f}" for f in _FINAL_FIELDS)
+    sql = (f"INSERT INTO results({cols}) VALUES ({', '.join('?' * len(RESULT_FIELDS))}) "
+           f"ON CONFLICT(id) DO UPDATE SET {sets} WHERE excluded.updated > results.updated OR ("
+           "results.status IN ('running', 'interrupted') AND excluded.status NOT IN ('running', 'interrupted'))")  # fmt: skip
+    changed = 0
+    for r in rows:
+        changed += conn.execute(sql, [r.get(f) for f in RESULT_FIELDS]).rowcount
+    return changed
+
+
 def merge_into(conn: sqlite3.Connection, found: Salvaged) -> Merged:
-    """Add what was read to the database of ``conn`` (inside the caller's transaction): results and
-    documents it does not have yet, and the regions of pages it has none for."""
+    """Add what was read to the database of ``conn`` (inside the caller's transaction): results it does not
+    have yet or has in an older state, documents it does not have, and the regions of pages it has none
+    for."""
     merged = Merged(unreadable=found.unreadable)
     merged.documents = _insert(conn, "documents", DOCUMENT_FIELDS, found.documents)
-    merged.results = _insert(conn, "results", RESULT_FIELDS, found.results)
+    merged.results = _merge_results(conn, found.results)
     have = {(h, p) for h, p in conn.execute("SELECT DISTINCT document_hash, page FROM regions").fetchall()}
     new_regions = [r for r in found.regions if (r["document_hash"], r["page"]) not in have]
     merged.regions = _insert(conn, "regions", REGION_FIELDS, new_regions)
