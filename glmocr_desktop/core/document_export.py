@@ -35,7 +35,7 @@ from glmocr_desktop.core.assembly import AssembledDocument, PageBlock
 from glmocr_desktop.core.errors import ExportError
 from glmocr_desktop.core.exports import atomic_write_bytes, atomic_write_text, markdown_to_plain
 from glmocr_desktop.core.postprocess import formula_body, html_tables_to_rows
-from glmocr_desktop.core.render import PREVIEW_LIMIT, render_markdown
+from glmocr_desktop.core.render import PREVIEW_LIMIT, render_markdown, sanitize_markdown
 from glmocr_desktop.core.tasks import Task
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,8 +61,10 @@ RENDER_DPI = 200
 
 
 def default_image_dir(path: str | os.PathLike[str]) -> str:
-    """The image folder's name for an export at ``path``: ``report.md`` -> ``report_imgs``."""
-    return f"{Path(path).stem}_imgs"
+    """The image folder's name for an export at ``path``: ``report.md`` -> ``report_imgs`` (the stem
+    shortened where a long file name would make the folder's name longer than 255 bytes)."""
+    stem = Path(path).stem.encode("utf-8")[:250].decode("utf-8", "ignore")
+    return f"{stem}_imgs"
 
 
 # --- Markdown and JSON ---------------------------------------------------------------------------
@@ -106,7 +108,8 @@ def write_markdown(
     path, image_dir = _resolve(path, image_dir)
     markdown, images = doc.to_markdown(image_dir)
     _write_images(images, path.parent)
-    atomic_write_text(path, markdown + "\n")
+    # model HTML held to the preview's allowlist (no remote images or tracking pixels); crops stay
+    atomic_write_text(path, sanitize_markdown(markdown) + "\n")
     return path
 
 

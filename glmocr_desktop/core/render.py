@@ -48,6 +48,7 @@ __all__ = [
     "render_document",
     "render_markdown",
     "sanitize_html",
+    "sanitize_markdown",
 ]
 
 # --- sanitiser -----------------------------------------------------------------------------------
@@ -415,6 +416,148 @@ def _within_budget(blocks: Sequence[_Block]) -> list[str]:
         else:
             out.append(b.html)
     return out
+
+
+# --- Markdown for files ----------------------------------------------------------------------------
+
+_FENCE_RE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+# Neither a quoted value nor the rest of a tag may hold "<": every match attempt ends at the next "<",
+# so cleaning is linear; a "<" that starts no complete tag is escaped (inert text, shown the same).
+_TAG_START_RE = re.compile(r"<(?=[A-Za-z/!])")
+_TAG_AT_RE = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9-]*)((?:"[^"<]*"|'[^'<]*'|[^'"<>])*)>""")
+_DROPPED_RE = re.compile(r"<(" + "|".join(sorted(DROPPED_WITH_CONTENT)) + r")(?![A-Za-z0-9-])", re.IGNORECASE)
+_MD_IMAGE_RE = re.compile(r"!\[([^\[\]\n]*)\]\(([^()\n]*)\)")
+_MD_LINK_RE = re.compile(r"(?<!!)\[([^\[\]\n]*)\]\(\s*<?([A-Za-z][A-Za-z0-9+.-]*):[^()\n]*\)")
+_REMOTE_RE = re.compile(r"^\s*<?\s*(?:[A-Za-z][A-Za-z0-9+.-]*:|//)")
+
+
+class _Finder:
+    """``text.find(needle, start)`` that remembers a miss, so repeated searches stay linear."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._missing_after: dict[str, int] = {}
+
+    def find(self, needle: str, start: int) -> int:
+        if self._missing_after.get(needle, len(self.text) + 1) <= start:
+            return -1
+        found = self.text.find(needle, start)
+        if found < 0:
+            self._missing_after[needle] = start
+        return found
+
+
+def _drop_with_content(text: str) -> str:
+    """``<script>..</script>`` and the like removed with what is inside; an element never closed
+    keeps its text (its ``<`` escaped)."""
+    lower = _Finder(text.lower())
+    out: list[str] = []
+    i = 0
+    for m in _DROPPED_RE.finditer(text):
+        if m.start() < i:
+            continue
+        out.append(text[i : m.start()])
+        end = lower.find(f"</{m.group(1).lower()}", m.end())
+        close = lower.find(">", end) if end >= 0 else -1
+        if close < 0:
+            out.append("&lt;")
+            i = m.start() + 1
+        else:
+            i = close + 1
+    out.append(text[i:])
+    return "".join(out)
+
+
+def _clean_html(text: str) -> str:
+    finder = _Finder(text)
+    out: list[str] = []
+    i = 0
+    for m in _TAG_START_RE.finditer(text):
+        k = m.start()
+        if k < i:
+            continue
+        out.append(text[i:k])
+        if text.startswith("<!--", k):
+            end = finder.find("-->", k + 4)
+            if end >= 0:
+                i = end + 3  # comments go
+                continue
+        tag = _TAG_AT_RE.match(text, k)
+        if tag is not None:
+            out.append(_clean_tag(tag))
+            i = tag.end()
+        else:
+            out.append("&lt;")
+            i = k + 1
+    out.append(text[i:])
+    return "".join(out)
+
+
+def _clean_tag(m: re.Match[str]) -> str:
+    closing, tag = m.group(1), (m.group(2) or "").lower()
+    if m.group(0).startswith("<!--") or tag not in ALLOWED_TAGS:
+        return ""
+    if closing:
+        return f"</{tag}>"
+    before, after = _TAG_CONTEXT.get(tag, ("", ""))
+    cleaned = sanitize_html(before + m.group(0) + after)  # a cell is only a cell inside a table
+    found = re.search(rf"<{tag}\b(?:\"[^\"]*\"|[^\">])*>", cleaned)
+    return found.group(0) if found else ""
+
+
+_TAG_CONTEXT = {
+    "td": ("<table><tr>", "</tr></table>"),
+    "th": ("<table><tr>", "</tr></table>"),
+    "tr": ("<table>", "</table>"),
+    "thead": ("<table>", "</table>"),
+    "tbody": ("<table>", "</table>"),
+    "tfoot": ("<table>", "</table>"),
+    "caption": ("<table>", "</table>"),
+    "colgroup": ("<table>", "</table>"),
+    "col": ("<table><colgroup>", "</colgroup></table>"),
+    "li": ("<ul>", "</ul>"),
+}
+
+
+def _clean_markdown(chunk: str) -> str:
+    chunk = _MD_IMAGE_RE.sub(
+        lambda m: f"\\[{m.group(1)}\\]" if _REMOTE_RE.match(m.group(2)) else m.group(0), chunk
+    )
+    chunk = _MD_LINK_RE.sub(
+        lambda m: m.group(0) if m.group(2).lower() in ("http", "https", "mailto") else f"\\[{m.group(1)}\\]",
+        chunk,
+    )
+    if "<" in chunk:
+        chunk = _clean_html(_drop_with_content(chunk))
+    return chunk
+
+
+def sanitize_markdown(text: str) -> str:
+    """Model Markdown made as safe to write to a file as the preview is to show: raw HTML reduced to the
+    preview's allowlist (no ``<img>`` tracking pixel, no ``<script>``, no event handlers, links only
+    http(s)/mailto), remote Markdown images replaced by their alt text in brackets, links of other
+    schemes by their text. Local images (an export's crops: ``![](report_imgs/p1_0.jpg)``) and fenced
+    code stay as they are. Linear in the text."""
+    if "<" not in text and "](" not in text:
+        return text
+    out: list[str] = []
+    prose: list[str] = []
+    fence: str | None = None
+    for line in text.splitlines(keepends=True):
+        m = _FENCE_RE.match(line)
+        if fence is not None:
+            if m and m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence):
+                fence = None
+            out.append(line)
+        elif m:
+            out.append(_clean_markdown("".join(prose)))
+            prose = []
+            fence = m.group(1)
+            out.append(line)
+        else:
+            prose.append(line)
+    out.append(_clean_markdown("".join(prose)))
+    return "".join(out)
 
 
 # --- tasks ---------------------------------------------------------------------------------------
