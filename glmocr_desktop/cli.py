@@ -349,8 +349,10 @@ def _write_document(document, fmt: str, path: Path | None, name: str, *, several
 
 def _open_documents(args, progress) -> tuple[list, int]:
     """Open every file first, so input errors show before the model loads: ([(name, doc, pages)], status)."""
+    from glmocr_desktop.core import render_pool
     from glmocr_desktop.core.documents import open_document, parse_page_range
 
+    render_pool.shared().prestart()  # the render workers start while the model loads
     docs = []
     status = EXIT_OK
     for name in args.files:

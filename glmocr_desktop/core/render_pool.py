@@ -162,6 +162,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.keys: set[str] = set()
+        self.stops = 0
 
     def kill(self) -> None:
         try:
@@ -199,6 +200,7 @@ class RenderPool:
         self._count = 0  # workers alive (idle or busy)
         self._reserved = 0  # estimated bytes of the renders running
         self._closed = False
+        self._stops = 0  # bumped by stop_running(): renders begun before it end at once
         self.stats = {"started": 0, "killed": 0}
 
     def _new_worker(self) -> _Worker:
@@ -292,6 +294,7 @@ class RenderPool:
     def _exchange(self, worker: _Worker, spec: SourceSpec, method: str, args: tuple, kwargs: dict,
                   what: str, time_limit_s: float) -> tuple[Image.Image, list[str]]:
         deadline = time.monotonic() + max(0.01, time_limit_s)
+        worker.stops = self._stops
         send_spec = spec if spec.key not in worker.keys else None
         worker.conn.send(("render", spec.key, send_spec, method, args, kwargs))
         reply = self._wait(worker, deadline, what, time_limit_s)
@@ -314,6 +317,8 @@ class RenderPool:
 
     def _ready(self, worker: _Worker, deadline: float, what: str, limit: float) -> None:
         while not worker.conn.poll(0.05):
+            if worker.stops != self._stops:
+                raise RenderError(f"{what} was not rendered: the app is closing.")
             if not worker.process.is_alive():
                 raise ImageTooLargeError(
                     f"{what} stopped the renderer before it finished (it ran out of memory or crashed).")
@@ -330,10 +335,17 @@ class RenderPool:
             raise ImageTooLargeError(
                 f"{what} stopped the renderer before it finished (it ran out of memory or crashed).") from exc
 
+    def stop_running(self) -> None:
+        """End the renders running now (their workers are killed; the pool stays usable), so a window
+        that closes never waits for a page."""
+        with self._cond:
+            self._stops += 1
+
     def close(self) -> None:
         """Stop every worker (running renders end with an error)."""
         with self._cond:
             self._closed = True
+            self._stops += 1
             idle, self._idle = self._idle, []
             self._count -= len(idle)
             self._cond.notify_all()

@@ -124,9 +124,11 @@ class DocumentOpener(QObject):
 
         def work() -> None:
             try:
+                from glmocr_desktop.core import render_pool
                 from glmocr_desktop.core.documents import open_document
 
                 doc = open_document(path, password=password)
+                render_pool.shared().prestart()  # its pages render in warm workers from the first one
             except Exception as exc:
                 self.watchdog.finished(key)
                 self.failed.emit(path, exc)

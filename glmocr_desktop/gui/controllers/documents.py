@@ -301,6 +301,9 @@ class Documents(QObject):
     def shutdown(self, wait_ms: int = 3000) -> None:
         """Stop background work (bounded) and close every file."""
         self.closing = True
+        from glmocr_desktop.core import render_pool
+
+        render_pool.shared().stop_running()  # a page still rendering in a worker ends now, not in a minute
         for pool in (self.pool, self.open_pool):
             pool.clear()
             if not pool.waitForDone(wait_ms):
