@@ -1,6 +1,6 @@
 """Whole documents per second, end to end: render, layout, region OCR, assembly.
 
-    python benchmarks/document_e2e.py --out auto   # results/document-<device>-<date>.json
+    python benchmarks/document_e2e.py --out auto   # results/document-continuous-b32-<device>-<date>.json
     python benchmarks/document_e2e.py --tiny --device cpu --pages 2 --baseline-pages 1   # a quick check
     python benchmarks/document_e2e.py --no-compile --scheduler static      # static batches of eight
 
@@ -335,7 +335,8 @@ def main() -> int:
     engine.close()
     detector.close()
     print(json.dumps(report, indent=2))
-    out = out_path(args.out, "document", args.device)
+    name = "document" if args.scheduler == "static" else f"document-continuous-b{args.max_batch}"
+    out = out_path(args.out, name, args.device)  # auto: results/document[-continuous-bN]-<device>-<date>.json
     if out:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(report, indent=2) + "\n")
