@@ -140,14 +140,22 @@ def _forced_rows(engine, texts: list[str]):
     return ids
 
 
-@pytest.fixture
-def engine(tiny_model_dir, monkeypatch):
+@pytest.fixture(scope="module")
+def loaded_engine(tiny_model_dir):
     from glmocr_desktop.engines.local import LocalEngine
 
     eng = LocalEngine(tiny_model_dir, device="cpu", dtype="fp32", fast=False)
     eng.load()
     yield eng
     eng.close()
+
+
+@pytest.fixture
+def engine(loaded_engine, monkeypatch):
+    """The loaded engine; its output forcing (lm_head, repetition penalty) undone after each test."""
+    monkeypatch.setattr(loaded_engine.model.lm_head, "forward", loaded_engine.model.lm_head.forward)
+    monkeypatch.setattr(loaded_engine, "repetition_penalty", loaded_engine.repetition_penalty)
+    return loaded_engine
 
 
 def _image():

@@ -354,3 +354,29 @@ def test_fuzz_random_hostile_combinations_streamed(qtbot, preview, listener, mon
     assert accepted == []
     assert renderer_rss_mb(preview) < 1000
     alive(qtbot, preview)
+
+
+def test_result_pane_copies_a_span_bomb_at_once_and_says_why_cells_are_not_merged(qtbot):
+    """Ctrl+C on a Table result holding the 64-character bomb (it locked the GUI thread for 26 s)."""
+    from PySide6.QtWidgets import QApplication
+
+    from glmocr_desktop.core.jobs import JobState
+    from glmocr_desktop.core.tasks import Task
+    from glmocr_desktop.gui.result_pane import ResultEntry, ResultPane
+
+    pane = ResultPane()
+    qtbot.addWidget(pane)
+    messages: list[str] = []
+    pane.message.connect(messages.append)
+    bomb = f"<table><tr>{SPAN_CELL}</tr></table>"
+    entry = ResultEntry(id="r1", label="bomb", task=Task.TABLE, text=bomb, state=JobState.DONE)
+    pane.add(entry)
+    started = time.monotonic()
+    assert pane.copy_as(None)
+    assert pane.copy_as("markdown_table") and pane.copy_as("tsv") and pane.copy_as("text")
+    assert time.monotonic() - started < 10
+    assert QApplication.clipboard().text() == "x"
+    assert any("too large to expand its merged cells" in m for m in messages)
+    # a crash of the pane's preview is said in the pane's messages
+    pane.preview.renderer_crashed.emit("The preview stopped while showing this result; it was reloaded.")
+    assert messages[-1].startswith("The preview stopped")
