@@ -3,6 +3,7 @@ live preview and editable source."""
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import time
@@ -160,11 +161,15 @@ def version_key(entry: ResultEntry) -> tuple:
 
 def task_icon(task: Task) -> QIcon:
     """The task's icon in its colour, drawn in the highlighted-text colour on a selected row (a blue icon
-    would vanish into a blue selection)."""
-    base = icon(task.value, TASK_COLOURS.get(task, QColor("#888")))
+    would vanish into a blue selection). Made once per task and palette: rows refresh on every token."""
     app = QApplication.instance()
     selected = app.palette().highlightedText().color() if isinstance(app, QApplication) else QColor("white")
-    out = QIcon(base)
+    return _task_icon(task, selected.name())
+
+
+@functools.lru_cache(maxsize=64)
+def _task_icon(task: Task, selected: str) -> QIcon:
+    out = QIcon(icon(task.value, TASK_COLOURS.get(task, QColor("#888"))))
     for size in (16, 18, 20):
         out.addPixmap(icon(task.value, selected).pixmap(size, size), QIcon.Mode.Selected)
     return out
@@ -237,6 +242,8 @@ class ResultPane(QWidget):
         self.list.setIndentation(14)
         self.list.currentItemChanged.connect(self._on_row)
         self._items: dict[str, QTreeWidgetItem] = {}  # entry id -> its row
+        self._head_items: dict[object, QTreeWidgetItem] = {}  # document key -> its row
+        self._latest: dict[tuple, str] = {}  # (document key, version key) -> the latest entry's id
         self._rebuilding = False
         self.empty_hint = QLabel(
             "No results yet.\nDraw a region on the page (Ctrl+A: whole page), pick a task (1-4)\n"
@@ -254,6 +261,9 @@ class ResultPane(QWidget):
         link_clicked = getattr(self.preview, "link_clicked", None)
         if link_clicked is not None:
             link_clicked.connect(self._open_link)
+        renderer_crashed = getattr(self.preview, "renderer_crashed", None)
+        if renderer_crashed is not None:  # said once per crash; the content is then shown as plain text
+            renderer_crashed.connect(self.message)
         self.preview_menu: QMenu | None = None  # the preview's right-click menu last shown
         view = getattr(self.preview, "view", None)
         if view is not None:  # the preview's Copy is this pane's: the selection as Markdown, Copy As
@@ -368,7 +378,12 @@ class ResultPane(QWidget):
         row = min(max(0, row), len(self.entries))
         self.entries.insert(row, entry)
         self._by_id[entry.id] = entry
-        self._rebuild(entry if select else self.current())
+        if row == len(self.entries) - 1:  # the usual case: a new result, the latest of its region
+            self._append_item(entry)
+            if select:
+                self.select(entry)
+        else:
+            self._rebuild(entry if select else self.current())
         self._update_buttons()
 
     def remove(self, entry: ResultEntry) -> None:
@@ -434,17 +449,13 @@ class ResultPane(QWidget):
         self._rebuilding = True
         self.list.clear()
         self._items.clear()
+        self._head_items.clear()
+        self._latest.clear()
         for document, groups in group_versions(self.entries):
-            head = QTreeWidgetItem([document_name(document) or self.tr("Other results")])
-            head.setData(0, ENTRY_ROLE, "")
-            head.setData(0, Qt.ItemDataRole.UserRole + 1, document)
-            head.setIcon(0, icon("page"))
-            bold = QFont(head.font(0))
-            bold.setBold(True)
-            head.setFont(0, bold)
-            self.list.addTopLevelItem(head)
+            head = self._new_head(document)
             for versions in groups:
                 latest = self._new_item(versions[-1], head)
+                self._latest[(document_key(document), version_key(versions[-1]))] = versions[-1].id
                 for older in reversed(versions[:-1]):
                     self._new_item(older, latest)
                 if len(versions) > 1:
@@ -460,6 +471,50 @@ class ResultPane(QWidget):
             self.list.setCurrentItem(item)
         elif before is not None:
             self._on_row()
+
+    def _new_head(self, document: Any) -> QTreeWidgetItem:
+        head = QTreeWidgetItem([document_name(document) or self.tr("Other results")])
+        head.setData(0, ENTRY_ROLE, "")
+        head.setData(0, Qt.ItemDataRole.UserRole + 1, document)
+        head.setIcon(0, icon("page"))
+        bold = QFont(head.font(0))
+        bold.setBold(True)
+        head.setFont(0, bold)
+        self.list.addTopLevelItem(head)
+        head.setExpanded(True)
+        self._head_items[document_key(document)] = head
+        return head
+
+    def _append_item(self, entry: ResultEntry) -> None:
+        """The newest entry into the tree without building it again (a 500-page run adds 500 of them): under
+        its document, as the latest version of its region, the one it replaces moved under it."""
+        doc = document_key(entry.document)
+        head = self._head_items.get(doc) or self._new_head(entry.document)
+        key = (doc, version_key(entry))
+        before = self._items.get(self._latest.get(key, ""))
+        self._latest[key] = entry.id
+        if before is None:
+            self._new_item(entry, head)
+            return
+        current = self.list.currentItem()
+        self._rebuilding = True
+        index = head.indexOfChild(before)
+        head.takeChild(index)
+        item = QTreeWidgetItem()
+        item.setData(0, ENTRY_ROLE, entry.id)
+        self._items[entry.id] = item
+        head.insertChild(index, item)
+        older = before.takeChildren()
+        item.addChild(before)
+        item.addChildren(older)
+        self._rebuilding = False
+        if current is not None:
+            self.list.blockSignals(True)
+            self.list.setCurrentItem(current)
+            self.list.blockSignals(False)
+        for e in (entry, self._by_id.get(before.data(0, ENTRY_ROLE) or "")):
+            if e is not None:
+                self._refresh_item(e)
 
     def row_text(self, entry: ResultEntry) -> str:
         """What the entry's row in the list says."""
@@ -743,7 +798,14 @@ class ResultPane(QWidget):
         except Exception as exc:
             self.message.emit(self.tr("Could not copy: {error}").format(error=exc))
             return False
-        return self._put(entry, data)
+        copied = self._put(entry, data)
+        if copied and "<table" in entry.text.lower():
+            from glmocr_desktop.core.tables import tables_over_budget
+
+            if tables_over_budget(entry.text):  # never silently: say why the cells are not merged
+                self.message.emit(self.tr("A table of {label} is too large to expand its merged cells; "
+                                          "each cell was copied once.").format(label=entry.label))
+        return copied
 
     def _put(self, entry: ResultEntry, data: dict[str, str], what: str = "") -> bool:
         clipboard.put_on_clipboard(data)

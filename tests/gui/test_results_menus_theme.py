@@ -298,3 +298,47 @@ def test_ctrl_c_in_the_preview_copies_the_selection_as_markdown(qtbot, fake_wind
     qtbot.keyClick(target, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: _clipboard_text() != "before", timeout=WAIT)
     assert _clipboard_text() == source
+
+
+def _tree_rows(tree) -> list[tuple[int, str]]:
+    rows: list[tuple[int, str]] = []
+
+    def walk(item, depth):
+        rows.append((depth, item.text(0)))
+        for i in range(item.childCount()):
+            walk(item.child(i), depth + 1)
+
+    for i in range(tree.topLevelItemCount()):
+        walk(tree.topLevelItem(i), 0)
+    return rows
+
+
+def test_results_added_one_by_one_give_the_tree_a_rebuild_gives(qtbot):
+    """A long document run adds its results one at a time without building the tree again; the tree is
+    the same as one built from scratch, the shown result stays shown."""
+    from glmocr_desktop.gui.result_pane import ResultEntry, ResultPane
+
+    class Doc:
+        def __init__(self, name):
+            self.name, self.path = name, f"/scans/{name}"
+
+    pane = ResultPane(preview_factory=None)
+    qtbot.addWidget(pane)
+    a, b = Doc("a.pdf"), Doc("b.pdf")
+    first = ResultEntry(id="a0", label="a.pdf · p.1 · region", task=Task.TEXT, document=a, spec_id="s0")
+    pane.add(first)
+    for n in range(1, 150):
+        doc = a if n % 3 else b
+        pane.add(ResultEntry(id=f"e{n}", label=f"{doc.name} · p.{n} · region", task=Task.TEXT, document=doc,
+                             page=n, spec_id=f"s{n}"), select=False)  # fmt: skip
+    pane.select(first)
+    again = [ResultEntry(id=f"again{k}", label="a.pdf · p.1 · region", task=Task.TEXT, document=a, spec_id="s0")
+             for k in range(2)]  # fmt: skip
+    for e in again:
+        pane.add(e, select=False)
+    assert pane.current() is first and pane.versions(first) == [first, *again]
+    assert "3 versions" in pane.row_text(again[-1]) and "earlier run" in pane.row_text(first)
+    incremental = _tree_rows(pane.list)
+    pane._rebuild(pane.current())
+    assert _tree_rows(pane.list) == incremental and pane.current() is first
+    assert pane.list.topLevelItemCount() == 2 and len(pane.document_entries(a)) == 101  # s0 and the 100 of a among e1..e149
