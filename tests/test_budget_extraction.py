@@ -51,6 +51,7 @@ def test_hostile_answers_never_raise_and_write_back_as_valid_json(name, tmp_path
     parsed = parse_extraction(answer, {"total": "", "tax": "", "name": "", "a": ""})
     value, _ = parse_json_tolerant(answer)
     assert time.perf_counter() - started < 10  # a hang shows as minutes
+    _valid_json(json.dumps(value, ensure_ascii=False, allow_nan=False))
     if parsed.data is not None:
         _valid_json(json.dumps(parsed.data, ensure_ascii=False, allow_nan=False))
     else:
