@@ -214,7 +214,8 @@ class ResultPane(QWidget):
         header.addStretch(1)
         self.copy_button = QToolButton()
         self.copy_button.setText("Copy")
-        self.copy_button.setToolTip("Copy the selected result in its natural format (Ctrl+C)")
+        self.copy_button.setToolTip(self.tr("Copy the text selected in the preview, else the selected result in "
+                                            "its natural format, also while it arrives (Ctrl+C)"))  # fmt: skip
         self.copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
         self.copy_menu = QMenu("Copy As", self)
@@ -223,7 +224,8 @@ class ResultPane(QWidget):
         self.copy_button.clicked.connect(self.copy_natural)
         self.save_button = QToolButton()
         self.save_button.setText("Save…")
-        self.save_button.setToolTip("Save results as Markdown or JSON")
+        self.save_button.setToolTip(self.tr("Save the shown document's results (the latest run of each region) "
+                                            "as Markdown or JSON, named after it"))  # fmt: skip
         self.save_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.save_button.clicked.connect(self.save_requested)
         self.clear_button = QToolButton()
