@@ -12,7 +12,7 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from glmocr_desktop.core.errors import (
     DeviceError,
@@ -118,8 +118,8 @@ class LayoutDetector:
         self.requested_device = device or "cpu"
         self.options = options or LayoutOptions()
         self.batch_size = max(1, int(batch_size))
-        self.model = None
-        self.processor = None
+        self.model: Any = None  # transformers' PPDocLayoutV3ForObjectDetection, once loaded
+        self.processor: Any = None  # its PPDocLayoutV3ImageProcessor
         self.device = "cpu"
         self.path: Path | None = None
         self._lock = threading.Lock()
@@ -141,7 +141,7 @@ class LayoutDetector:
         device = self._pick_device(torch)
         try:
             processor = PPDocLayoutV3ImageProcessor.from_pretrained(path, local_files_only=True)
-            model = PPDocLayoutV3ForObjectDetection.from_pretrained(
+            model: Any = PPDocLayoutV3ForObjectDetection.from_pretrained(
                 path, local_files_only=True, use_safetensors=True
             )
         except (OSError, ValueError, KeyError, RuntimeError, TypeError) as exc:

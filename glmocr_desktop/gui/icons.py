@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from PySide6.QtCore import QByteArray, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import QApplication
 
@@ -70,7 +70,7 @@ def icon(name: str, colour: QColor | str | None = None) -> QIcon:
     """The named icon in ``colour`` (default: the application's text colour)."""
     if colour is None:
         app = QApplication.instance()
-        colour = app.palette().windowText().color().name() if app else "#333333"
+        colour = app.palette().windowText().color().name() if isinstance(app, QGuiApplication) else "#333333"
     elif isinstance(colour, QColor):
         colour = colour.name()
     return _icon(name, colour)

@@ -8,6 +8,7 @@ normalised 0..1.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
@@ -78,7 +79,7 @@ class RegionItem(QGraphicsRectItem):
         self.page_w, self.page_h = page_size
         self._resize: str | None = None
         self._press_rect: QRectF | None = None
-        self.on_changed = None  # callable(item) set by the view
+        self.on_changed: Callable[[RegionItem], None] | None = None  # set by the view
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
             | QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -218,7 +219,7 @@ class RegionItem(QGraphicsRectItem):
             "t": Qt.CursorShape.SizeVerCursor, "b": Qt.CursorShape.SizeVerCursor,
             "l": Qt.CursorShape.SizeHorCursor, "r": Qt.CursorShape.SizeHorCursor,
         }  # fmt: skip
-        self.setCursor(cursors.get(h, Qt.CursorShape.SizeAllCursor))
+        self.setCursor(cursors.get(h or "", Qt.CursorShape.SizeAllCursor))
         super().hoverMoveEvent(event)
 
     def mousePressEvent(self, event) -> None:
@@ -469,6 +470,8 @@ class PageView(QGraphicsView):
         Fit page: the page fits, no bars. Fit width: the page fills the width; when it is then taller
         than the view the vertical bar is always on and the width it takes is left out of the fit.
         """
+        if self.page is None:
+            return 1.0, False
         r = self.page.sceneBoundingRect()
         area = self.contentsRect()  # the view less its frame: the same with or without scroll bars
         vw = max(1, area.width() - 2 * FIT_MARGIN_PX)
@@ -561,6 +564,8 @@ class PageView(QGraphicsView):
         super().mousePressEvent(event)
 
     def _clamp(self, p: QPointF) -> QPointF:
+        if self.page is None:
+            return p
         r = self.page.rect()
         return QPointF(min(max(p.x(), 0.0), r.width()), min(max(p.y(), 0.0), r.height()))
 
@@ -572,8 +577,9 @@ class PageView(QGraphicsView):
             self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(delta.y()))
             event.accept()
             return
-        if self._draw_origin is not None and self.page is not None:
-            p = self._clamp(self._page_point(event.position().toPoint()))
+        if (self._draw_origin is not None and self.page is not None
+                and (point := self._page_point(event.position().toPoint())) is not None):
+            p = self._clamp(point)
             rect = QRectF(self._draw_origin, p).normalized()
             if self._drawing is None:
                 if max(rect.width(), rect.height()) * _view_scale(self.page) < MIN_DRAG_PX:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import shiboken6
 from PySide6.QtCore import QObject, Signal, Slot
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
 from glmocr_desktop import APP_ID
 from glmocr_desktop.core.paths import data_dir_override
@@ -111,7 +111,7 @@ class InstanceServer(QObject):
             return False
         if self._server.listen(self.name):
             return True
-        if self._server.serverError() != QLocalSocket.LocalSocketError.AddressInUseError:
+        if self._server.serverError() != QAbstractSocket.SocketError.AddressInUseError:
             log.warning("single instance: cannot listen on %s: %s", self.name, self._server.errorString())
             return False
         log.info("removing the stale single-instance socket %s", self.name)

@@ -10,6 +10,7 @@ Redo (Ctrl+Z; Ctrl+Shift+Z, Ctrl+Y) are the undo group's, named after what they 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Protocol
@@ -373,7 +374,7 @@ class Actions(QObject):
             menu.addAction("No recent files").setEnabled(False)
             return
         for p in files:
-            menu.addAction(Path(p).name, lambda p=p: self.commands.open_paths([p])).setToolTip(p)
+            menu.addAction(Path(p).name, functools.partial(self.commands.open_paths, [p])).setToolTip(p)
         menu.addSeparator()
         menu.addAction("Clear list", self.commands.clear_recent)
 
@@ -385,7 +386,7 @@ class Actions(QObject):
             menu.addAction("No result selected").setEnabled(False)
             return
         for key, label in options:
-            menu.addAction(label, lambda k=key: self.commands.copy_as(k))
+            menu.addAction(label, functools.partial(self.commands.copy_as, key))
 
 
 def _add(target: QMenu | QToolBar, actions: Iterable[QAction], text_beside: bool = False) -> None:

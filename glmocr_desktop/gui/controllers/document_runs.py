@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, QTimer, Signal, Slot
 
@@ -42,6 +42,9 @@ from glmocr_desktop.gui.document_runner import (
 )
 from glmocr_desktop.gui.loaders import _Task
 from glmocr_desktop.gui.result_pane import ResultEntry, ResultPane
+
+if TYPE_CHECKING:  # pragma: no cover
+    from glmocr_desktop.core.store.runs import RunLog
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +122,7 @@ class DocumentRuns(QObject):
         super().__init__(parent)
         self.runs, self.documents, self.results = runs, documents, results
         self._settings = settings
-        self.log = None
+        self.log: RunLog | None = None
         if persistence.store is not None:
             from glmocr_desktop.core.store.runs import RunLog
 
@@ -274,7 +277,7 @@ class DocumentRuns(QObject):
             p.current = f"{name} · page {ev.page + 1}"
         elif isinstance(ev, pl.LayoutFound):
             p.regions_total += ev.regions_to_read
-            if (key, ev.page) not in run.resumed and run.stored:
+            if (key, ev.page) not in run.resumed and run.stored and self.log is not None:
                 self.log.page_planned(run.id, key, ev.page, planned_blocks(ev), ev.fallback)
         elif isinstance(ev, pl.RegionDone):
             p.regions_done += 1
@@ -283,7 +286,7 @@ class DocumentRuns(QObject):
             begun = run.resumed.get((key, ev.page))
             if begun is not None:
                 block = begun.remaining()[block].block
-            if run.stored:
+            if run.stored and self.log is not None:
                 info = self.runs.info
                 self.log.block_read(run.id, key, ev.page, block, ev.result, model=str(getattr(info, "model", "")),
                                     device=str(getattr(info, "device", "")))  # fmt: skip
@@ -293,14 +296,14 @@ class DocumentRuns(QObject):
                 log.info("%s page %d: %s", name, ev.page.index + 1, w)
         elif isinstance(ev, pl.PageFailed):
             p.pages_failed += 1
-            if run.stored:
+            if run.stored and self.log is not None:
                 self.log.page_failed(run.id, key, ev.page, user_message(ev.error))
             self.message.emit(f"{name} page {ev.page + 1}: {user_message(ev.error)}", True, False)
 
     def _on_page_ready(self, run: ActiveRun, ready: PageReady, entries: list[ResultEntry]) -> None:
         """A page is done (assembled and rendered on the inference thread): store it, count it, show it."""
         restored = ready.restored
-        if run.stored and not restored:
+        if run.stored and not restored and self.log is not None:
             self.log.page_done(run.id, ready.key, ready.page.index, ready.page, ready.fallback)
         if not restored:
             run.progress.pages_done += 1
@@ -327,7 +330,7 @@ class DocumentRuns(QObject):
         p.set_paused(False)
         p.current = ""
         self.active, self.last = None, run
-        if run.stored and not self.closing and not ended.error:
+        if run.stored and not self.closing and not ended.error and self.log is not None:
             self.log.finish(run.id, "cancelled" if ended.cancelled else "done")
         self._refresh.stop()
         if ended.error:
@@ -421,12 +424,12 @@ class DocumentRuns(QObject):
         return self.resume_stored(run)
 
     def _ask_resume(self, run) -> bool:
-        from PySide6.QtWidgets import QMessageBox
+        from PySide6.QtWidgets import QMessageBox, QWidget
 
         names = ", ".join(Path(path).name for _, path in run.documents[:3])
         more = f" and {len(run.documents) - 3} more" if len(run.documents) > 3 else ""
         answer = QMessageBox.question(
-            self.parent() if isinstance(self.parent(), QObject) else None,
+            parent if isinstance(parent := self.parent(), QWidget) else None,
             "Resume the document run?",
             f"A document run did not finish ({names}{more}: {run.pages_done} of {len(run.pages)} pages read).\n\n"
             "Resume it? Pages and regions already read are kept and not read again.",
@@ -479,7 +482,7 @@ class DocumentRuns(QObject):
 
     def _start_resumed(self) -> None:
         pending, self._resume = self._resume, None
-        if pending is None:
+        if pending is None or self.log is None:
             return
         run, docs = pending["run"], pending["docs"]
         if not docs:

@@ -270,7 +270,7 @@ class Regions(QObject):
             if choice == PICTURE:
                 spec.kind = PICTURE
             else:
-                self._retask(spec, choice)
+                self._retask(spec, Task(choice))
             self._edited([spec])
         if specs:
             self._after_edit(before, "Keep as Picture" if choice == PICTURE else f"Set Task: {Task(choice).label}")
@@ -285,7 +285,7 @@ class Regions(QObject):
             if choice == PICTURE:
                 spec.kind = PICTURE
             elif spec.is_picture or spec.task is not choice:
-                self._retask(spec, choice)
+                self._retask(spec, Task(choice))
             self._edited([spec])
         if specs:
             self._after_edit(before, f"Set Label: {label}")
@@ -317,14 +317,14 @@ class Regions(QObject):
         menu.setObjectName("regionMenu")
         group = QActionGroup(menu)
         for choice in (*MENU_TASKS, PICTURE):
-            text = "Picture (kept, not read)" if choice == PICTURE else choice.label
-            act = menu.addAction(text, lambda c=choice: self.set_choice(targets, c))
+            text = "Picture (kept, not read)" if choice == PICTURE else Task(choice).label
+            act = menu.addAction(text, functools.partial(self.set_choice, targets, choice))
             act.setCheckable(True)
             act.setChecked(spec.is_picture if choice == PICTURE else not spec.is_picture and spec.task is choice)
             group.addAction(act)
         labels = menu.addMenu("Layout &Label")
         for name in LABELS:
-            act = labels.addAction(name, lambda n=name: self.set_label(targets, n))
+            act = labels.addAction(name, functools.partial(self.set_label, targets, name))
             act.setCheckable(True)
             act.setChecked(name == spec.label)
         menu.addSeparator()
