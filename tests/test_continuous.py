@@ -190,3 +190,27 @@ def test_graph_replay_and_grouped_steps_identical(tiny, alone, simulated_graphs)
     got, _ = run_continuous(dec, prompts, [n for _, n in MIXED], stop={1: 3})
     assert len(dec.graphs) >= 1
     assert got[1] == ref[1][:3] and all(got[i] == ref[i] for i in range(len(MIXED)) if i != 1)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_graphs_identical_to_each_alone_and_static(tiny, alone):
+    """On a GPU, in float32: the continuous batch on real CUDA graphs (decode step, vision tower and prompt
+    graphs, grouped steps, pinned copies) decodes each region's stock tokens alone, and the static path's."""
+    import copy
+
+    model, _ = tiny
+    gpu = copy.deepcopy(model).to("cuda")
+    prompts = [{k: v.to("cuda") for k, v in p.items()} for p in alone[0]]
+    lengths = [n for _, n in MIXED]
+    ref = [stock(gpu, p, n, min_new=n)[0] for p, n in zip(prompts, lengths)]
+    fd = FastDecoder(gpu, device="cuda", dtype=torch.float32, compile=False, max_batch=4)
+    assert fd.use_graphs and fd.available()[0]
+    fd.warmup(batch_sizes=[1, 2, 4], pad_token_id=PAD)
+    dec = ContinuousDecoder(fd, max_batch=4, join_fraction=0.5)
+    got, stats = run_continuous(dec, prompts, lengths, stop={1: 3})
+    assert len(dec.graphs) >= 1 and stats.joins > 1
+    assert got[1] == ref[1][:3] and all(got[i] == ref[i] for i in range(len(MIXED)) if i != 1)
+    steps = []
+    fd.generate(collate(prompts[:4], PAD), max_new_tokens=lengths[:4], min_new_tokens=lengths[:4],
+                eos_token_ids=EOS, pad_token_id=PAD, repetition_penalty=1.1, on_step=lambda t: steps.append(t.tolist()))
+    assert [[row[i] for row in steps][:n] for i, n in enumerate(lengths[:4])] == ref[:4]

@@ -183,10 +183,11 @@ def run_continuous(engine: Any, decoder: Any, jobs: list[Job]) -> Iterator[Chunk
         thread.join()
         source.close()
         engine.continuous_stats = {**stats, "prepare_s": round(source.prepare_s, 3)}
-    for index in sorted(set(range(len(jobs))) - finished - set(source.set_aside)):
+    later = [] if cancel.is_set() else sorted(source.set_aside)
+    for index in sorted(set(range(len(jobs))) - finished - set(later)):
         yield finish(index)  # cancelled, or never started
-    if source.set_aside and not cancel.is_set():
-        yield from engine._run_locked([jobs[i] for i in sorted(source.set_aside)])
+    if later:
+        yield from engine._run_locked([jobs[i] for i in later])
 
 
 def failed_chunk(engine: Any, job: Job, exc: OcrError) -> Chunk:
