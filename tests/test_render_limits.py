@@ -50,10 +50,10 @@ def one_page_pdf(count: int = 1, content: bytes = b"", resources: bytes = b"<< >
     ])
 
 
-def slow_pdf() -> bytes:
+def slow_pdf(strokes: int = 3000) -> bytes:
     """About 4 KB: 3,000 wide dashed strokes that MuPDF takes seconds to draw at 200 dpi."""
     ops = b"[0.05 0.05] 0 d 40 w 1 J " + b"".join(
-        b"%d 0 m %d 792 l S " % (i % 612, (i * 7) % 612) for i in range(3000))
+        b"%d 0 m %d 792 l S " % (i % 612, (i * 7) % 612) for i in range(strokes))
     return one_page_pdf(content=ops)
 
 

@@ -38,6 +38,9 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             self.fn()
+        except RuntimeError as exc:
+            if "has been deleted" not in str(exc):  # the window closed while a render ended: no one to tell
+                log.exception("background task failed")
         except Exception:
             log.exception("background task failed")
 
