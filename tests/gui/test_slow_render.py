@@ -4,6 +4,7 @@ true, and another document opens and shows meanwhile."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 
@@ -38,6 +39,6 @@ def test_a_slow_page_leaves_the_window_responsive(qtbot, make_window, page_png, 
     qtbot.wait(1500)
     assert w.renderer.watchdog.running()  # the slow page is still rendering all this time
     timer.stop()
-    gaps = [b - a for a, b in zip(ticks, ticks[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(ticks)]
     assert ticks[-1] - ticks[0] > 1.5
     assert max(gaps) < 1.0, max(gaps)  # in-process, MuPDF held the interpreter for the whole page
