@@ -193,3 +193,18 @@ def test_an_over_budget_table_is_copied_with_each_cell_once():
 
 def test_html_to_plain_keeps_cells_and_lines():
     assert html_to_plain("<table><tr><td>a</td><td>b &amp; c</td></tr><tr><td>d</td></tr></table>") == "a\tb & c\t\nd"
+
+
+def test_an_assembled_document_shares_one_budget_and_keeps_its_block_wrappers():
+    from glmocr_desktop.core.render import document_block_html
+
+    table = "<table>" + '<tr><td colspan="200">c</td></tr>' * 90 + "</table>"  # 18,000 cells a block
+    blocks = [document_block_html(0, i, f"Block {i}\n\n{table}") for i in range(15)]
+    renderer = IncrementalRenderer()
+    with Bound(30, 256):
+        renderer.set_blocks(blocks)
+    shown = renderer.blocks
+    plain = [b for b in shown if "over-budget" in b]
+    assert len(plain) == 15 - LIMITS.document_cells // 18_000
+    assert all(b.startswith('<div class="doc-block" data-page="0" data-block=') for b in shown)
+    assert "Block 14" in shown[-1] and "document" in shown[-1]

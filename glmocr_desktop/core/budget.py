@@ -44,6 +44,8 @@ class Limits:
     table_cells: int = 20_000
     #: Grid positions of all tables of one result together.
     result_cells: int = 60_000
+    #: Grid positions of all tables of an assembled document the preview shows.
+    document_cells: int = 200_000
     #: Element nesting of one block of the preview.
     depth: int = 48
     #: Top-level blocks of one result; the rest is shown as source in one block.

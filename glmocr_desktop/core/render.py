@@ -31,7 +31,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-from glmocr_desktop.core.budget import LIMITS, html_cost, plain_block, tex_refusal
+from glmocr_desktop.core.budget import LIMITS, html_cost, html_to_plain, plain_block, tex_refusal
 from glmocr_desktop.core.tasks import Task
 
 __all__ = [
@@ -640,6 +640,9 @@ def document_block_html(page: int, block: int, markdown: str, *, limit: int = PR
     return f'<div class="doc-block" data-page="{int(page)}" data-block="{int(block)}">{inner}</div>'
 
 
+_DOC_BLOCK_RE = re.compile(r'<div class="doc-block" data-page="\d+" data-block="\d+">')
+
+
 def document_page_html(page: int) -> str:
     """The heading that starts a page of an assembled document in the preview (1-based, as shown)."""
     return f'<div class="doc-page" data-page="{int(page)}">Page {int(page) + 1}</div>'
@@ -760,6 +763,7 @@ class IncrementalRenderer:
     _blocks: list[_Block] = field(default_factory=list)
     _diff: BlockDiff = field(default_factory=BlockDiff)
     _cache: _Cache = field(default_factory=_Cache)
+    _costs: dict[str, int] = field(default_factory=dict)
 
     @property
     def blocks(self) -> list[str]:
@@ -779,7 +783,32 @@ class IncrementalRenderer:
         self.text = ""
         self._lines = []
         self._blocks = []
-        return self._diff.update(list(blocks))
+        return self._diff.update(self._document_budget(blocks))
+
+    def _document_budget(self, blocks: Sequence[str]) -> list[str]:
+        """An assembled document's blocks held to one budget together (each block was held to a
+        result's budget when it was made): past ``document_cells`` grid cells of tables, a block is
+        shown as its text under a notice, still in its ``doc-block`` wrapper (clicks keep working)."""
+        costs = self._costs
+        out: list[str] = []
+        cells = 0
+        for block in blocks:
+            cost = costs.get(block)
+            if cost is None:
+                cost = costs[block] = html_cost(block).cells
+                if len(costs) > 4096:
+                    costs.pop(next(iter(costs)))
+            cells += cost
+            if cost and cells > LIMITS.document_cells:
+                m = _DOC_BLOCK_RE.match(block)
+                head, inner = (m.group(0), block[m.end() : -len("</div>")]) if m else ("", block)
+                plain = plain_block(
+                    html_to_plain(inner),
+                    f"The tables of this document would have more than {LIMITS.document_cells:,} cells together",
+                )
+                block = f"{head}{plain}</div>" if head else plain
+            out.append(block)
+        return out
 
     def update(self, text: str, task: Task | str | None = None, *, full: bool = False) -> BlockUpdate:
         """Render ``text``; ``full`` parses all of it (for a finished result), still sending only
