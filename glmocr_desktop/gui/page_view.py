@@ -50,10 +50,6 @@ ZOOM_MIN, ZOOM_MAX = 0.05, 16.0
 FIT_MARGIN_PX = 12  # space around a fitted page on screen
 
 
-#: The window's former name for a region with its task, until every caller says TaskRegion.
-RegionSpec = TaskRegion
-
-
 def region_colour(spec: TaskRegion) -> QColor:
     """A region's colour: its task's, or grey for a picture."""
     return PICTURE_COLOUR if spec.is_picture else TASK_COLOURS.get(spec.task, TASK_COLOURS[Task.TEXT])
