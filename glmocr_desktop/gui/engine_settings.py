@@ -160,6 +160,7 @@ class EngineSettingsPage(QWidget):
         self.forget_key = QPushButton("Forget Key")
         self.forget_key.clicked.connect(self._forget_key)
         self._forget = False
+        self.key_changed = False  # set by apply() when a new key was kept or the old one forgotten
         problem = self.keys.backend_problem()
         self.key_note = QLabel()
         self.key_note.setWordWrap(True)
@@ -247,6 +248,7 @@ class EngineSettingsPage(QWidget):
         settings.remote_plain_http_ok = [u for u in self._accepted_http if u in settings.remote_urls]
         key = self.api_key.text().strip()
         if key or self._forget:
+            self.key_changed = True
             where = self.keys.set(key)
             log.info("API key %s (%s)", "saved" if key else "forgotten", where)
         return settings

@@ -86,6 +86,11 @@ def _delegate(controller: str, name: str) -> Any:
     return property(lambda self: getattr(getattr(self, controller), name))
 
 
+def _engine_of(s: Settings) -> tuple:
+    """What the engine is made from: a change means loading it again (the API key: see open_settings)."""
+    return (s.model, s.device, s.dtype, s.engine, s.remote_urls, s.remote_model, s.remote_concurrency)
+
+
 class MainWindow(QMainWindow):
     # the widgets, built by gui.window_layout
     doc_list: QListWidget
@@ -399,15 +404,16 @@ class MainWindow(QMainWindow):
         dlg = dialogs.SettingsDialog(self.settings, self)
         if dlg.exec() != dlg.DialogCode.Accepted:
             return
-        self.apply_settings(dlg.result_settings())
+        new = dlg.result_settings()
+        reload_for_key = (dlg.engine_page.key_changed and new.engine != "local"
+                          and _engine_of(new) == _engine_of(self.settings))  # else apply_settings reloads
+        self.apply_settings(new)
+        if reload_for_key and self.model_state is not ModelState.IDLE:
+            self.load_model()  # the remote engine reads the new API key when it is made
 
     def apply_settings(self, new: Settings) -> None:
         old = self.settings
-        def engine_of(s: Settings) -> tuple:
-            return (s.model, s.device, s.dtype, s.engine, s.remote_urls, s.remote_model, s.remote_concurrency)
-
-        # (a new API key takes effect with the next load: Model > Load Model, or any engine change)
-        reload_model = engine_of(new) != engine_of(old)
+        reload_model = _engine_of(new) != _engine_of(old)
         self.settings = new
         self.store.save(new)
         self.theme.apply()

@@ -95,7 +95,9 @@ def test_the_key_goes_to_the_keyring(qtbot, file_keyring):
     qtbot.addWidget(page)
     assert "system keyring" in page.key_note.text()
     page.api_key.setText(SECRET)
+    assert not page.key_changed
     page.apply(Settings())
+    assert page.key_changed  # the window loads the engine again with the new key
     assert ApiKeyStore._session == {}
     assert ApiKeyStore().get() == SECRET
     assert file_keyring.get_password("glmocr-desktop", "remote-engine") == SECRET  # in the keyring's own file
