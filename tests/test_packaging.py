@@ -214,8 +214,8 @@ def test_metainfo_validates_and_matches_the_desktop_file():
     desktop = DESKTOP.read_text(encoding="utf-8")
     assert "StartupWMClass=glmocr-desktop" in desktop
     mimes = next(ln for ln in desktop.splitlines() if ln.startswith("MimeType=")).split("=", 1)[1]
-    assert {m for m in mimes.split(";") if m} == set(
-        xml.split("<mediatype>")[i].split("</mediatype>")[0] for i in range(1, xml.count("<mediatype>") + 1))
+    listed = {part.split("</mediatype>")[0] for part in xml.split("<mediatype>")[1:]}
+    assert {m for m in mimes.split(";") if m} == listed
 
 
 def test_window_class_is_the_desktop_files_startup_class():

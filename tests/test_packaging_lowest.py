@@ -16,12 +16,13 @@ import shutil
 import subprocess
 import sys
 import sysconfig
-import tomllib
 from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from test_packaging import ROOT, _env, committed_source, fresh_venv, pip
+
+tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 
 BUILD = ROOT / "build" / "test-lowest"
 #: borrowed from this environment, never installed twice
