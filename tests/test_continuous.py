@@ -55,11 +55,11 @@ def run_continuous(dec, prompts, lengths, forced=True, stop=None, cancel_after=N
     return [got[i] for i in range(len(prompts))], stats
 
 
-@pytest.mark.parametrize("max_batch,join_fraction,len_step", [(4, 0.25, 512), (4, 0.5, 16), (32, 0.25, 512)])
+@pytest.mark.parametrize("max_batch,join_fraction,len_step", [(4, 0.25, 512), (32, 0.5, 16)])
 def test_mixed_regions_identical_to_each_alone(tiny, alone, max_batch, join_fraction, len_step):
-    """Eight regions of different sizes and lengths through a batch of four (rows refilled one or two at a
-    time, two prompts left-padded into one pass; with short length steps the cache grows mid-run) and
-    through one wide batch: each region's tokens are exactly stock greedy's for that region alone."""
+    """Six regions of different sizes and lengths through a batch of four (rows refilled one at a time) and
+    through one batch of eight (prompts joining four at a time, left-padded into one pass, with a cache
+    that grows mid-run): each region's tokens are exactly stock greedy's for that region alone."""
     from glmocr_desktop.engines.fast_decode import BucketPolicy
 
     model, _ = tiny
@@ -74,8 +74,9 @@ def test_mixed_regions_identical_to_each_alone(tiny, alone, max_batch, join_frac
     if len_step == 16:
         assert stats.cache_growths > 0
     if max_batch == 4:
-        assert stats.joins > 1 and stats.utilisation > 0.5
-        assert stats.joins < len(MIXED) if join_fraction == 0.5 else stats.joins >= len(MIXED)
+        assert stats.joins >= len(MIXED) and stats.utilisation > 0.5  # rows refilled one at a time
+    else:
+        assert stats.joins < len(MIXED)  # groups of up to four prompts in one pass
 
 
 def test_identical_to_static_path(tiny, alone):

@@ -272,8 +272,13 @@ class DocumentPipeline:
                    if item.job is not None and not item.sent]  # fmt: skip
         if not pending:
             return []
-        if in_flight == 1 or getattr(self.engine, "continuous_batching", False):
-            step = self.jobs_per_batch or len(pending)  # in reading order; the engine refills its rows
+        if getattr(self.engine, "continuous_batching", False):
+            # all at once, largest crops (the only length hint) first: the engine refills its rows as
+            # regions end, and long regions started early leave only short ones for the batch's tail
+            step = self.jobs_per_batch or len(pending)
+            pending.sort(key=lambda one: -(one[2].image.width * one[2].image.height))
+        elif in_flight == 1:
+            step = self.jobs_per_batch or len(pending)
         else:
             step = self.jobs_per_batch or int(getattr(self.engine, "MAX_BATCH", 8))
             pending.sort(key=lambda one: -(one[2].image.width * one[2].image.height))
