@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,20 +122,31 @@ class Batcher:
             if self._closed:
                 return None
             size = self.max_batch
-            if len(self._waiting) < size and self.gather_s > 0:
-                # a short pause lets requests sent together be read together
-                self._cond.wait_for(lambda: len(self._waiting) >= size or self._closed, self.gather_s)
+            # Requests sent together arrive a few ms apart: wait while they keep coming (each one within
+            # ``gather_s`` of the last, ten times that at most), so they are read together.
+            deadline = time.monotonic() + 10 * self.gather_s
+            while 0 < len(self._waiting) < size and not self._closed and self.gather_s > 0:
+                before, left = len(self._waiting), deadline - time.monotonic()
+                if left <= 0 or not self._cond.wait_for(self._changed(before), min(self.gather_s, left)):
+                    break
+            if self._closed or not self._waiting:
+                return None if self._closed else []
             batch: list[Pending] = []
             while self._waiting and len(batch) < size:
                 batch.append(self._waiting.popleft())
             self._running = batch
             return batch
 
+    def _changed(self, before: int) -> Callable[[], bool]:
+        return lambda: len(self._waiting) != before or self._closed
+
     def _loop(self) -> None:
         while True:
             batch = self._take()
             if batch is None:
                 return
+            if not batch:  # the requests waiting left before they were read
+                continue
             try:
                 self._read(batch)
             finally:
