@@ -218,13 +218,37 @@ def test_metainfo_validates_and_matches_the_desktop_file():
     assert {m for m in mimes.split(";") if m} == listed
 
 
-def test_window_class_is_the_desktop_files_startup_class():
-    """X11 WM_CLASS comes from the QApplication's argv[0] (instance) and must be StartupWMClass,
-    however the app was started (python -m shows __main__.py as argv[0])."""
-    source = (ROOT / "glmocr_desktop" / "app.py").read_text(encoding="utf-8")
-    assert "QApplication([APP_ID])" in source and "setDesktopFileName(APP_ID)" in source
+WM_CLASS_CHILD = """
+import os, subprocess, sys, time
+sys.argv[0] = "/somewhere/glmocr_desktop/__main__.py"  # as `python -m glmocr_desktop` starts
+from glmocr_desktop.app import _dispose, create_app
+app, window = create_app(["--no-autoload", "--new-instance"])
+deadline = time.monotonic() + 30
+while time.monotonic() < deadline and not window.isVisible():
+    app.processEvents()
+app.processEvents()
+out = subprocess.run(["xprop", "-id", str(int(window.winId())), "WM_CLASS"], capture_output=True, text=True)
+print(out.stdout.strip())
+_dispose(app, window)
+"""
+
+
+@pytest.mark.xvfb
+@pytest.mark.gui
+def test_window_class_is_the_desktop_files_startup_class(tmp_path):
+    """X11 WM_CLASS (instance, class) must name StartupWMClass however the app was started, or the
+    dock shows a second icon beside the launcher's."""
+    if not shutil.which("xvfb-run") or not shutil.which("xprop"):
+        pytest.skip("needs xvfb-run and xprop (x11-utils)")
+    env = _env(QT_QPA_PLATFORM="xcb", GLMOCR_DATA_DIR=str(tmp_path / "data"), GLMOCR_LOG_DIR=str(tmp_path / "log"))
+    proc = subprocess.run(["xvfb-run", "-a", sys.executable, "-c", WM_CLASS_CHILD], capture_output=True,
+                          text=True, env=env, cwd=tmp_path, timeout=120)
+    line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("WM_CLASS")), "")
+    assert line, proc.stdout + proc.stderr[-2000:]
+    instance = line.split("=", 1)[1].split(",")[0].strip().strip('"')
     from glmocr_desktop import APP_ID
 
+    assert instance == APP_ID, line
     assert f"StartupWMClass={APP_ID}" in DESKTOP.read_text(encoding="utf-8")
 
 
