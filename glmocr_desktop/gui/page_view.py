@@ -48,6 +48,13 @@ HANDLE_PX = 9  # handle size on screen
 MIN_DRAG_PX = 6  # smaller drags are clicks
 ZOOM_MIN, ZOOM_MAX = 0.05, 16.0
 FIT_MARGIN_PX = 12  # space around a fitted page on screen
+#: What an arrow key moves or resizes the selected regions by, as a share of the page (Shift: the large step).
+KEY_STEP, KEY_STEP_LARGE = 0.005, 0.05
+#: The smallest a region can be made from the keyboard, as a share of the page.
+KEY_MIN_SIDE = 0.01
+#: The share of the visible part of the page a region made from the keyboard takes, centred on it.
+KEY_REGION_SHARE = (0.5, 0.25)
+ARROWS = {Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0), Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1)}
 
 
 def region_colour(spec: TaskRegion) -> QColor:
@@ -317,7 +324,23 @@ class PageView(QGraphicsView):
         self._draw_origin: QPointF | None = None
         self._pan_from: QPointF | None = None
         self._space = False
+        #: What the keyboard edit being announced by ``regions_changed`` did ("add", "move", "resize"), else None.
+        self.key_edit: str | None = None
         self.scene().selectionChanged.connect(self.selection_changed)
+        self.setAccessibleName(self.tr("Page"))
+        self.setAccessibleDescription(self.shortcuts_text())
+        self.setToolTip(self.shortcuts_text())
+
+    def shortcuts_text(self) -> str:
+        """The page's mouse and keyboard controls (its tooltip and accessible description)."""
+        return self.tr(
+            "Drag on the page to draw a region; drag a region to move it, its handles to resize it.\n"
+            "Insert or N: new region in the middle of the visible page, with the task for new regions\n"
+            "Tab / Shift+Tab: select the next / previous region in reading order\n"
+            "Arrow keys: move the selected regions (Shift: larger steps)\n"
+            "Ctrl+arrow keys: resize the selected regions from the bottom-right corner (Shift: larger steps)\n"
+            "Del: delete the selected regions · 1-4: task · Space+drag: pan · Ctrl+wheel: zoom"
+        )
 
     # page -----------------------------------------------------------------------------------------
     def set_page(
@@ -327,6 +350,7 @@ class PageView(QGraphicsView):
         self.scene().clear()
         w, h = max(1.0, float(size[0])), max(1.0, float(size[1]))
         self.page = PageItem(w, h)
+        self.page.setToolTip(self.toolTip())
         self.page.setRotation(rotation)
         self.scene().addItem(self.page)
         self.page.set_image(image)
@@ -419,6 +443,129 @@ class PageView(QGraphicsView):
         self._rebuild_items()
         self.regions_changed.emit()
         return len(gone)
+
+    # keyboard: make, select, move and resize regions ----------------------------------------------
+    def _key_changed(self, kind: str) -> None:
+        """Announce a keyboard edit; ``key_edit`` says which while ``regions_changed`` is delivered."""
+        self.key_edit = kind
+        try:
+            self.regions_changed.emit()
+        finally:
+            self.key_edit = None
+
+    def visible_page_rect(self) -> QRectF:
+        """The part of the page in the viewport, in page points (the whole page when none of it is)."""
+        if self.page is None:
+            return QRectF()
+        shown = self.page.mapFromScene(self.mapToScene(self.viewport().rect())).boundingRect()
+        part = shown.intersected(self.page.rect())
+        return part if part.width() > 0 and part.height() > 0 else self.page.rect()
+
+    def add_region_at_centre(self) -> TaskRegion | None:
+        """A new region with the task for new regions, centred on the visible part of the page."""
+        if self.page is None:
+            return None
+        w, h = self.page.rect().width(), self.page.rect().height()
+        part = self.visible_page_rect()
+        c = part.center()
+        half_w, half_h = part.width() * KEY_REGION_SHARE[0] / 2, part.height() * KEY_REGION_SHARE[1] / 2
+        region = Region.from_corners((c.x() - half_w) / w, (c.y() - half_h) / h, (c.x() + half_w) / w,
+                                     (c.y() + half_h) / h)  # fmt: skip
+        spec = TaskRegion(region=region, task=self.new_task)
+        self.specs.append(spec)
+        self._rebuild_items()
+        self.select_spec(spec)
+        self._show_selected()
+        self._key_changed("add")
+        return spec
+
+    def select_next(self, forward: bool = True) -> bool:
+        """Select the region after (before) the selected ones in reading order; the first (last) when none
+        is selected. False past the last (first) region: Tab then leaves the page, as it does elsewhere."""
+        items = self.region_items()
+        chosen = [i for i, it in enumerate(items) if it.isSelected()]
+        if not chosen:
+            target = 0 if forward else len(items) - 1
+        else:
+            target = chosen[-1] + 1 if forward else chosen[0] - 1
+        if not 0 <= target < len(items):
+            return False
+        self.select_spec(items[target].spec)
+        self._show_selected()
+        return True
+
+    def _show_selected(self) -> None:
+        for it in self.region_items():
+            if it.isSelected():
+                self.ensureVisible(it, 24, 24)
+
+    def _page_axis(self, screen_axis: int) -> tuple[int, int]:
+        """The page's axis (0: x, 1: y) along the screen's x (0) or y (1) axis, and its sign: the page
+        may be turned by a multiple of 90 degrees."""
+        if self.page is None:
+            return screen_axis, 1
+        inv = self.page.sceneTransform().inverted()[0]
+        v = inv.map(QPointF(1.0, 0.0) if screen_axis == 0 else QPointF(0.0, 1.0)) - inv.map(QPointF(0.0, 0.0))
+        if abs(v.x()) >= abs(v.y()):
+            return 0, 1 if v.x() > 0 else -1
+        return 1, 1 if v.y() > 0 else -1
+
+    def move_selected_by_key(self, dx: int, dy: int, large: bool = False) -> bool:
+        """Move the selected regions one step in a screen direction, together and inside the page."""
+        items = [it for it in self.region_items() if it.isSelected()]
+        if not items:
+            return False
+        step = KEY_STEP_LARGE if large else KEY_STEP
+        delta = [0.0, 0.0]
+        for screen_axis, amount in ((0, dx), (1, dy)):
+            if amount:
+                axis, sign = self._page_axis(screen_axis)
+                delta[axis] += amount * sign * step
+        boxes = [it.spec.region.as_tuple() for it in items]
+        for axis in (0, 1):  # the group stops at the page's edge, keeping its shape
+            low, high = min(b[axis] for b in boxes), max(b[axis + 2] for b in boxes)
+            delta[axis] = min(max(delta[axis], -low), 1.0 - high)
+        if abs(delta[0]) < 1e-12 and abs(delta[1]) < 1e-12:
+            return False
+        for it, (x0, y0, x1, y1) in zip(items, boxes, strict=True):
+            it.spec.region = Region.from_corners(x0 + delta[0], y0 + delta[1], x1 + delta[0], y1 + delta[1])
+            it.set_region(it.spec.region)
+            self._mark_edited(it)
+        self._show_selected()
+        self._key_changed("move")
+        return True
+
+    def resize_selected_by_key(self, dx: int, dy: int, large: bool = False) -> bool:
+        """Move the selected regions' right (dx) or bottom (dy) edge, as seen on screen, one step; a
+        region keeps ``KEY_MIN_SIDE`` and stays inside the page."""
+        items = [it for it in self.region_items() if it.isSelected()]
+        step = KEY_STEP_LARGE if large else KEY_STEP
+        changed = False
+        for it in items:
+            lo, hi = list(it.spec.region.as_tuple()[:2]), list(it.spec.region.as_tuple()[2:])
+            for screen_axis, amount in ((0, dx), (1, dy)):
+                if not amount:
+                    continue
+                axis, sign = self._page_axis(screen_axis)
+                if sign > 0:  # the screen's right or bottom edge is the page's high edge on this axis
+                    hi[axis] = min(max(hi[axis] + amount * step, lo[axis] + KEY_MIN_SIDE), 1.0)
+                else:
+                    lo[axis] = max(min(lo[axis] - amount * step, hi[axis] - KEY_MIN_SIDE), 0.0)
+            region = Region.from_corners(lo[0], lo[1], hi[0], hi[1])
+            if region != it.spec.region:
+                it.spec.region = region
+                it.set_region(region)
+                self._mark_edited(it)
+                changed = True
+        if changed:
+            self._show_selected()
+            self._key_changed("resize")
+        return changed
+
+    @staticmethod
+    def _mark_edited(item: RegionItem) -> None:
+        if item.spec.from_layout:
+            item.spec.edited = True
 
     # zoom -----------------------------------------------------------------------------------------
     def zoom(self) -> float:
@@ -639,10 +786,42 @@ class PageView(QGraphicsView):
         if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.zoom_in()
             return
+        if self._region_key(event):
+            event.accept()
+            return
         if key == Qt.Key.Key_Minus:
             self.zoom_out()
             return
         super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab on the page (QGraphicsView hands them here): the next or previous region in
+        reading order, then on to the next widget past the last (first) one."""
+        if self.hasFocus() and self.select_next(forward=next):
+            return True
+        return super().focusNextPrevChild(next)
+
+    def _region_key(self, event) -> bool:
+        """Insert/N, arrows and Ctrl+arrows on the regions; False leaves the key to Qt."""
+        if self.page is None:
+            return False
+        key, mods = event.key(), event.modifiers()
+        ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
+        shift = bool(mods & Qt.KeyboardModifier.ShiftModifier)
+        plain = not mods & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+                            | Qt.KeyboardModifier.MetaModifier)  # fmt: skip
+        if key in (Qt.Key.Key_Insert, Qt.Key.Key_N) and plain and not shift:
+            return self.add_region_at_centre() is not None
+        if key in ARROWS and not mods & (Qt.KeyboardModifier.AltModifier | Qt.KeyboardModifier.MetaModifier):
+            if not self.selected_specs():
+                return False  # the arrows scroll the page
+            dx, dy = ARROWS[key]
+            if ctrl:
+                self.resize_selected_by_key(dx, dy, shift)
+            else:
+                self.move_selected_by_key(dx, dy, shift)
+            return True  # at the page's edge too: the page does not scroll away under the selection
+        return False
 
     def keyReleaseEvent(self, event) -> None:
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QPoint, Qt, Signal, Slot
-from PySide6.QtGui import QActionGroup
+from PySide6.QtGui import QActionGroup, QUndoCommand
 from PySide6.QtWidgets import QMenu, QWidget
 
 from glmocr_desktop.core.regions import PICTURE, READ, Region, TaskRegion
@@ -53,6 +53,29 @@ def label_choice(label: str) -> Task | str:
     return PICTURE if task is None else task
 
 
+class KeyEdit(RegionEdit):
+    """A move or resize of the selected regions from the keyboard. The presses of one sequence (the same
+    kind of edit of the same regions, with no other edit or change of selection between) are one command,
+    so one Undo takes back a whole nudge."""
+
+    ID = 0x4E5
+
+    def __init__(self, text: str, apply: Callable[[Snapshot, Snapshot], None], before: Snapshot,
+                 after: Snapshot, key: tuple) -> None:  # fmt: skip
+        super().__init__(text, apply, before, after)
+        self.key = key
+
+    def id(self) -> int:
+        return self.ID
+
+    def mergeWith(self, other: QUndoCommand) -> bool:
+        if not isinstance(other, KeyEdit) or other.key != self.key:
+            return False
+        self.after = other.after
+        self.setObsolete(self.after == self.before)  # moved back to where it was: nothing to undo
+        return True
+
+
 def specs_from_blocks(blocks: Iterable[Any], keep_abandoned: bool = False) -> list[TaskRegion]:
     """The blocks in reading order; page furniture (headers, footers, numbers...) only when kept."""
     from glmocr_desktop.core.layout import ABANDONED
@@ -76,6 +99,7 @@ class Regions(QObject):
         self.menu: QMenu | None = None  # the region menu last shown
         self._shown: tuple[DocState, int, Snapshot] | None = None  # the shown page's regions before an edit
         self._next_text = ""  # what the next edit in the view is called, when the controller knows better
+        self._key_sequence = 0  # a new selection (or page) starts a new sequence of key moves
         view.regions_changed.connect(self._on_view_edit)
         view.selection_changed.connect(self._on_selection)
         view.region_menu_requested.connect(self.show_menu)
@@ -98,24 +122,29 @@ class Regions(QObject):
         st, specs = self._specs()
         selected = [s for s in self.view.selected_specs() if s in specs]
         if st is None or not selected:
-            self.status.emit(f"New regions: {task.label}")
+            self.status.emit(self.tr("New regions: {0}").format(task.label))
             return
         self.set_choice(selected, task)
-        which = f"region {specs.index(selected[0]) + 1}" if len(selected) == 1 else f"{len(selected)} regions"
-        self.status.emit(f"{which[0].upper()}{which[1:]} read as {task.label} · New regions: {task.label}")
+        if len(selected) == 1:
+            text = self.tr("Region {0} read as {1} · New regions: {1}").format(specs.index(selected[0]) + 1,
+                                                                              task.label)  # fmt: skip
+        else:
+            text = self.tr("{0} regions read as {1} · New regions: {1}").format(len(selected), task.label)
+        self.status.emit(text)
 
     def add_whole_page(self) -> None:
         if self.documents.current is None:
             return
-        self._next_text = "Add Whole-Page Region"
+        self._next_text = self.tr("Add Whole-Page Region")
         self.view.add_region(Region(0.0, 0.0, 1.0, 1.0), self.current_task())
 
     def delete_selected(self) -> int:
         """Delete the selected regions of the page (Del on the page); Undo brings them back."""
         n = self.view.delete_selected()
-        if n:
-            self.status.emit(f"Deleted {n} region{'s' if n != 1 else ''} from the page (Undo brings "
-                             f"{'them' if n != 1 else 'it'} back)")  # fmt: skip
+        if n == 1:
+            self.status.emit(self.tr("Deleted 1 region from the page (Undo brings it back)"))
+        elif n:
+            self.status.emit(self.tr("Deleted {0} regions from the page (Undo brings them back)").format(n))
         return n
 
     def _fill_templates(self, specs: Iterable[TaskRegion]) -> None:
@@ -125,11 +154,15 @@ class Regions(QObject):
 
     @Slot()
     def _on_view_edit(self) -> None:
-        """A region was drawn, moved, resized or deleted in the view (which changed it already)."""
+        """A region was drawn, moved, resized or deleted in the view (which changed it already), with the
+        mouse or the keys."""
         st, specs = self._specs()
         text, self._next_text = self._next_text, ""
         if st is None:
             return
+        key_edit = self.view.key_edit
+        if key_edit == "add":
+            text = self.tr("Add Region")
         shown = self._shown
         before = shown[2] if shown is not None and shown[0] is st and shown[1] == st.page else None
         self._fill_templates(specs)
@@ -137,20 +170,39 @@ class Regions(QObject):
             self._saved(st, st.page)
             self.changed.emit()
             return
-        self._record(st, st.page, before, text or describe(before, snapshot(specs)))
+        merge = None
+        if key_edit in ("move", "resize"):
+            merge = (key_edit, id(st), st.page, self._key_sequence, frozenset(id(s) for s in self.view.selected_specs()))
+        self._record(st, st.page, before, text or describe(before, snapshot(specs)), merge)
+        if key_edit:
+            self._announce_selected(specs)
         self.changed.emit()
+
+    def _announce_selected(self, specs: list[TaskRegion]) -> None:
+        """After a keyboard edit: where the selected region now is, in the status bar."""
+        selected = [s for s in self.view.selected_specs() if s in specs]
+        if len(selected) != 1:
+            return
+        r = selected[0].region
+        self.status.emit(self.tr("Region {0}: {1} % from the left, {2} % from the top, {3} % wide, {4} % high")
+                         .format(specs.index(selected[0]) + 1, round(r.x0 * 100), round(r.y0 * 100),
+                                 round(r.width * 100), round(r.height * 100)))  # fmt: skip
 
     def page_shown(self) -> None:
         """The window showed the current page: its regions now are where the next edit starts from."""
         st = self.documents.current
         self._shown = (st, st.page, snapshot(st.regions.get(st.page, []))) if st is not None else None
+        self._key_sequence += 1
 
-    def _record(self, st: DocState, page: int, before: Snapshot, text: str) -> None:
-        """An edit of ``page``'s regions made: saved, and a command on the document's undo stack."""
+    def _record(self, st: DocState, page: int, before: Snapshot, text: str, merge: tuple | None = None) -> None:
+        """An edit of ``page``'s regions made: saved, and a command on the document's undo stack (merged
+        with the one before when both have the same ``merge`` key: a sequence of key presses)."""
         after = snapshot(st.regions.get(page, []))
         if after != before:
             apply = functools.partial(self._apply, st, page)
-            self.undo.push(RegionEdit(text, apply, before, after), st)
+            command = (RegionEdit(text, apply, before, after) if merge is None else
+                       KeyEdit(text, apply, before, after, merge))  # fmt: skip
+            self.undo.push(command, st)
         self._saved(st, page)
 
     def _saved(self, st: DocState, page: int) -> None:
@@ -177,12 +229,17 @@ class Regions(QObject):
 
     @Slot()
     def _on_selection(self) -> None:
+        self._key_sequence += 1
         _st, specs = self._specs()
         selected = self.view.selected_specs()
         if len(selected) == 1 and selected[0] in specs:
             spec = selected[0]
-            what = "a picture (kept, not read)" if spec.is_picture else f"read as {spec.task.label}"
-            self.status.emit(f"Region {specs.index(spec) + 1}: {what} · New regions: {self.current_task().label}")
+            n, new = specs.index(spec) + 1, self.current_task().label
+            if spec.is_picture:
+                text = self.tr("Region {0}: a picture (kept, not read) · New regions: {1}").format(n, new)
+            else:
+                text = self.tr("Region {0}: read as {1} · New regions: {2}").format(n, spec.task.label, new)
+            self.status.emit(text)
         self.changed.emit()
 
     # --- the layout's regions ---------------------------------------------------------------------
@@ -194,7 +251,7 @@ class Regions(QObject):
         specs = st.regions.setdefault(page, [])
         before = snapshot(specs)
         specs[:] = found + [s for s in specs if not s.from_layout]  # in place: the view shows this list
-        self._page_changed(st, page, before, "Detect Layout")
+        self._page_changed(st, page, before, self.tr("Detect Layout"))
         return found
 
     def _page_changed(self, st: DocState, page: int, before: Snapshot, text: str) -> None:
@@ -218,7 +275,7 @@ class Regions(QObject):
         st, specs = self._specs()
         chosen = sorted((s for s in self.view.selected_specs() if s in specs), key=specs.index)
         if st is None or len(chosen) < 2:
-            self.status.emit("Select two or more regions to merge them")
+            self.status.emit(self.tr("Select two or more regions to merge them"))
             return None
         before = snapshot(specs)
         first, rest = chosen[0], {id(s) for s in chosen[1:]}
@@ -229,9 +286,9 @@ class Regions(QObject):
         if any(s.from_layout for s in chosen):
             self._edited(specs)
         specs[:] = [s for s in specs if id(s) not in rest]
-        self._page_changed(st, st.page, before, "Merge Regions")
+        self._page_changed(st, st.page, before, self.tr("Merge Regions"))
         self.view.select_spec(first)
-        self.status.emit(f"Merged {len(chosen)} regions into region {specs.index(first) + 1}")
+        self.status.emit(self.tr("Merged {0} regions into region {1}").format(len(chosen), specs.index(first) + 1))
         return first
 
     def move_selected(self, step: int) -> bool:
@@ -254,9 +311,10 @@ class Regions(QObject):
             return False
         if any(s.from_layout for s in specs):
             self._edited(specs)
-        self._page_changed(st, st.page, before, "Move Earlier in Reading Order" if step < 0 else
-                           "Move Later in Reading Order")  # fmt: skip
-        self.status.emit("Moved " + ("earlier" if step < 0 else "later") + " in the reading order")
+        self._page_changed(st, st.page, before, self.tr("Move Earlier in Reading Order") if step < 0 else
+                           self.tr("Move Later in Reading Order"))  # fmt: skip
+        self.status.emit(self.tr("Moved earlier in the reading order") if step < 0 else
+                         self.tr("Moved later in the reading order"))  # fmt: skip
         return True
 
     def set_choice(self, specs: Iterable[TaskRegion], choice: Task | str) -> None:
@@ -273,7 +331,8 @@ class Regions(QObject):
                 self._retask(spec, Task(choice))
             self._edited([spec])
         if specs:
-            self._after_edit(before, "Keep as Picture" if choice == PICTURE else f"Set Task: {Task(choice).label}")
+            self._after_edit(before, self.tr("Keep as Picture") if choice == PICTURE else
+                             self.tr("Set Task: {0}").format(Task(choice).label))  # fmt: skip
 
     def set_label(self, specs: Iterable[TaskRegion], label: str) -> None:
         """Give the regions a layout label; they are then read as that label is (or kept as pictures)."""
@@ -288,7 +347,7 @@ class Regions(QObject):
                 self._retask(spec, Task(choice))
             self._edited([spec])
         if specs:
-            self._after_edit(before, f"Set Label: {label}")
+            self._after_edit(before, self.tr("Set Label: {0}").format(label))
 
     def _retask(self, spec: TaskRegion, task: Task) -> None:
         spec.kind = READ
@@ -317,12 +376,12 @@ class Regions(QObject):
         menu.setObjectName("regionMenu")
         group = QActionGroup(menu)
         for choice in (*MENU_TASKS, PICTURE):
-            text = "Picture (kept, not read)" if choice == PICTURE else Task(choice).label
+            text = self.tr("Picture (kept, not read)") if choice == PICTURE else Task(choice).label
             act = menu.addAction(text, functools.partial(self.set_choice, targets, choice))
             act.setCheckable(True)
             act.setChecked(spec.is_picture if choice == PICTURE else not spec.is_picture and spec.task is choice)
             group.addAction(act)
-        labels = menu.addMenu("Layout &Label")
+        labels = menu.addMenu(self.tr("Layout &Label"))
         for name in LABELS:
             act = labels.addAction(name, functools.partial(self.set_label, targets, name))
             act.setCheckable(True)
