@@ -118,7 +118,7 @@ def test_regions_end_at_eos_as_alone(tiny, alone):
     """Without forced lengths a region ends at its own EOS (the next region joins its row); each region's
     output is stock's alone, up to and including the EOS."""
     model, _ = tiny
-    prompts, forced = alone
+    prompts, forced = alone[0][:4], alone[1][:4]
     fd = FastDecoder(model, device="cpu", dtype=torch.float32, use_graphs=False, compile=False)
     # A random head almost never picks EOS: make EOS a close second to a token several regions emit.
     common = max(set(forced[0]), key=lambda t: sum(t in f for f in forced))
@@ -129,7 +129,7 @@ def test_regions_end_at_eos_as_alone(tiny, alone):
         ref = [stock(model, p, 16)[0] for p in prompts]
         ref = [r[: r.index(PAD) + 1] if PAD in r else r for r in ref]
         assert sum(len(r) < 16 for r in ref) >= 2, "some regions should end with EOS on their own"
-        got, stats = run_continuous(ContinuousDecoder(fd, max_batch=4), prompts, [16] * len(prompts), forced=False)
+        got, stats = run_continuous(ContinuousDecoder(fd, max_batch=2), prompts, [16] * len(prompts), forced=False)
     finally:
         with torch.no_grad():
             model.lm_head.weight[PAD] = saved
