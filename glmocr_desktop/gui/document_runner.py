@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
+
 from glmocr_desktop.core.errors import OcrError, user_message
 from glmocr_desktop.core.regions import TaskRegion
 from glmocr_desktop.core.tasks import Task
@@ -209,10 +211,11 @@ def _detector_for(request: DocumentRunRequest, detector_for: Callable[[str], Any
         return detector
     except LayoutModelNotFoundError:
         first = how_to_get_layout_model(spec).splitlines()[0].strip()
-        say(f"The layout model is not on this computer, so pages without regions are read whole with one "
-            f"prompt. {first}")  # fmt: skip
+        say(QCoreApplication.translate("DocumentRunner", "The layout model is not on this computer, so pages "
+                                       "without regions are read whole with one prompt. {0}").format(first))  # fmt: skip
     except OcrError as exc:
-        say(f"The layout model could not be loaded ({user_message(exc)}); pages without regions are read whole.")
+        say(QCoreApplication.translate("DocumentRunner", "The layout model could not be loaded ({0}); pages "
+                                       "without regions are read whole.").format(user_message(exc)))  # fmt: skip
     return None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QTimer, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer, Slot
 from PySide6.QtWidgets import QFileDialog
 
 from glmocr_desktop.gui.controllers.document_runs import DocOutput, DocumentRuns, doc_key
@@ -22,13 +22,18 @@ from glmocr_desktop.gui.progress_panel import ProgressPanel
 if TYPE_CHECKING:  # pragma: no cover
     from glmocr_desktop.gui.main_window import MainWindow
 
-#: File dialog filters of Export Document, and the format each one writes.
+#: File dialog filters of Export Document (in English; shown translated), and the format each one writes.
 EXPORT_FILTERS = {
-    "Markdown, pictures in a folder beside it (*.md)": "md",
-    "JSON, the GLM-OCR SDK's layout (*.json)": "json",
-    "Word (*.docx)": "docx",
-    "Searchable PDF (*.pdf)": "pdf",
+    QT_TRANSLATE_NOOP("DocumentWorkspace", "Markdown, pictures in a folder beside it (*.md)"): "md",
+    QT_TRANSLATE_NOOP("DocumentWorkspace", "JSON, the GLM-OCR SDK's layout (*.json)"): "json",
+    QT_TRANSLATE_NOOP("DocumentWorkspace", "Word (*.docx)"): "docx",
+    QT_TRANSLATE_NOOP("DocumentWorkspace", "Searchable PDF (*.pdf)"): "pdf",
 }
+
+
+def export_filters() -> dict[str, str]:
+    """The filters as the file dialog shows them (in the window's language), and their formats."""
+    return {QCoreApplication.translate("DocumentWorkspace", str(name)): fmt for name, fmt in EXPORT_FILTERS.items()}
 
 
 class DocumentWorkspace(QObject):
@@ -70,7 +75,7 @@ class DocumentWorkspace(QObject):
         w = self.window
         st = w.current
         if st is None:
-            w.show_message("Open a document first.")
+            w.show_message(self.tr("Open a document first."))
             return False
         dlg = RunDocumentDialog(st.name, st.page_count, len(w.docs), w)
         if dlg.exec() != dlg.DialogCode.Accepted:
@@ -101,13 +106,14 @@ class DocumentWorkspace(QObject):
         w = self.window
         st = w.current
         if st is None or self.controller.output_for(st) is None:
-            w.show_message("Run Document first: there is no assembled document to export yet.", dialog=True)
+            w.show_message(self.tr("Run Document first: there is no assembled document to export yet."), dialog=True)
             return False
         start = str(Path(w.settings.last_dir or Path.home()) / f"{Path(st.name).stem}.md")
-        path, chosen = QFileDialog.getSaveFileName(w, "Export document", start, ";;".join(EXPORT_FILTERS))
+        filters = export_filters()
+        path, chosen = QFileDialog.getSaveFileName(w, self.tr("Export document"), start, ";;".join(filters))
         if not path:
             return False
-        fmt = EXPORT_FILTERS.get(chosen) or Path(path).suffix.lstrip(".").lower() or "md"
+        fmt = filters.get(chosen) or Path(path).suffix.lstrip(".").lower() or "md"
         if not Path(path).suffix:
             path += f".{fmt}"
         w.settings.last_dir = str(Path(path).parent)

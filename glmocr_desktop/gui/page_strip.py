@@ -63,4 +63,4 @@ class PageStrip(QListWidget):
         if item is None:
             return
         item.setText(f"{page + 1} ⌛" if slow else str(page + 1))
-        item.setToolTip("This page is taking unusually long to render." if slow else "")
+        item.setToolTip(self.tr("This page is taking unusually long to render.") if slow else "")

@@ -28,7 +28,8 @@ class ProgressPanel(QDockWidget):
     cancel_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("Document run", parent)
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Document run"))
         self.setObjectName("documentRunDock")
         self.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
                              | Qt.DockWidgetArea.LeftDockWidgetArea)  # fmt: skip
@@ -37,7 +38,7 @@ class ProgressPanel(QDockWidget):
         outer.setContentsMargins(10, 4, 10, 6)
         outer.setSpacing(4)
         top = QHBoxLayout()
-        self.title = QLabel("No document run yet")
+        self.title = QLabel(self.tr("No document run yet"))
         self.title.setObjectName("runTitle")
         f = self.title.font()
         f.setBold(True)
@@ -48,11 +49,11 @@ class ProgressPanel(QDockWidget):
         self.bar.setTextVisible(True)
         self.bar.setFormat("%p%")
         top.addWidget(self.bar, 1)
-        self.pause_button = QPushButton("Pause")
-        self.pause_button.setToolTip("Finish the regions under way and start no new one")
-        self.resume_button = QPushButton("Resume")
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop the run; the pages read so far are kept")
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.setToolTip(self.tr("Finish the regions under way and start no new one"))
+        self.resume_button = QPushButton(self.tr("Resume"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop the run; the pages read so far are kept"))
         self.pause_button.clicked.connect(self.pause_requested)
         self.resume_button.clicked.connect(self.resume_requested)
         self.cancel_button.clicked.connect(self.cancel_requested)
@@ -68,9 +69,9 @@ class ProgressPanel(QDockWidget):
         self.speed = QLabel("—")
         self.time_left = QLabel("—")
         self.current = QLabel("—")
-        for col, (label, widget) in enumerate((("Pages", self.pages), ("Regions", self.regions),
-                                               ("Speed", self.speed), ("Time left", self.time_left),
-                                               ("Now", self.current))):  # fmt: skip
+        for col, (label, widget) in enumerate(((self.tr("Pages"), self.pages), (self.tr("Regions"), self.regions),
+                                               (self.tr("Speed"), self.speed), (self.tr("Time left"), self.time_left),
+                                               (self.tr("Now"), self.current))):  # fmt: skip
             caption = QLabel(label)
             caption.setObjectName("runCaption")
             caption.setEnabled(False)  # drawn in the palette's muted colour

@@ -20,17 +20,19 @@ ALL_PAGES, PAGE_RANGE, ALL_DOCUMENTS = "all", "range", "documents"
 class RunDocumentDialog(QDialog):
     def __init__(self, name: str, page_count: int, open_documents: int, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Run Document")
+        self.setWindowTitle(self.tr("Run Document"))
         self.page_count = page_count
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("Pages with regions are read in their regions; the others through the layout "
-                             "model (or whole when it is not installed)."))  # fmt: skip
+        lay.addWidget(QLabel(self.tr("Pages with regions are read in their regions; the others through the "
+                                     "layout model (or whole when it is not installed).")))  # fmt: skip
         self.group = QButtonGroup(self)
-        self.all_pages = QRadioButton(f"All {page_count} page{'s' if page_count != 1 else ''} of {name}")
-        self.range = QRadioButton("Pages:")
+        every = (self.tr("All 1 page of {0}") if page_count == 1 else
+                 self.tr("All %n pages of {0}", "", page_count))  # fmt: skip
+        self.all_pages = QRadioButton(every.format(name))
+        self.range = QRadioButton(self.tr("Pages:"))
         self.range_edit = QLineEdit()
-        self.range_edit.setPlaceholderText(f"e.g. 1-3,7 (1 to {page_count})")
-        self.documents = QRadioButton(f"Every open document ({open_documents})")
+        self.range_edit.setPlaceholderText(self.tr("e.g. 1-3,7 (1 to {0})").format(page_count))
+        self.documents = QRadioButton(self.tr("Every open document ({0})").format(open_documents))
         self.documents.setEnabled(open_documents > 1)
         row = QHBoxLayout()
         row.addWidget(self.range)
@@ -47,7 +49,7 @@ class RunDocumentDialog(QDialog):
         self.all_pages.setChecked(True)
         self.range_edit.textEdited.connect(lambda _t: self.range.setChecked(True))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Run")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Run"))
         buttons.accepted.connect(self._accept)
         buttons.rejected.connect(self.reject)
         lay.addWidget(buttons)

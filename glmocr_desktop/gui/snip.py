@@ -23,7 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import SLOT, QObject, QPoint, QRect, QRectF, Qt, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import (
+    SLOT,
+    QCoreApplication,
+    QObject,
+    QPoint,
+    QRect,
+    QRectF,
+    Qt,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QImage, QKeyEvent, QPainter, QPen, QPixmap, QScreen
 from PySide6.QtWidgets import QWidget
 
@@ -156,7 +168,7 @@ class SnipOverlay(QWidget):
             label = f"{round(sel.width() * dpr)} × {round(sel.height() * dpr)} px"
             self._badge(p, label, QPoint(sel.left(), max(0, sel.top() - 26)))
         self._badge(
-            p, "Drag around what to read  ·  Esc to cancel", QPoint(self.width() // 2, 24), centred=True
+            p, self.tr("Drag around what to read  ·  Esc to cancel"), QPoint(self.width() // 2, 24), centred=True
         )
         p.end()
 
@@ -187,7 +199,8 @@ class QtScreenCapture:
         shots = [(s, s.grabWindow(0)) for s in QGuiApplication.screens()]
         shots = [(s, p) for s, p in shots if not p.isNull()]
         if not shots:
-            done(SnipOutcome(error="The screen could not be read on this desktop."))
+            done(SnipOutcome(error=QCoreApplication.translate("QtScreenCapture",
+                                                              "The screen could not be read on this desktop.")))
             return
         self._done = done
         self.overlays = [SnipOverlay(s, p) for s, p in shots]
@@ -247,7 +260,7 @@ class PortalCapture(QObject):
 
         bus = self._connection()
         if not bus.isConnected():
-            done(SnipOutcome(error="The screen cannot be read: there is no desktop session bus."))
+            done(SnipOutcome(error=self.tr("The screen cannot be read: there is no desktop session bus.")))
             return
         self._done = done
         token = f"glmocr_{uuid.uuid4().hex}"
@@ -258,8 +271,8 @@ class PortalCapture(QObject):
         call.setArguments(["", {"handle_token": token, "interactive": True, "modal": True}])
         reply = bus.call(call)  # returns at once with the request's path; the dialog answers later
         if reply.type() != QDBusMessage.MessageType.ReplyMessage:
-            self._finish(SnipOutcome(error=f"The desktop's screenshot service is not available "
-                                           f"({reply.errorMessage() or reply.errorName()})."))  # fmt: skip
+            self._finish(SnipOutcome(error=self.tr("The desktop's screenshot service is not available ({0}).")
+                                     .format(reply.errorMessage() or reply.errorName())))  # fmt: skip
             return
         args = reply.arguments()
         handle = args[0].path() if args and isinstance(args[0], QDBusObjectPath) else ""
@@ -297,7 +310,7 @@ class PortalCapture(QObject):
 
     @Slot()
     def _on_timeout(self) -> None:
-        self._finish(SnipOutcome(error="The desktop's screenshot dialog did not answer."))
+        self._finish(SnipOutcome(error=self.tr("The desktop's screenshot dialog did not answer.")))
 
 
 def portal_outcome(code: int, results: Mapping) -> SnipOutcome:
@@ -305,12 +318,14 @@ def portal_outcome(code: int, results: Mapping) -> SnipOutcome:
     if code == 1:
         return SnipOutcome()
     if code != 0:
-        return SnipOutcome(error="The desktop did not allow the screenshot.")
+        return SnipOutcome(error=QCoreApplication.translate("PortalCapture", "The desktop did not allow the screenshot."))
     uri = str(results.get("uri") or "")
     path = QUrl(uri).toLocalFile() if uri else ""
     image = QImage(path) if path else QImage()
     if image.isNull():
-        return SnipOutcome(error=f"The screenshot could not be read ({uri or 'no file'}).")
+        what = uri or QCoreApplication.translate("PortalCapture", "no file")
+        return SnipOutcome(error=QCoreApplication.translate("PortalCapture", "The screenshot could not be read ({0}).")
+                           .format(what))  # fmt: skip
     try:
         Path(path).unlink()  # the portal wrote it for us (often into Pictures): do not leave it there
     except OSError:
@@ -344,14 +359,14 @@ class ScreenSnip(QObject):
 
     finished = Signal(object)  # SnipOutcome
 
-    SNIP = "Snip"  # documents are named "Snip image 1.png", ...
+    SNIP = "Snip"  # documents are named "Snip image 1.png", ... (in the window's language)
 
     def __init__(self, window, capture_factory: Callable[[], Capture] = pick_capture) -> None:
         super().__init__(window)
         self.window = window
         self.capture_factory = capture_factory
         self.capture: Capture | None = None
-        self._pending = 0  # snips on their way to becoming documents
+        self._pending: set[str] = set()  # names of the snips on their way to becoming documents
         self._was_visible = False
         window.documents.added.connect(self._on_document_added)
 
@@ -383,18 +398,18 @@ class ScreenSnip(QObject):
             self.window.raise_()
             self.window.activateWindow()
         if outcome.image is not None and not outcome.image.isNull():
-            self._pending += 1
-            self.window.documents.open_image(outcome.image, self.SNIP)
+            self._pending.add(self.window.documents.open_image(outcome.image, self.SNIP))
         elif outcome.error:
             self.window.show_message(outcome.error, error=True)
         else:
-            self.window.show_message("Snip cancelled.")
+            self.window.show_message(self.tr("Snip cancelled."))
         self.finished.emit(outcome)
 
     @Slot(object)
     def _on_document_added(self, st) -> None:
-        if not self._pending or not str(getattr(st, "name", "")).startswith(f"{self.SNIP} image"):
+        name = str(getattr(st, "path", "") or getattr(st, "name", ""))
+        if name not in self._pending:
             return
-        self._pending -= 1
+        self._pending.discard(name)
         if self.window.current is st and not st.regions.get(st.page):
             self.window.add_whole_page_region()  # with the current task: ready to run

@@ -14,7 +14,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -32,18 +32,17 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-SAVE_FILTER = "Results database (*.sqlite3);;JSON (*.json)"
+SAVE_FILTER = QT_TRANSLATE_NOOP("StoreBanner", "Results database (*.sqlite3);;JSON (*.json)")
 
 
 def ask_save_path(parent: QWidget | None, count: int) -> str:
     """Where to write ``count`` unsaved results ("" when the user declines)."""
-    title = f"Save {count} unsaved result{'s' if count != 1 else ''} to"
-    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / "unsaved-results.sqlite3"), SAVE_FILTER)
+    translate = QCoreApplication.translate
+    title = (translate("StoreBanner", "Save 1 unsaved result to") if count == 1 else
+             translate("StoreBanner", "Save %n unsaved results to", None, count))  # fmt: skip
+    path, _ = QFileDialog.getSaveFileName(parent, title, str(Path.home() / "unsaved-results.sqlite3"),
+                                          translate("StoreBanner", str(SAVE_FILTER)))  # fmt: skip
     return path
-
-
-def _plural(n: int, word: str = "result") -> str:
-    return f"{n} {word}{'s' if n != 1 else ''}"
 
 
 class StoreBanner(QFrame):
@@ -64,11 +63,11 @@ class StoreBanner(QFrame):
         self.text = QLabel()
         self.text.setWordWrap(True)
         self.text.setObjectName("storeBannerText")
-        self.save_button = QPushButton("Save unsaved results to…")
+        self.save_button = QPushButton(self.tr("Save unsaved results to…"))
         self.save_button.clicked.connect(self.save_unsaved)
-        self.recover_button = QPushButton("Recover results")
+        self.recover_button = QPushButton(self.tr("Recover results"))
         self.recover_button.clicked.connect(self.recover)
-        self.later_button = QPushButton("Not now")
+        self.later_button = QPushButton(self.tr("Not now"))
         self.later_button.clicked.connect(self.not_now)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(10, 6, 10, 6)
@@ -129,10 +128,12 @@ class StoreBanner(QFrame):
         self._timer.stop()
         if self._offer and not self._declined:
             aside = self._offer[0]
-            more = f" (and {_plural(len(self._offer) - 1, 'older file')})" if len(self._offer) > 1 else ""
-            text = ("Recovering results…" if self._recovering else
-                    f"An earlier results database was damaged and moved aside as {aside.name}{more}. "
-                    "What can still be read from it can be added back to your history.")  # fmt: skip
+            older = len(self._offer) - 1
+            more = ("" if not older else self.tr(" (and 1 older file)") if older == 1 else
+                    self.tr(" (and %n older files)", "", older))  # fmt: skip
+            text = (self.tr("Recovering results…") if self._recovering else
+                    self.tr("An earlier results database was damaged and moved aside as {0}{1}. What can still "
+                            "be read from it can be added back to your history.").format(aside.name, more))  # fmt: skip
             self._show("offer", text)
             return
         self.mode = ""
@@ -154,7 +155,7 @@ class StoreBanner(QFrame):
     def save_unsaved(self) -> None:
         count = self.persistence.unsaved_count()
         if not count:
-            self._say("Nothing is waiting to be saved.")
+            self._say(self.tr("Nothing is waiting to be saved."))
             return
         path = ask_save_path(self.window_, count)
         if path:
@@ -179,7 +180,7 @@ class StoreBanner(QFrame):
                 store.recover_from(path, on_done=lambda merged: self.recovered.emit(merged, path.name))
             except Exception as exc:
                 log.exception("recovering %s failed", path)
-                self.recover_failed.emit(f"Nothing could be recovered from {path.name}: {exc}")
+                self.recover_failed.emit(self.tr("Nothing could be recovered from {0}: {1}").format(path.name, exc))
 
         threading.Thread(target=work, name="store-recover", daemon=True).start()
 
@@ -187,8 +188,12 @@ class StoreBanner(QFrame):
     def _on_recovered(self, merged: Any, name: str) -> None:
         self._recovering = False
         self._offer = [p for p in self._offer if p.name != name]
-        lost = f"; {_plural(merged.unreadable, 'damaged row')} could not be read" if merged.unreadable else ""
-        self._say(f"{_plural(merged.results)} recovered from {name} and added to the history{lost}.")
+        bad = merged.unreadable
+        lost = ("" if not bad else self.tr("; 1 damaged row could not be read") if bad == 1 else
+                self.tr("; %n damaged rows could not be read", "", bad))  # fmt: skip
+        said = (self.tr("1 result recovered from {0} and added to the history{1}.") if merged.results == 1 else
+                self.tr("%n results recovered from {0} and added to the history{1}.", "", merged.results))  # fmt: skip
+        self._say(said.format(name, lost))
         self.persistence.refresh_history()
         self.refresh()
 

@@ -156,11 +156,11 @@ class DocumentRuns(QObject):
     def start(self, docs: list[DocState], pages: dict[int, list[int]] | None = None) -> bool:
         """Run ``docs`` (``pages``: by ``id(DocState)``, default every page)."""
         if self.active is not None:
-            self.message.emit("A document run is already under way.", False, False)
+            self.message.emit(self.tr("A document run is already under way."), False, False)
             return False
         docs = [st for st in docs if st.page_count > 0]
         if not docs:
-            self.message.emit("Open a document first.", False, False)
+            self.message.emit(self.tr("Open a document first."), False, False)
             return False
         items, plan = [], []
         for st in docs:
@@ -183,7 +183,7 @@ class DocumentRuns(QObject):
 
     def _launch(self, run: ActiveRun) -> bool:
         names = [st.name for st in run.docs.values()]
-        run.title = names[0] if len(names) == 1 else f"{len(names)} documents"
+        run.title = names[0] if len(names) == 1 else self.tr("%n documents", "", len(names))
         self.active = run
         run.progress.start()
         self._refresh.start()
@@ -195,8 +195,8 @@ class DocumentRuns(QObject):
             if state in (ModelState.IDLE, ModelState.ERROR):
                 self.runs.load_model()
             elif state is ModelState.MISSING:
-                self.runs.model_needed.emit("The model is needed to read the document.")
-        self.status.emit(f"Reading {run.title}: {run.progress.pages_total} page(s)")
+                self.runs.model_needed.emit(self.tr("The model is needed to read the document."))
+        self.status.emit(self.tr("Reading {0}: %n page(s)", "", run.progress.pages_total).format(run.title))
         self.state_changed.emit()
         self._publish()
         return True
@@ -210,21 +210,21 @@ class DocumentRuns(QObject):
             run.waiting_for_model = False
             self.runs.worker.submit_document(run.request)
         elif state in (ModelState.ERROR, ModelState.MISSING):
-            self._end(run, RunEnded(False, detail or "The model is not loaded."))
+            self._end(run, RunEnded(False, detail or self.tr("The model is not loaded.")))
 
     # --- control -----------------------------------------------------------------------------------
     def pause(self) -> None:
         if self.active is not None and not self.active.progress.paused:
             self.active.request.control.pause()
             self.active.progress.set_paused(True)
-            self.status.emit("Pausing: the regions under way finish, no new one starts")
+            self.status.emit(self.tr("Pausing: the regions under way finish, no new one starts"))
             self._publish()
 
     def resume_run(self) -> None:
         if self.active is not None and self.active.progress.paused:
             self.active.request.control.resume()
             self.active.progress.set_paused(False)
-            self.status.emit(f"Reading {self.active.title}…")
+            self.status.emit(self.tr("Reading {0}…").format(self.active.title))
             self._publish()
 
     def cancel(self) -> None:
@@ -235,7 +235,7 @@ class DocumentRuns(QObject):
         if run.waiting_for_model:
             self._end(run, RunEnded(True))
         else:
-            self.status.emit("Stopping the document run…")
+            self.status.emit(self.tr("Stopping the document run…"))
 
     def shutdown(self) -> None:
         """The window closes: stop the run without ending it in the store, so the next start resumes it."""
@@ -274,7 +274,7 @@ class DocumentRuns(QObject):
         st = run.docs.get(key)
         name = st.name if st is not None else "?"
         if isinstance(ev, pl.PageStarted):
-            p.current = f"{name} · page {ev.page + 1}"
+            p.current = self.tr("{0} · page {1}").format(name, ev.page + 1)
         elif isinstance(ev, pl.LayoutFound):
             p.regions_total += ev.regions_to_read
             if (key, ev.page) not in run.resumed and run.stored and self.log is not None:
@@ -298,7 +298,8 @@ class DocumentRuns(QObject):
             p.pages_failed += 1
             if run.stored and self.log is not None:
                 self.log.page_failed(run.id, key, ev.page, user_message(ev.error))
-            self.message.emit(f"{name} page {ev.page + 1}: {user_message(ev.error)}", True, False)
+            self.message.emit(self.tr("{0} page {1}: {2}").format(name, ev.page + 1, user_message(ev.error)), True,
+                              False)  # fmt: skip
 
     def _on_page_ready(self, run: ActiveRun, ready: PageReady, entries: list[ResultEntry]) -> None:
         """A page is done (assembled and rendered on the inference thread): store it, count it, show it."""
@@ -316,7 +317,9 @@ class DocumentRuns(QObject):
 
     def _page_entry(self, run: ActiveRun, out: DocOutput, page: int) -> ResultEntry:
         text = out.markdowns[page]
-        entry = ResultEntry(id=f"{run.id[:8]}-{id(out):x}-{page}", label=f"{out.st.name} · p.{page + 1} · document",
+        where, what = self.tr("p.{0}").format(page + 1), self.tr("document")
+        label = f"{out.st.name} · {where} · {what}"
+        entry = ResultEntry(id=f"{run.id[:8]}-{id(out):x}-{page}", label=label,
                             task=Task.TEXT, text=text, state=JobState.DONE, document=out.st.doc, page=page)  # fmt: skip
         entry.meta["document_run"] = run.id
         return entry
@@ -334,11 +337,12 @@ class DocumentRuns(QObject):
             self.log.finish(run.id, "cancelled" if ended.cancelled else "done")
         self._refresh.stop()
         if ended.error:
-            self.message.emit(f"The document run stopped: {ended.error}", True, False)
+            self.message.emit(self.tr("The document run stopped: {0}").format(ended.error), True, False)
         elif not self.closing:
-            what = "Stopped" if ended.cancelled else "Read"
-            self.status.emit(f"{what} {run.title}: {p.pages_done} of {p.pages_total} page(s)"
-                             + (f", {p.pages_failed} failed" if p.pages_failed else ""))  # fmt: skip
+            what = (self.tr("Stopped {0}: {1} of {2} page(s)") if ended.cancelled else
+                    self.tr("Read {0}: {1} of {2} page(s)"))  # fmt: skip
+            failed = self.tr(", {0} failed").format(p.pages_failed) if p.pages_failed else ""
+            self.status.emit(what.format(run.title, p.pages_done, p.pages_total) + failed)
         self._publish()
         self.state_changed.emit()
 
@@ -367,7 +371,8 @@ class DocumentRuns(QObject):
         """Write ``st``'s assembled document to ``path`` off the GUI thread (``exported`` / ``export_failed``)."""
         out = self.output_for(st)
         if out is None:
-            self.message.emit(f"{st.name} has not been read as a document yet: Run Document first.", False, True)
+            self.message.emit(self.tr("{0} has not been read as a document yet: Run Document first.").format(st.name),
+                              False, True)  # fmt: skip
             return False
         pages = [_bare_copy(out.pages[p]) for p in sorted(out.pages)]
         fmt = (fmt or Path(path).suffix.lstrip(".") or "md").lower()
@@ -393,17 +398,18 @@ class DocumentRuns(QObject):
             except Exception as exc:
                 if not isinstance(exc, ExportError):
                     log.exception("document export failed")
-                self.export_failed.emit(f"Could not export {Path(path).name}: {user_message(exc)}")
+                self.export_failed.emit(self.tr("Could not export {0}: {1}").format(Path(path).name,
+                                                                                    user_message(exc)))  # fmt: skip
                 return
             self.exported.emit(str(written))
 
-        self.status.emit(f"Exporting {st.name}…")
+        self.status.emit(self.tr("Exporting {0}…").format(st.name))
         self.export_pool.start(_Task(work))
         return True
 
     @Slot(str)
     def _on_exported(self, path: str) -> None:
-        self.message.emit(f"Exported the document to {path}", False, False)
+        self.message.emit(self.tr("Exported the document to {0}").format(path), False, False)
 
     @Slot(str)
     def _on_export_failed(self, text: str) -> None:
@@ -427,12 +433,13 @@ class DocumentRuns(QObject):
         from PySide6.QtWidgets import QMessageBox, QWidget
 
         names = ", ".join(Path(path).name for _, path in run.documents[:3])
-        more = f" and {len(run.documents) - 3} more" if len(run.documents) > 3 else ""
+        more = self.tr(" and {0} more").format(len(run.documents) - 3) if len(run.documents) > 3 else ""
         answer = QMessageBox.question(
             parent if isinstance(parent := self.parent(), QWidget) else None,
-            "Resume the document run?",
-            f"A document run did not finish ({names}{more}: {run.pages_done} of {len(run.pages)} pages read).\n\n"
-            "Resume it? Pages and regions already read are kept and not read again.",
+            self.tr("Resume the document run?"),
+            self.tr("A document run did not finish ({0}{1}: {2} of {3} pages read).\n\nResume it? Pages and "
+                    "regions already read are kept and not read again.")
+            .format(names, more, run.pages_done, len(run.pages)),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.Yes,
         )
@@ -449,10 +456,11 @@ class DocumentRuns(QObject):
             elif Path(path).exists():
                 waiting[h] = path
             else:
-                self.message.emit(f"{Path(path).name} is no longer there; its pages are left out.", True, False)
+                self.message.emit(self.tr("{0} is no longer there; its pages are left out.").format(Path(path).name),
+                                  True, False)  # fmt: skip
         self._resume = {"run": run, "waiting": waiting, "docs": docs}
         if waiting:
-            self.status.emit("Opening the documents of the unfinished run…")
+            self.status.emit(self.tr("Opening the documents of the unfinished run…"))
             self.documents.open_paths(list(waiting.values()))
         else:
             self._start_resumed()
@@ -486,7 +494,7 @@ class DocumentRuns(QObject):
             return
         run, docs = pending["run"], pending["docs"]
         if not docs:
-            self.message.emit("None of the unfinished run's documents could be opened.", True, False)
+            self.message.emit(self.tr("None of the unfinished run's documents could be opened."), True, False)
             return
         self.log.adopt(run.id)
         progress = RunProgress(pages_total=sum(len(run.pages_of(h)) for h in docs))

@@ -13,7 +13,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QBuffer, QIODevice, QMimeData, QObject, QThreadPool, Signal, Slot
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QBuffer,
+    QCoreApplication,
+    QIODevice,
+    QMimeData,
+    QObject,
+    QThreadPool,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QClipboard, QImage
 
 from glmocr_desktop.core.errors import PasswordRequiredError, WrongPasswordError, user_message
@@ -25,6 +35,12 @@ log = logging.getLogger(__name__)
 
 DISPLAY_LONG_SIDE = 2200  # pixels of the page image shown in the view
 _ABANDONED: list[QThreadPool] = []  # pools with stuck work at close (see shutdown)
+#: Names of images that become documents, by how they came (shown in the window's language).
+IMAGE_NAMES = {
+    "Pasted": QT_TRANSLATE_NOOP("Documents", "Pasted image {0}.png"),
+    "Dropped": QT_TRANSLATE_NOOP("Documents", "Dropped image {0}.png"),
+    "Snip": QT_TRANSLATE_NOOP("Documents", "Snip image {0}.png"),
+}
 
 
 @dataclass(eq=False)
@@ -110,17 +126,17 @@ class Documents(QObject):
             if path.is_dir():
                 files = sorted(p for p in path.iterdir() if p.is_file() and is_supported(p))
                 if not files:
-                    refused.append(f"{path.name}/ (no supported files)")
+                    refused.append(self.tr("{0}/ (no supported files)").format(path.name))
                 for f in files:
                     started += self._open_one(f)
             elif not path.exists():
-                refused.append(f"{path.name} (not found)")
+                refused.append(self.tr("{0} (not found)").format(path.name))
             elif not is_supported(path):
-                refused.append(f"{path.name} (not a supported image or PDF)")
+                refused.append(self.tr("{0} (not a supported image or PDF)").format(path.name))
             else:
                 started += self._open_one(path)
         if refused:
-            self._say("Not opened: " + "; ".join(refused), error=True)
+            self._say(self.tr("Not opened: {0}").format("; ".join(refused)), error=True)
         return started
 
     def _open_one(self, path: Path) -> int:
@@ -129,17 +145,22 @@ class Documents(QObject):
             if st.path == key:
                 self.focus.emit(i)
                 return 0
-        self.status.emit(f"Opening {path.name}…")
+        self.status.emit(self.tr("Opening {0}…").format(path.name))
         self.opener.open(key)
         return 1
 
     def open_path(self, path: str, password: str | None = None) -> None:
         self.opener.open(path, password)
 
-    def open_image(self, image: QImage, how: str) -> None:
-        """A pasted or dropped image becomes a document named e.g. "Pasted image 2.png"."""
+    def open_image(self, image: QImage, how: str) -> str:
+        """A pasted or dropped image becomes a document named e.g. "Pasted image 2.png" (``how``: a key of
+        :data:`IMAGE_NAMES`); returns the name, which the document's ``path`` and ``name`` will have."""
         self._image_count += 1
-        self.opener.open_bytes(_png(image), f"{how} image {self._image_count}.png")
+        template = IMAGE_NAMES.get(how)
+        shown = QCoreApplication.translate("Documents", str(template)) if template else f"{how} image {{0}}.png"
+        name = shown.format(self._image_count)
+        self.opener.open_bytes(_png(image), name)
+        return name
 
     def paste(self, clipboard: QClipboard) -> bool:
         """Image files or an image from the clipboard, as new documents."""
@@ -148,7 +169,7 @@ class Documents(QObject):
             return self.open_paths([u.toLocalFile() for u in mime.urls() if u.isLocalFile()]) > 0
         image = clipboard.image()
         if image.isNull():
-            self._say("The clipboard holds no image.")
+            self._say(self.tr("The clipboard holds no image."))
             return False
         self.open_image(image, "Pasted")
         return True
@@ -162,7 +183,7 @@ class Documents(QObject):
         if mime.hasUrls():
             local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
             if any(not u.isLocalFile() for u in mime.urls()):
-                self._say("Links to the web are not downloaded; save the file and drop it instead.")
+                self._say(self.tr("Links to the web are not downloaded; save the file and drop it instead."))
             if local:
                 self.open_paths(local)
                 return True
@@ -172,7 +193,7 @@ class Documents(QObject):
                 self.open_image(image, "Dropped")
                 return True
         if not mime.hasUrls():
-            self._say("Only files can be dropped here (images and PDFs).")
+            self._say(self.tr("Only files can be dropped here (images and PDFs)."))
         return False
 
     @Slot(str, object)
@@ -184,7 +205,7 @@ class Documents(QObject):
         for w in getattr(doc, "warnings", None) or []:
             self._say(f"{state.name}: {w}")
         self.added.emit(state)
-        self.status.emit(f"Opened {state.name}")
+        self.status.emit(self.tr("Opened {0}").format(state.name))
 
     @Slot(str, object)
     def _on_open_failed(self, path: str, exc: Any) -> None:
@@ -193,13 +214,14 @@ class Documents(QObject):
         if isinstance(exc, PasswordRequiredError):
             self.password_needed.emit(path, isinstance(exc, WrongPasswordError))
             return
-        self._say(f"Could not open {Path(path).name}: {user_message(exc)}", error=True, dialog=True)
+        self._say(self.tr("Could not open {0}: {1}").format(Path(path).name, user_message(exc)), error=True,
+                  dialog=True)  # fmt: skip
 
     @Slot(str, float)
     def _on_open_slow(self, path: str, seconds: float) -> None:
         if not self.closing:
-            self._say(f"{Path(path).name} is taking unusually long to open ({seconds:.0f} s so far); "
-                      "it will appear when it is ready.", error=True)  # fmt: skip
+            self._say(self.tr("{0} is taking unusually long to open ({1} s so far); it will appear when it is "
+                              "ready.").format(Path(path).name, f"{seconds:.0f}"), error=True)  # fmt: skip
 
     # --- which document, which page ----------------------------------------------------------------
     def show(self, st: DocState | None) -> None:
@@ -230,7 +252,7 @@ class Documents(QObject):
         try:
             size = st.doc.page_size(index)
         except Exception as exc:
-            self._say(f"Page {index + 1} cannot be shown: {exc}", error=True)
+            self._say(self.tr("Page {0} cannot be shown: {1}").format(index + 1, exc), error=True)
             return None
         w, h = size
         dpi = max(36, min(200, DISPLAY_LONG_SIDE * 72.0 / max(w, h, 1)))
@@ -281,14 +303,14 @@ class Documents(QObject):
         st = self.state_of(doc)
         if st is not None:
             self.page_slow.emit(st, page, True)
-            self._say(f"Page {page + 1} of {st.name} is taking unusually long to render ({seconds:.0f} s so "
-                      "far). It will appear when it is done; other pages and documents can be used meanwhile.",
-                      error=True)  # fmt: skip
+            self._say(self.tr("Page {0} of {1} is taking unusually long to render ({2} s so far). It will "
+                              "appear when it is done; other pages and documents can be used meanwhile.")
+                      .format(page + 1, st.name, f"{seconds:.0f}"), error=True)  # fmt: skip
 
     @Slot(object, int, str)
     def _on_page_failed(self, doc: Any, page: int, message: str) -> None:
         if self._is_current_page(doc, page):
-            self._say(f"Page {page + 1} could not be rendered: {message}", error=True)
+            self._say(self.tr("Page {0} could not be rendered: {1}").format(page + 1, message), error=True)
 
     @Slot(object, int, QImage)
     def _on_thumb_ready(self, doc: Any, page: int, image: QImage) -> None:

@@ -15,6 +15,8 @@ import functools
 import logging
 from typing import TYPE_CHECKING, Any, Protocol
 
+from PySide6.QtCore import QCoreApplication
+
 from glmocr_desktop.core.jobs import JobState, Result, Source
 from glmocr_desktop.gui.result_pane import ResultEntry
 
@@ -144,10 +146,12 @@ def result_of(entry: ResultEntry) -> Result:
 
 def entry_from_stored(row, document: Any) -> ResultEntry:
     """A result list entry for a stored result (``document`` is None when it is not open)."""
-    where = f"{row.task.label}" if row.region is None else f"region {row.task.label}"
+    translate = QCoreApplication.translate
+    where = f"{row.task.label}" if row.region is None else translate("StorePersistence", "region {0}").format(row.task.label)
+    page = translate("StorePersistence", "p.{0}").format(row.page + 1)
     entry = ResultEntry(
         id=f"stored-{row.id}",
-        label=f"{row.document_name or '?'} · p.{row.page + 1} · {where}",
+        label=f"{row.document_name or '?'} · {page} · {where}",
         task=row.task,
         text=row.text or "",
         state=SHOWN_AS.get(row.status, JobState.ERROR if row.error else JobState.DONE),
@@ -304,13 +308,17 @@ class StorePersistence:
 
     def save_unsaved_to(self, path: str) -> str:
         """Write the unsaved results to ``path``; what to tell the user."""
+        translate = QCoreApplication.translate
         try:
             n = self.store.save_unsaved(path)
         except Exception as exc:
             log.exception("saving unsaved results to %s failed", path)
-            return f"The unsaved results could not be saved to {path}: {exc}"
-        still = "" if self.store.closed else " They are also still written to the results database once it works."
-        return f"{n} unsaved result{'s' if n != 1 else ''} saved to {path}.{still}"
+            return translate("StorePersistence", "The unsaved results could not be saved to {0}: {1}").format(path, exc)
+        still = "" if self.store.closed else translate(
+            "StorePersistence", " They are also still written to the results database once it works.")  # fmt: skip
+        saved = (translate("StorePersistence", "1 unsaved result saved to {0}.{1}") if n == 1 else
+                 translate("StorePersistence", "%n unsaved results saved to {0}.{1}", None, n))  # fmt: skip
+        return saved.format(path, still)
 
     def close(self) -> None:
         """Close the store (writing what it can for about two seconds, never longer) and say plainly what
@@ -328,19 +336,30 @@ class StorePersistence:
         unsaved = self.unsaved_count()
         if not unsaved:
             return
-        reason = (report.reason() if report is not None else "") or "the results database could not be written"
+        translate = QCoreApplication.translate
+        reason = ((report.reason() if report is not None else "")
+                  or translate("StorePersistence", "the results database could not be written"))  # fmt: skip
         aside = self.store.saved_aside
         if aside is not None:
-            self._tell(f"{unsaved} result{'s' if unsaved != 1 else ''} could not be written to the results "
-                       f"database ({reason}). They were kept in {aside} and are added back at the next start.")
+            if unsaved == 1:
+                kept = translate("StorePersistence", "1 result could not be written to the results database ({0}). "
+                                 "They were kept in {1} and are added back at the next start.")  # fmt: skip
+            else:
+                kept = translate("StorePersistence", "%n results could not be written to the results database "
+                                 "({0}). They were kept in {1} and are added back at the next start.", None,
+                                 unsaved)  # fmt: skip
+            self._tell(kept.format(reason, aside))
             return
         from glmocr_desktop.gui import store_banner
 
-        text = f"{unsaved} result{'s' if unsaved != 1 else ''} could not be saved ({reason})."
+        text = (translate("StorePersistence", "1 result could not be saved ({0}).") if unsaved == 1 else
+                translate("StorePersistence", "%n results could not be saved ({0}).", None, unsaved))  # fmt: skip
+        text = text.format(reason)
         # asked only of a person looking at the window (a hidden or headless one cannot answer)
         visible = self._window is not None and self._window.isVisible()
         path = store_banner.ask_save_path(self._window, unsaved) if visible else ""
-        self._tell(f"{text} {self.save_unsaved_to(path)}" if path else f"{text} They were not saved.")
+        not_saved = translate("StorePersistence", "They were not saved.")
+        self._tell(f"{text} {self.save_unsaved_to(path)}" if path else f"{text} {not_saved}")
 
     def _tell(self, text: str) -> None:
         log.warning("%s", text)

@@ -17,7 +17,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QCoreApplication, QObject
 from PySide6.QtGui import QUndoCommand, QUndoGroup, QUndoStack
 
 from glmocr_desktop.core.regions import Region, TaskRegion
@@ -54,21 +54,25 @@ def _same_size(a: Region, b: Region) -> bool:
 
 def describe(before: Snapshot, after: Snapshot) -> str:
     """What an edit made in the page view did, for the Undo menu: draw, delete, move or resize."""
+    translate = QCoreApplication.translate
     was, now = {id(s): state for s, state in before}, {id(s): state for s, state in after}
     added, gone = [i for i in now if i not in was], [i for i in was if i not in now]
     if added and not gone:
-        return "Draw Region" if len(added) == 1 else f"Add {len(added)} Regions"
+        return (translate("RegionEdit", "Draw Region") if len(added) == 1 else
+                translate("RegionEdit", "Add %n Regions", None, len(added)))  # fmt: skip
     if gone and not added:
-        return "Delete Region" if len(gone) == 1 else f"Delete {len(gone)} Regions"
+        return (translate("RegionEdit", "Delete Region") if len(gone) == 1 else
+                translate("RegionEdit", "Delete %n Regions", None, len(gone)))  # fmt: skip
     moved = [i for i in now if i in was and was[i][0] != now[i][0]]
     if moved and not added and not gone:
         resized = any(not _same_size(was[i][0], now[i][0]) for i in moved)
         return (
-            "Resize Region"
+            translate("RegionEdit", "Resize Region")
             if resized
-            else ("Move Region" if len(moved) == 1 else f"Move {len(moved)} Regions")
-        )
-    return "Edit Regions"
+            else (translate("RegionEdit", "Move Region") if len(moved) == 1 else
+                  translate("RegionEdit", "Move %n Regions", None, len(moved)))
+        )  # fmt: skip
+    return translate("RegionEdit", "Edit Regions")
 
 
 class RegionEdit(QUndoCommand):
@@ -94,7 +98,7 @@ class RemoveResult(QUndoCommand):
     """A result taken off the list (the store keeps it); undo puts it back at its row."""
 
     def __init__(self, pane: Any, entry: Any) -> None:
-        super().__init__("Remove Result from List")
+        super().__init__(QCoreApplication.translate("RemoveResult", "Remove Result from List"))
         self.pane, self.entry = pane, entry
         self.row = pane.entries.index(entry)
 
@@ -111,7 +115,7 @@ class SourceEdit(QUndoCommand):
     ID = 0x5E0
 
     def __init__(self, pane: Any, entry: Any, before: tuple[str, bool], after: tuple[str, bool]) -> None:
-        super().__init__("Edit Result Source")
+        super().__init__(QCoreApplication.translate("SourceEdit", "Edit Result Source"))
         self.pane, self.entry, self.before, self.after = pane, entry, before, after
         self._made = True
 
