@@ -25,11 +25,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from PySide6.QtCore import QThread, Signal
+from PySide6.QtCore import QCoreApplication, QThread, Signal
 
 from glmocr_desktop.core import model_limits
 from glmocr_desktop.core.errors import ModelError, OcrError, RenderError
-from glmocr_desktop.core.jobs import Job, Result, new_id
+from glmocr_desktop.core.jobs import Job, new_id
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.run_request import RunRequest
 from glmocr_desktop.core.settings import Settings
 from glmocr_desktop.core.tasks import Task
@@ -76,7 +77,9 @@ class LoadInterrupted(ModelError):
     """The model load was stopped because the app is closing."""
 
     def __init__(self) -> None:
-        super().__init__("Loading the model was stopped: the app is closing.")
+        super().__init__(
+            QCoreApplication.translate("LoadInterrupted", "Loading the model was stopped: the app is closing.")
+        )
 
 
 def default_layout_factory(model: str, device: str):
@@ -353,7 +356,7 @@ class InferenceThread(QThread):
             except Exception as exc:
                 if not isinstance(exc, OcrError):
                     log.error("layout detection failed:\n%s", traceback.format_exc())
-                    wrapped = ModelError(f"The layout of the page could not be found: {exc}")
+                    wrapped = ModelError(self.tr("The layout of the page could not be found: {0}").format(exc))
                     wrapped.__cause__ = exc
                     exc = wrapped
                 self.layout_failed.emit(req.id, exc)
@@ -364,7 +367,7 @@ class InferenceThread(QThread):
         with self._engine_lock:
             engine = self._engine
         if engine is None:
-            self._failed(requests, ModelError("The model is not loaded."))
+            self._failed(requests, ModelError(self.tr("The model is not loaded.")))
             return
         self._cancel.clear()
         gen = self._generation
@@ -387,7 +390,7 @@ class InferenceThread(QThread):
         if gen != self._generation:
             request.control.cancel()
         if engine is None or request.control.cancelled:
-            error = "" if request.control.cancelled else "The model is not loaded."
+            error = "" if request.control.cancelled else self.tr("The model is not loaded.")
             self.document_events.emit(request.id, [RunEnded(request.control.cancelled, error)])
             return
         self.busy_changed.emit(True)
@@ -403,7 +406,7 @@ class InferenceThread(QThread):
                 jobs.append(r.make_job(getattr(engine, "image_pixel_cap", model_limits.MAX_PIXELS)))
             except Exception as exc:
                 if not isinstance(exc, OcrError):
-                    wrapped = RenderError(f"Could not render: {exc}")
+                    wrapped = RenderError(self.tr("Could not render: {0}").format(exc))
                     wrapped.__cause__ = exc
                     exc = wrapped
                 self._failed([r], exc)
@@ -456,4 +459,4 @@ class InferenceThread(QThread):
                 if self._cancel.is_set():
                     self._cancelled([j])
                 else:
-                    self._failed([j], ModelError("The engine stopped early."))
+                    self._failed([j], ModelError(self.tr("The engine stopped early.")))
