@@ -327,9 +327,19 @@ class PageView(QGraphicsView):
         #: What the keyboard edit being announced by ``regions_changed`` did ("add", "move", "resize"), else None.
         self.key_edit: str | None = None
         self.scene().selectionChanged.connect(self.selection_changed)
+        self._name_controls()
+
+    def _name_controls(self) -> None:
         self.setAccessibleName(self.tr("Page"))
         self.setAccessibleDescription(self.shortcuts_text())
         self.setToolTip(self.shortcuts_text())
+        if self.page is not None:
+            self.page.setToolTip(self.toolTip())
+
+    def changeEvent(self, event) -> None:
+        if event.type() == QEvent.Type.LanguageChange:
+            self._name_controls()
+        super().changeEvent(event)
 
     def shortcuts_text(self) -> str:
         """The page's mouse and keyboard controls (its tooltip and accessible description)."""

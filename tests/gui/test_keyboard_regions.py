@@ -9,7 +9,7 @@ The window is the scripted one of test_undo_and_tasks (FakeEngine, no database u
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QToolBar, QToolButton
 
 from glmocr_desktop.core.regions import Region
@@ -211,6 +211,9 @@ def test_page_view_tooltip_and_description_list_the_keys(qtbot, focused):
         for key in ("Insert or N", "Tab / Shift+Tab", "Arrow keys", "Ctrl+arrow keys"):
             assert key in text
     assert w.view.accessibleName() == "Page"
+    w.view.page.setToolTip("")
+    QApplication.sendEvent(w.view, QEvent(QEvent.Type.LanguageChange))  # a new language: the texts again
+    assert w.view.page.toolTip() == w.view.toolTip() and "Insert or N" in w.view.toolTip()
 
 
 def test_every_icon_only_button_has_an_accessible_name(qtbot, window, page_png, tmp_path):  # noqa: F811
