@@ -194,7 +194,8 @@ class ReplayEngine:
         return self.stream(next(iter(jobs)))
 
     def stream(self, job):
-        from glmocr_desktop.core.jobs import Chunk, Result, Timings
+        from glmocr_desktop.core.jobs import Chunk
+        from glmocr_desktop.core.results import Result, Timings
         from glmocr_desktop.core.tasks import Task
 
         self._cancel.clear()

@@ -7,8 +7,8 @@ import shutil
 import pytest
 
 from glmocr_desktop.core.exports import payload_for, result_markdown, save_result
-from glmocr_desktop.core.jobs import Result
 from glmocr_desktop.core.render import render_document, sanitize_markdown
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.tasks import Task
 
 PIXEL = '<img src="http://tracker.example/p.gif?id=1" width="1" height="1">'

@@ -13,7 +13,8 @@ import pytest
 
 from glmocr_desktop.core.exports import payload_for, results_json, save_result
 from glmocr_desktop.core.extraction import json_safe, parse_extraction, parse_json_tolerant
-from glmocr_desktop.core.jobs import Job, Result
+from glmocr_desktop.core.jobs import Job
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.tasks import Task
 
 LONG = "9" * 4_400  # past Python's int-string limit (4,300 digits)

@@ -202,7 +202,7 @@ def test_write_document_picks_the_writer_by_suffix(tmp_path, document):
 
 def test_single_region_results_saved_as_word_and_searchable_pdf(tmp_path):
     from glmocr_desktop.core.exports import save_result
-    from glmocr_desktop.core.jobs import Result, Source
+    from glmocr_desktop.core.results import Result, Source
     from glmocr_desktop.core.tasks import Task
 
     def result(task, text, page, region):

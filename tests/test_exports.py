@@ -18,7 +18,7 @@ from glmocr_desktop.core.exports import (
     payload_for,
     save_result,
 )
-from glmocr_desktop.core.jobs import Result
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.tasks import Task
 
 TABLE = "<table><tr><th>Item</th><th>Price</th></tr><tr><td>Tea<br>green</td><td>3.50</td></tr></table>"

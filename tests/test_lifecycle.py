@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from glmocr_desktop.core.errors import ModelNotFoundError, user_message
-from glmocr_desktop.core.jobs import JobState, Result
+from glmocr_desktop.core.jobs import JobState
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.store import STATUSES
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.engines.base import EngineInfo, FastPathState

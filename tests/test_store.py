@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from glmocr_desktop.core import store as store_mod
-from glmocr_desktop.core.jobs import Job, Result, Source, Timings
+from glmocr_desktop.core.jobs import Job
 from glmocr_desktop.core.regions import WHOLE_PAGE, Region, TaskRegion
+from glmocr_desktop.core.results import Result, Source, Timings
 from glmocr_desktop.core.store import MIGRATIONS, SCHEMA_VERSION, ResultStore, migrate
 from glmocr_desktop.core.store import schema as store_schema
 from glmocr_desktop.core.tasks import Task

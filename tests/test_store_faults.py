@@ -22,7 +22,7 @@ from store_faults import (
     small_filesystem,
 )
 
-from glmocr_desktop.core.jobs import Result
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.store import ResultStore
 from glmocr_desktop.core.store import recovery as store_recovery
 from glmocr_desktop.core.store.health import Problem

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sqlite3
 
 from glmocr_desktop.core.assembly import PageBlock, PageInput, assemble
-from glmocr_desktop.core.jobs import Result, Source
 from glmocr_desktop.core.regions import Region
 from glmocr_desktop.core.render import BLOCK_DATA_ATTRIBUTES, document_block_html, sanitize_html
+from glmocr_desktop.core.results import Result, Source
 from glmocr_desktop.core.run_progress import RunProgress, duration_text
 from glmocr_desktop.core.store import SCHEMA_VERSION, ResultStore
 from glmocr_desktop.core.store.runs import RunBlock, RunLog

@@ -22,9 +22,10 @@ from glmocr_desktop.core.assembly import PageBlock, PageInput
 from glmocr_desktop.core.documents import DEFAULT_DPI, DEFAULT_MAX_SIDE, Document
 from glmocr_desktop.core.errors import InputError, OcrError, RegionError
 from glmocr_desktop.core.imaging import MODEL_MAX_PIXELS, fit_pixels
-from glmocr_desktop.core.jobs import Chunk, Job, Result, Source
+from glmocr_desktop.core.jobs import Chunk, Job
 from glmocr_desktop.core.layout import IMAGE, TEXT, LayoutBlock
 from glmocr_desktop.core.regions import WHOLE_PAGE, Region, TaskRegion
+from glmocr_desktop.core.results import Result, Source
 from glmocr_desktop.core.tasks import Task
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -28,7 +28,8 @@ from starlette.routing import Route
 from glmocr_desktop import __version__
 from glmocr_desktop.core import model_limits
 from glmocr_desktop.core.errors import ImageTooLargeForModelError, InputError, OcrError
-from glmocr_desktop.core.jobs import Job, Result
+from glmocr_desktop.core.jobs import Job
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.settings import MAX_TOKENS
 from glmocr_desktop.core.tasks import DEFAULT_MAX_NEW_TOKENS, EXTRACTION_PREFIX, PROMPTS, Task
 from glmocr_desktop.server.batcher import Batcher, Pending, QueueFull

@@ -12,7 +12,8 @@ from fake_engine import FakeEngine
 from PySide6.QtCore import QSettings, Qt
 from store_faults import Faults, damage_pages, make_writable, pages_of, read_only_file
 
-from glmocr_desktop.core.jobs import JobState, Result
+from glmocr_desktop.core.jobs import JobState
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.store import ResultStore
 from glmocr_desktop.gui import store_banner
 from glmocr_desktop.gui.controllers.persistence import StorePersistence

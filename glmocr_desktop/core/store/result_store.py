@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from glmocr_desktop.core import paths as app_paths
-from glmocr_desktop.core.jobs import Job, JobState, Result, Source
+from glmocr_desktop.core.jobs import Job, JobState
 from glmocr_desktop.core.regions import Region, TaskRegion
+from glmocr_desktop.core.results import Result, Source
 from glmocr_desktop.core.store import salvage
 from glmocr_desktop.core.store.health import Problem, StoreHealth
 from glmocr_desktop.core.store.queries import ResultQueries

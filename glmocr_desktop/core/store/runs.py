@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from glmocr_desktop.core.assembly import PageBlock, PageInput
-from glmocr_desktop.core.jobs import Result
 from glmocr_desktop.core.regions import Region
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.store.records import dump_json, loads_json, region_from, task_from
 from glmocr_desktop.core.store.recovery import current_owner, owner_alive
 from glmocr_desktop.core.tasks import Task

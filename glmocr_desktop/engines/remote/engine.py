@@ -31,9 +31,9 @@ import httpx
 
 from glmocr_desktop.core import model_limits
 from glmocr_desktop.core.errors import OcrError
-from glmocr_desktop.core.jobs import Chunk, Job, Result, Timings
+from glmocr_desktop.core.jobs import Chunk, Job
 from glmocr_desktop.core.loops import RepetitionGuard
-from glmocr_desktop.core.results import Generation, finish_result
+from glmocr_desktop.core.results import Generation, Result, Timings, finish_result
 from glmocr_desktop.engines.base import EngineInfo, ProgressCallback
 from glmocr_desktop.engines.remote import protocol as wire
 from glmocr_desktop.engines.remote.errors import (
