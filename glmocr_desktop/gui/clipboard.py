@@ -9,16 +9,32 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QMimeData
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QMimeData
 from PySide6.QtWidgets import QApplication
 
 from glmocr_desktop.core import exports
 from glmocr_desktop.core.tasks import Task
 
+#: The Copy As formats' names (``core.exports`` names them in English), for the translation catalogues.
+FORMAT_NAMES = (
+    QT_TRANSLATE_NOOP("Clipboard", "Plain text"),
+    QT_TRANSLATE_NOOP("Clipboard", "Markdown"),
+    QT_TRANSLATE_NOOP("Clipboard", "Formatted text (HTML)"),
+    QT_TRANSLATE_NOOP("Clipboard", "LaTeX"),
+    QT_TRANSLATE_NOOP("Clipboard", "LaTeX with $$ delimiters"),
+    QT_TRANSLATE_NOOP("Clipboard", "MathML"),
+    QT_TRANSLATE_NOOP("Clipboard", "Table (HTML + TSV)"),
+    QT_TRANSLATE_NOOP("Clipboard", "Tab-separated values"),
+    QT_TRANSLATE_NOOP("Clipboard", "Markdown table"),
+    QT_TRANSLATE_NOOP("Clipboard", "HTML source"),
+    QT_TRANSLATE_NOOP("Clipboard", "JSON"),
+    QT_TRANSLATE_NOOP("Clipboard", "Fields (TSV)"),
+)
+
 
 def copy_options(task: Task, text: str = "") -> list[tuple[str, str]]:
-    """(key, label) pairs for the Copy As menu of ``task``."""
-    return [(str(k), str(v)) for k, v in exports.copy_as_options(task, text)]
+    """(key, label) pairs for the Copy As menu of ``task``, the labels in the window's language."""
+    return [(str(k), QCoreApplication.translate("Clipboard", str(v))) for k, v in exports.copy_as_options(task, text)]
 
 
 def payload(key: str | None, task: Task, text: str, extraction: Any = None) -> dict[str, str]:

@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
             source.status.connect(self.state_label.setText)
         d.message.connect(self.show_message)
         r.message.connect(partial(self.show_message, logged=True))  # the inference thread logged the failure
+        r.busy_status.connect(self.status.show_busy)
         r.model_changed.connect(self._on_model_state)
         r.model_needed.connect(self.show_model_dialog)
         r.load_progress.connect(self.status.show_load_progress)
@@ -235,7 +236,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def open_dialog(self) -> None:
         start = self.settings.last_dir or str(Path.home())
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open", start, OPEN_FILTER)
+        paths, _ = QFileDialog.getOpenFileNames(self, self.tr("Open"), start, OPEN_FILTER)
         if paths:
             self.settings.last_dir = str(Path(paths[0]).parent)
             self.open_paths(paths)
@@ -312,11 +313,12 @@ class MainWindow(QMainWindow):
         if state is ModelState.MISSING:
             self.show_model_dialog(detail)
         elif state is ModelState.ERROR:
-            self.show_message(f"The model could not be loaded: {detail}", error=True, dialog=True, logged=True)
+            self.show_message(self.tr("The model could not be loaded: {0}").format(detail), error=True, dialog=True,
+                              logged=True)  # fmt: skip
         self._update_actions()
 
     def show_model_dialog(self, message: str = "") -> dialogs.ModelDialog:
-        make = partial(dialogs.ModelDialog, message or "Choose where the model comes from.", self)
+        make = partial(dialogs.ModelDialog, message or self.tr("Choose where the model comes from."), self)
         if not message and self.model_state is not ModelState.MISSING:  # Run > Model…: what is in use
             rows = model_rows(self.model_state, self.runs.info, self.settings.model, self.speed_meter.text())
             make = partial(ModelDetailsDialog, rows, "", self)
@@ -367,7 +369,7 @@ class MainWindow(QMainWindow):
         """Read the regions (None: the whole page, with ``whole_page``)."""
         st = self.current
         if st is None:
-            self.show_message("Open a document first.")
+            self.show_message(self.tr("Open a document first."))
             return []
         if not self.regions.ensure_template(specs, whole_page):
             return []

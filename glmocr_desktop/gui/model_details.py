@@ -11,7 +11,7 @@ from collections import deque
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, Slot
 from PySide6.QtWidgets import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from glmocr_desktop.core.jobs import JobState
@@ -20,10 +20,6 @@ from glmocr_desktop.gui.dialogs import ModelDialog
 
 #: How many finished results the measured speed is the median of.
 SPEED_WINDOW = 20
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("ModelDetails", text)
 
 
 class SpeedMeter(QObject):
@@ -41,8 +37,8 @@ class SpeedMeter(QObject):
 
     def text(self) -> str:
         if not self.rates:
-            return tr("not measured yet (run a region)")
-        return tr("{rate:.1f} tokens/s (median of the last {n} results)").format(
+            return QCoreApplication.translate("ModelDetails", "not measured yet (run a region)")
+        return QCoreApplication.translate("ModelDetails", "{rate:.1f} tokens/s (median of the last {n} results)").format(
             rate=statistics.median(self.rates), n=len(self.rates))  # fmt: skip
 
 
@@ -59,34 +55,38 @@ def model_folder(model: str) -> str:
     try:
         return str(local_model_folder(model, DEFAULT_MODEL_ID, lambda _id: ""))
     except ModelNotFoundError:
-        return tr("not on this computer")
+        return QCoreApplication.translate("ModelDetails", "not on this computer")
 
 
 def model_rows(state: ModelState, info: EngineInfo | None, model: str, speed: str) -> list[tuple[str, str]]:
     """``(label, value)`` rows that say what is loaded."""
     if state is not ModelState.READY or info is None:
-        words = {ModelState.LOADING: tr("loading…"), ModelState.MISSING: tr("not on this computer"),
-                 ModelState.ERROR: tr("failed to load")}  # fmt: skip
-        return [(tr("Model"), model), (tr("State"), words.get(state, tr("not loaded yet"))),
-                (tr("Folder"), model_folder(model))]  # fmt: skip
+        words = {ModelState.LOADING: QCoreApplication.translate("ModelDetails", "loading…"),
+                 ModelState.MISSING: QCoreApplication.translate("ModelDetails", "not on this computer"),
+                 ModelState.ERROR: QCoreApplication.translate("ModelDetails", "failed to load")}  # fmt: skip
+        shown = words.get(state, QCoreApplication.translate("ModelDetails", "not loaded yet"))
+        return [(QCoreApplication.translate("ModelDetails", "Model"), model),
+                (QCoreApplication.translate("ModelDetails", "State"), shown),
+                (QCoreApplication.translate("ModelDetails", "Folder"), model_folder(model))]  # fmt: skip
     name = str(info.model or model)
     return [
-        (tr("Model"), Path(name).name if Path(name).is_dir() else name),
-        (tr("Folder"), model_folder(name)),
-        (tr("Device"), info.device or "?"),
-        (tr("Precision"), info.dtype or "?"),
-        (tr("Speed"), speed),
+        (QCoreApplication.translate("ModelDetails", "Model"), Path(name).name if Path(name).is_dir() else name),
+        (QCoreApplication.translate("ModelDetails", "Folder"), model_folder(name)),
+        (QCoreApplication.translate("ModelDetails", "Device"), info.device or "?"),
+        (QCoreApplication.translate("ModelDetails", "Precision"), info.dtype or "?"),
+        (QCoreApplication.translate("ModelDetails", "Speed"), speed),
     ]
 
 
 class ModelDetailsDialog(ModelDialog):
     """The model dialog with what is loaded written above the folder and download choices."""
 
-    TITLE = QCoreApplication.translate("ModelDetails", "Model")
-    HEAD = QCoreApplication.translate("ModelDetails", "The GLM-OCR model in use")
+    TITLE = str(QT_TRANSLATE_NOOP("ModelDetails", "Model"))
+    HEAD = str(QT_TRANSLATE_NOOP("ModelDetails", "The GLM-OCR model in use"))
 
     def __init__(self, rows: list[tuple[str, str]], message: str, parent: QWidget | None = None) -> None:
         super().__init__(message, parent)
+        self.setWindowTitle(QCoreApplication.translate("ModelDetails", self.TITLE))
         self.rows = rows
         box = QWidget()
         box.setObjectName("modelDetails")
@@ -101,8 +101,12 @@ class ModelDetailsDialog(ModelDialog):
             self.value_labels[label] = shown
         layout = self.layout()
         if isinstance(layout, QVBoxLayout):
+            first = layout.itemAt(0)
+            head = first.widget() if first is not None else None
+            if isinstance(head, QLabel):  # the dialog's heading, shown in the window's language
+                head.setText(f"<b>{QCoreApplication.translate('ModelDetails', self.HEAD)}</b>")
             layout.insertWidget(1, box)
 
     def body_html(self, message: str) -> str:
-        return tr("To use another model, choose its folder or download {repo} again.").format(
+        return QCoreApplication.translate("ModelDetails", "To use another model, choose its folder or download {repo} again.").format(
             repo=f"<code>{self.repo_id}</code>")  # fmt: skip

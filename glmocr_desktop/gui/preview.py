@@ -18,7 +18,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEventLoop, Qt, QThread, QTimer, QUrl, Signal, Slot
+from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
+    QCoreApplication,
+    QEventLoop,
+    Qt,
+    QThread,
+    QTimer,
+    QUrl,
+    Signal,
+    Slot,
+)
 from PySide6.QtGui import QAction, QColor, QDesktopServices
 from PySide6.QtWebEngineCore import QWebEnginePage, QWebEngineProfile
 from PySide6.QtWebEngineWidgets import QWebEngineView
@@ -41,7 +51,7 @@ STREAM_RENDER_SHARE = 0.25
 #: a run shows everything the page holds as plain text; after the fourth the page is not reloaded.
 CRASH_WINDOW_S = 60.0
 CRASHES_BEFORE_GIVING_UP = 4
-CRASH_NOTICE = "This part stopped the preview"
+CRASH_NOTICE = str(QT_TRANSLATE_NOOP("PreviewView", "This part stopped the preview"))  # shown translated
 OPENABLE_SCHEMES = ("http", "https", "mailto")
 
 _LIGHT_BG = QColor("#ffffff")
@@ -415,14 +425,14 @@ class PreviewView(QWidget):
             suspects = []
         for block in suspects:
             if block not in self._poisoned:
-                self._poisoned[block] = plain_block(html_to_plain(block), CRASH_NOTICE)
+                self._poisoned[block] = plain_block(html_to_plain(block), QCoreApplication.translate("PreviewView", CRASH_NOTICE))
         self._ready = False
         self._awaiting_ack = self._unconfirmed = False
         self._held = None
         self._in_flight = []
         self.renderer_crashed.emit(
-            "The preview stopped while showing this result"
-            + ("; the part that stopped it is shown as plain text." if suspects else "; it was reloaded.")
+            self.tr("The preview stopped while showing this result; the part that stopped it is shown as plain text.")
+            if suspects else self.tr("The preview stopped while showing this result; it was reloaded.")
         )
         if self._crashes >= CRASHES_BEFORE_GIVING_UP:
             log.error("preview renderer keeps ending; not reloading it")
@@ -433,8 +443,8 @@ class PreviewView(QWidget):
     def _context_menu(self, pos) -> None:
         menu = QMenu(self)
         for label, action in (
-            ("Copy", QWebEnginePage.WebAction.Copy),
-            ("Select All", QWebEnginePage.WebAction.SelectAll),
+            (self.tr("Copy"), QWebEnginePage.WebAction.Copy),
+            (self.tr("Select All"), QWebEnginePage.WebAction.SelectAll),
         ):
             item = QAction(label, menu)
             item.triggered.connect(lambda _=False, a=action: self._page.triggerAction(a))
@@ -453,13 +463,14 @@ _MAILTO_ATTACHMENT_FIELDS = ("attach", "attachment", "attachments")
 def link_refusal(url: QUrl) -> str | None:
     """Why a link from recognised text is not opened at all, or None."""
     if url.scheme() not in OPENABLE_SCHEMES or not url.isValid():
-        return "Only web and mail links can be opened."
+        return QCoreApplication.translate("PreviewView", "Only web and mail links can be opened.")
     if url.scheme() == "mailto":
         from urllib.parse import parse_qsl
 
         fields = {k.strip().lower() for k, _ in parse_qsl(url.query(QUrl.ComponentFormattingOption.FullyDecoded))}
         if fields & set(_MAILTO_ATTACHMENT_FIELDS):
-            return "This mail link would attach a file from this computer; it is not opened."
+            return QCoreApplication.translate(
+                "PreviewView", "This mail link would attach a file from this computer; it is not opened.")
     return None
 
 
@@ -468,15 +479,17 @@ def link_question(url: QUrl) -> str:
     part that can make ``http://www.bank.example.com@evil/`` look like the bank), then the address."""
     shown = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
     if url.scheme() == "mailto":
-        return f"The recognised text links to an e-mail address:\n\n{shown}\n\nOpen it in your mail program?"
-    host = url.host(QUrl.ComponentFormattingOption.FullyEncoded) or "(no site)"
-    lines = [f"The recognised text links to the site:\n\n    {host}\n", f"Full address:\n{shown}\n"]
+        return QCoreApplication.translate(
+            "PreviewView", "The recognised text links to an e-mail address:\n\n{0}\n\nOpen it in your mail program?"
+        ).format(shown)
+    host = url.host(QUrl.ComponentFormattingOption.FullyEncoded) or QCoreApplication.translate("PreviewView", "(no site)")
+    lines = [QCoreApplication.translate("PreviewView", "The recognised text links to the site:\n\n    {0}\n").format(host),
+             QCoreApplication.translate("PreviewView", "Full address:\n{0}\n").format(shown)]
     if url.userName() or url.password():
         user = url.userInfo(QUrl.ComponentFormattingOption.FullyEncoded)
-        lines.append(
-            f"Careful: \u201c{user}@\u201d in the address is not the site; the site is {host}.\n"
-        )
-    lines.append("Open it in your browser?")
+        lines.append(QCoreApplication.translate(
+            "PreviewView", "Careful: \u201c{0}@\u201d in the address is not the site; the site is {1}.\n").format(user, host))
+    lines.append(QCoreApplication.translate("PreviewView", "Open it in your browser?"))
     return "\n".join(lines)
 
 
@@ -485,11 +498,11 @@ def confirm_and_open(url: QUrl, parent: QWidget | None = None) -> bool:
     refusal = link_refusal(url)
     if refusal is not None:
         if url.scheme() == "mailto" and url.isValid():
-            QMessageBox.information(parent, "Link not opened", refusal)
+            QMessageBox.information(parent, QCoreApplication.translate("PreviewView", "Link not opened"), refusal)
         return False
     answer = QMessageBox.question(
         parent,
-        "Open link?",
+        QCoreApplication.translate("PreviewView", "Open link?"),
         link_question(url),
         QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
         QMessageBox.StandardButton.Cancel,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from PySide6.QtCore import QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QColor, QFont, QIcon, QTextCursor
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,13 +40,14 @@ from glmocr_desktop.gui import clipboard
 from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_view import TASK_COLOURS
 
+#: A result's state as its row says it (shown translated).
 STATE_TEXT = {
-    JobState.QUEUED: "queued",
-    JobState.RUNNING: "running",
-    JobState.DONE: "done",
-    JobState.CANCELLED: "stopped",
-    JobState.INTERRUPTED: "stopped",
-    JobState.ERROR: "failed",
+    JobState.QUEUED: QT_TRANSLATE_NOOP("ResultPane", "queued"),
+    JobState.RUNNING: QT_TRANSLATE_NOOP("ResultPane", "running"),
+    JobState.DONE: QT_TRANSLATE_NOOP("ResultPane", "done"),
+    JobState.CANCELLED: QT_TRANSLATE_NOOP("ResultPane", "stopped"),
+    JobState.INTERRUPTED: QT_TRANSLATE_NOOP("ResultPane", "stopped"),
+    JobState.ERROR: QT_TRANSLATE_NOOP("ResultPane", "failed"),
 }
 
 
@@ -55,9 +56,11 @@ def cut_notice(result: Result | None) -> tuple[str, str] | None:
     if result is None:
         return None
     if result.cut:
-        return "loop cut", result.cut_reason or "The model started repeating itself; the repeated part was removed."
+        return (QCoreApplication.translate("ResultPane", "loop cut"), result.cut_reason or QCoreApplication.translate(
+            "ResultPane", "The model started repeating itself; the repeated part was removed."))
     if result.truncated:
-        return "token limit reached", result.truncated_reason or "The output reached its token limit and may be incomplete."
+        return (QCoreApplication.translate("ResultPane", "token limit reached"), result.truncated_reason or
+                QCoreApplication.translate("ResultPane", "The output reached its token limit and may be incomplete."))
     return None
 
 
@@ -205,7 +208,7 @@ class ResultPane(QWidget):
 
         header = QHBoxLayout()
         header.setContentsMargins(10, 6, 6, 2)
-        title = QLabel("Results")
+        title = QLabel(self.tr("Results"))
         f = title.font()
         f.setBold(True)
         f.setPointSizeF(f.pointSizeF() * 1.1)
@@ -213,24 +216,25 @@ class ResultPane(QWidget):
         header.addWidget(title)
         header.addStretch(1)
         self.copy_button = QToolButton()
-        self.copy_button.setText("Copy")
+        self.copy_button.setText(self.tr("Copy"))
         self.copy_button.setToolTip(self.tr("Copy the text selected in the preview, else the selected result in "
                                             "its natural format, also while it arrives (Ctrl+C)"))  # fmt: skip
         self.copy_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.copy_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
-        self.copy_menu = QMenu("Copy As", self)
+        self.copy_menu = QMenu(self.tr("Copy As"), self)
         self.copy_menu.aboutToShow.connect(self._fill_copy_menu)
         self.copy_button.setMenu(self.copy_menu)
         self.copy_button.clicked.connect(self.copy_natural)
         self.save_button = QToolButton()
-        self.save_button.setText("Save…")
+        self.save_button.setText(self.tr("Save…"))
         self.save_button.setToolTip(self.tr("Save the shown document's results (the latest run of each region) "
                                             "as Markdown or JSON, named after it"))  # fmt: skip
         self.save_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.save_button.clicked.connect(self.save_requested)
         self.clear_button = QToolButton()
-        self.clear_button.setToolTip("Remove the selected result from the list; the history keeps it "
-                                     "(Del; Undo brings it back)")  # fmt: skip
+        self.clear_button.setToolTip(self.tr("Remove the selected result from the list; the history keeps it "
+                                             "(Del; Undo brings it back)"))  # fmt: skip
+        self.clear_button.setAccessibleName(self.tr("Remove result from list"))
         self.clear_button.clicked.connect(self._remove_current)
         for b in (self.copy_button, self.save_button, self.clear_button):
             b.setAutoRaise(True)
@@ -248,8 +252,8 @@ class ResultPane(QWidget):
         self._latest: dict[tuple, str] = {}  # (document key, version key) -> the latest entry's id
         self._rebuilding = False
         self.empty_hint = QLabel(
-            "No results yet.\nDraw a region on the page (Ctrl+A: whole page), pick a task (1-4)\n"
-            "and press Run (Ctrl+Enter).",
+            self.tr("No results yet.\nDraw a region on the page (Ctrl+A: whole page), pick a task (1-4)\n"
+                    "and press Run (Ctrl+Enter)."),
             self.list.viewport(),
         )
         self.empty_hint.setObjectName("emptyHint")
@@ -276,7 +280,7 @@ class ResultPane(QWidget):
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             view.customContextMenuRequested.connect(self._show_preview_menu)
         self.fields = QTableWidget(0, 2)
-        self.fields.setHorizontalHeaderLabels(["Field", "Value"])
+        self.fields.setHorizontalHeaderLabels([self.tr("Field"), self.tr("Value")])
         self.fields.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.fields.horizontalHeader().setStretchLastSection(True)
         self.fields.verticalHeader().setVisible(False)
@@ -291,7 +295,7 @@ class ResultPane(QWidget):
 
         self.source = QPlainTextEdit()
         self.source.setObjectName("source")
-        self.source.setPlaceholderText("The recognised text appears here; edit it and the preview follows.")
+        self.source.setPlaceholderText(self.tr("The recognised text appears here; edit it and the preview follows."))
         mono = self.source.font()
         mono.setFamily("monospace")
         mono.setStyleHint(mono.StyleHint.Monospace)
@@ -308,7 +312,7 @@ class ResultPane(QWidget):
         self.cut_banner = QLabel()
         self.cut_banner.setWordWrap(True)
         self.cut_banner.setContentsMargins(8, 4, 4, 4)
-        self.rerun_button = QPushButton("Run again with more tokens")
+        self.rerun_button = QPushButton(self.tr("Run again with more tokens"))
         self.rerun_button.setObjectName("rerunButton")
         self.rerun_button.clicked.connect(self._rerun_current)
         cut_layout = QHBoxLayout(self.cut_box)
@@ -319,8 +323,8 @@ class ResultPane(QWidget):
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(preview_split, "Preview")
-        self.tabs.addTab(self.source, "Source")
+        self.tabs.addTab(preview_split, self.tr("Preview"))
+        self.tabs.addTab(self.source, self.tr("Source"))
 
         result_box = QWidget()
         result_layout = QVBoxLayout(result_box)
@@ -559,11 +563,12 @@ class ResultPane(QWidget):
         item = self._items.get(entry.id)
         if item is None:
             return
-        state = STATE_TEXT.get(entry.state, entry.state)
+        state = QCoreApplication.translate("ResultPane", str(STATE_TEXT[entry.state])) if entry.state in STATE_TEXT \
+            else str(entry.state)
         extra = ""
         cut = cut_notice(entry.result) if not entry.state.active else None
         if entry.state is JobState.RUNNING and entry.tokens:
-            extra = f" · {entry.tokens} tokens"
+            extra = self.tr(" · {0} tokens").format(entry.tokens)
         elif entry.state is JobState.ERROR and entry.error:
             extra = f" · {entry.error.splitlines()[0][:80]}"
         elif cut is not None:
@@ -641,18 +646,21 @@ class ResultPane(QWidget):
             self.cut_box.hide()
             return
         tag, sentence = cut
-        self.cut_banner.setText(f"<b>Incomplete: {tag}.</b> {html.escape(sentence)}")
+        self.cut_banner.setText("<b>" + html.escape(self.tr("Incomplete: {0}.").format(tag)) + "</b> "
+                                + html.escape(sentence))
         limit, before = rerun_limit(entry), token_limit(entry)
         more = entry.result is not None and not entry.result.cut
-        self.rerun_button.setText("Run again with more tokens" if more else "Run again")
+        self.rerun_button.setText(self.tr("Run again with more tokens") if more else self.tr("Run again"))
         self.rerun_button.setEnabled(limit is not None)
         if limit is None:
-            tip = f"It already had {before:,} tokens, the most a re-run asks for ({RERUN_MAX_TOKENS:,})"
+            tip = self.tr("It already had {0:,} tokens, the most a re-run asks for ({1:,})").format(
+                before, RERUN_MAX_TOKENS)
         elif more:
-            tip = (f"Read this region again with a limit of {limit:,} tokens (twice {before:,}); the new "
-                   "result goes next to this one")  # fmt: skip
+            tip = self.tr("Read this region again with a limit of {0:,} tokens (twice {1:,}); the new result goes "
+                          "next to this one").format(limit, before)  # fmt: skip
         else:
-            tip = f"Read this region again (limit {limit:,} tokens); the new result goes next to this one"
+            tip = self.tr("Read this region again (limit {0:,} tokens); the new result goes next to this "
+                          "one").format(limit)  # fmt: skip
         self.rerun_button.setToolTip(tip)
         self.cut_box.show()
 

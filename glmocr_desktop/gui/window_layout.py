@@ -29,10 +29,6 @@ RESULTS_MIN_WIDTH = 300
 PREVIEW_MIN_WIDTH = 200
 
 
-def tr(text: str) -> str:
-    return QCoreApplication.translate("MainWindow", text)
-
-
 def default_window_rect(available: QRect) -> QRect:
     """The window on first start: inside the screen's free area (taskbar left out), centred on it."""
     size = QSize(min(DEFAULT_SIZE.width(), int(available.width() * SCREEN_SHARE)),
@@ -47,19 +43,21 @@ def build_panes(w: MainWindow, preview_factory: Any) -> None:
     w.doc_list = QListWidget()
     w.doc_list.setObjectName("documents")
     w.doc_list.setIconSize(QSize(18, 18))
+    w.doc_list.setAccessibleName(QCoreApplication.translate("MainWindow", "Documents"))
     w.thumbs = PageStrip()
+    w.thumbs.setAccessibleName(QCoreApplication.translate("MainWindow", "Pages"))
     left = QSplitter(Qt.Orientation.Vertical)
-    left.addWidget(titled(tr("Documents"), w.doc_list))
-    left.addWidget(titled(tr("Pages"), w.thumbs))
+    left.addWidget(titled(QCoreApplication.translate("MainWindow", "Documents"), w.doc_list))
+    left.addWidget(titled(QCoreApplication.translate("MainWindow", "Pages"), w.thumbs))
     left.setSizes([160, 640])
     left.setMinimumWidth(170)
 
     w.view = PageView()
     w.view.viewport().setAcceptDrops(False)
     w.empty = QLabel(
-        "<div style='font-size:15pt'>" + tr("Open or drop a scan, photo or PDF") + "</div>"
+        "<div style='font-size:15pt'>" + QCoreApplication.translate("MainWindow", "Open or drop a scan, photo or PDF") + "</div>"
         "<div style='margin-top:8px'>"
-        + tr("Ctrl+O to open · Ctrl+V to paste an image · then draw regions and press Ctrl+Enter")
+        + QCoreApplication.translate("MainWindow", "Ctrl+O to open · Ctrl+V to paste an image · then draw regions and press Ctrl+Enter")
         + "</div>"
     )
     w.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -73,6 +71,8 @@ def build_panes(w: MainWindow, preview_factory: Any) -> None:
     w.results.setMinimumWidth(RESULTS_MIN_WIDTH)
     w.preview = w.results.preview
     w.preview.setMinimumWidth(PREVIEW_MIN_WIDTH)
+    w.results.list.setAccessibleName(QCoreApplication.translate("MainWindow", "Results"))
+    w.preview.setAccessibleName(QCoreApplication.translate("MainWindow", "Result preview"))
 
     split = QSplitter(Qt.Orientation.Horizontal)
     for i, (widget, stretch) in enumerate(((left, 0), (w.centre, 3), (w.results, 2))):

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QToolBar, QToolButton,
 from glmocr_desktop.core.tasks import Task
 from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_view import TASK_COLOURS
+from glmocr_desktop.gui.task_names import task_name
 
 TASK_KEYS = {Task.TEXT: "1", Task.FORMULA: "2", Task.TABLE: "3", Task.EXTRACT: "4"}
 THEME_MODES = ("system", "light", "dark")
@@ -77,17 +78,17 @@ class Actions(QObject):
         self.owner = owner
         self.commands = commands
         c, v, A = commands, view, self._action
-        self.act_open = A("&Open…", c.open_dialog, QKeySequence.StandardKey.Open, "open", "Open files")
-        self.act_paste = A("&Paste Image", c.paste, QKeySequence.StandardKey.Paste, "paste",
-                           "Paste an image from the clipboard")  # fmt: skip
-        self.act_snip = A("S&nip Screen…", c.snip_screen, "Ctrl+Shift+S", "snip",
-                          "Capture a rectangle of the screen as a new document, ready to run")  # fmt: skip
+        self.act_open = A(self.tr("&Open…"), c.open_dialog, QKeySequence.StandardKey.Open, "open", self.tr("Open files"))
+        self.act_paste = A(self.tr("&Paste Image"), c.paste, QKeySequence.StandardKey.Paste, "paste",
+                           self.tr("Paste an image from the clipboard"))  # fmt: skip
+        self.act_snip = A(self.tr("S&nip Screen…"), c.snip_screen, "Ctrl+Shift+S", "snip",
+                          self.tr("Capture a rectangle of the screen as a new document, ready to run"))  # fmt: skip
         self.act_save = A(self.tr("&Save Results…"), c.save_results, QKeySequence.StandardKey.Save, "save",
                           self.tr("Save the shown document's results (the latest run of each region), "
                                   "named after it"))  # fmt: skip
-        self.act_close_doc = A("&Close Document", c.close_current_document, QKeySequence.StandardKey.Close)
-        self.act_quit = A("&Quit", c.close, QKeySequence.StandardKey.Quit)
-        self.act_copy = A("&Copy Result", c.copy_result, QKeySequence.StandardKey.Copy, "copy",
+        self.act_close_doc = A(self.tr("&Close Document"), c.close_current_document, QKeySequence.StandardKey.Close)
+        self.act_quit = A(self.tr("&Quit"), c.close, QKeySequence.StandardKey.Quit)
+        self.act_copy = A(self.tr("&Copy Result"), c.copy_result, QKeySequence.StandardKey.Copy, "copy",
                           self.tr("Copy the text selected in the preview, else the whole result (also while "
                                   "it is still arriving)"))  # fmt: skip
         self.act_auto_copy = A(self.tr("Copy Each Result When &Done"), c.set_auto_copy, None, None,
@@ -102,56 +103,56 @@ class Actions(QObject):
             act.setCheckable(True)
             self.theme_group.addAction(act)
             self.theme_actions[mode] = act
-        self.act_zoom_in = A("Zoom &In", lambda: v.zoom_in(), QKeySequence.StandardKey.ZoomIn, "zoom-in")
-        self.act_zoom_out = A("Zoom &Out", lambda: v.zoom_out(), QKeySequence.StandardKey.ZoomOut, "zoom-out")
-        self.act_fit_width = A("Fit &Width", lambda: v.fit_width(), "Ctrl+2", "fit-width")
-        self.act_fit_page = A("Fit &Page", lambda: v.fit_page(), "Ctrl+0", "fit-page")
-        self.act_rotate = A("&Rotate Page", c.rotate_page, "Ctrl+R", "rotate", "Rotate the page clockwise")
-        self.act_prev = A("Previous Page", lambda: c.go_page(-1), "PgUp")
-        self.act_next = A("Next Page", lambda: c.go_page(+1), "PgDown")
-        self.act_whole = A("&Whole Page Region", c.add_whole_page_region, "Ctrl+A", "page",
-                           "Make the whole page one region")  # fmt: skip
-        self.act_delete = A("&Delete Selected Regions", c.delete_regions, [QKeySequence.StandardKey.Delete],
-                            "delete", "Delete the selected regions from the page (Undo brings them back)")  # fmt: skip
-        self.act_remove_result = A("&Remove Result from List", c.remove_result, [QKeySequence.StandardKey.Delete],
-                                   "delete", "Take the selected result off the list; the history keeps it "
-                                   "(Undo brings it back)")  # fmt: skip
-        self.act_delete_history = A("Delete Result from &History…", c.delete_result_from_history, None, None,
-                                    "Delete the selected result from the history for good (asks first)")  # fmt: skip
-        self.act_detect = A("Detect &Layout", c.detect_layout_page, "Ctrl+L", "layout",
-                            "Find this page's titles, paragraphs, tables, formulas and pictures as regions")  # fmt: skip
-        self.act_detect_all = A("Detect Layout of &Every Page", c.detect_layout_document, "Ctrl+Shift+L",
-                                "layout-all", "Find the layout of every page of the document")  # fmt: skip
-        self.act_keep_abandoned = A("&Keep Headers, Footers and Page Numbers", c.set_keep_abandoned, None, None,
-                                    "Detect Layout also places page headers, footers, page numbers and notes")  # fmt: skip
+        self.act_zoom_in = A(self.tr("Zoom &In"), lambda: v.zoom_in(), QKeySequence.StandardKey.ZoomIn, "zoom-in")
+        self.act_zoom_out = A(self.tr("Zoom &Out"), lambda: v.zoom_out(), QKeySequence.StandardKey.ZoomOut, "zoom-out")
+        self.act_fit_width = A(self.tr("Fit &Width"), lambda: v.fit_width(), "Ctrl+2", "fit-width")
+        self.act_fit_page = A(self.tr("Fit &Page"), lambda: v.fit_page(), "Ctrl+0", "fit-page")
+        self.act_rotate = A(self.tr("&Rotate Page"), c.rotate_page, "Ctrl+R", "rotate", self.tr("Rotate the page clockwise"))
+        self.act_prev = A(self.tr("Previous Page"), lambda: c.go_page(-1), "PgUp")
+        self.act_next = A(self.tr("Next Page"), lambda: c.go_page(+1), "PgDown")
+        self.act_whole = A(self.tr("&Whole Page Region"), c.add_whole_page_region, "Ctrl+A", "page",
+                           self.tr("Make the whole page one region"))  # fmt: skip
+        self.act_delete = A(self.tr("&Delete Selected Regions"), c.delete_regions, [QKeySequence.StandardKey.Delete],
+                            "delete", self.tr("Delete the selected regions from the page (Undo brings them back)"))  # fmt: skip
+        self.act_remove_result = A(self.tr("&Remove Result from List"), c.remove_result, [QKeySequence.StandardKey.Delete],
+                                   "delete", self.tr("Take the selected result off the list; the history keeps it "
+                                                     "(Undo brings it back)"))  # fmt: skip
+        self.act_delete_history = A(self.tr("Delete Result from &History…"), c.delete_result_from_history, None, None,
+                                    self.tr("Delete the selected result from the history for good (asks first)"))  # fmt: skip
+        self.act_detect = A(self.tr("Detect &Layout"), c.detect_layout_page, "Ctrl+L", "layout",
+                            self.tr("Find this page's titles, paragraphs, tables, formulas and pictures as regions"))  # fmt: skip
+        self.act_detect_all = A(self.tr("Detect Layout of &Every Page"), c.detect_layout_document, "Ctrl+Shift+L",
+                                "layout-all", self.tr("Find the layout of every page of the document"))  # fmt: skip
+        self.act_keep_abandoned = A(self.tr("&Keep Headers, Footers and Page Numbers"), c.set_keep_abandoned, None, None,
+                                    self.tr("Detect Layout also places page headers, footers, page numbers and notes"))  # fmt: skip
         self.act_keep_abandoned.setCheckable(True)
-        self.act_merge = A("&Merge Regions", c.merge_regions, "Ctrl+M", "merge",
-                           "Make the selected regions one region (their bounding box)")  # fmt: skip
-        self.act_move_earlier = A("Move &Earlier", lambda: c.move_regions(-1), "Alt+Up", None,
-                                  "Move the selected regions earlier in the reading order")  # fmt: skip
-        self.act_move_later = A("Move &Later", lambda: c.move_regions(+1), "Alt+Down", None,
-                                "Move the selected regions later in the reading order")  # fmt: skip
-        self.act_template = A("Extraction &Template…", c.edit_template, "Ctrl+T", "template",
-                              "Edit the JSON template for extraction")  # fmt: skip
-        self.act_run = A("&Run Selected", c.run_selected, ["Ctrl+Return", "Ctrl+Enter"], "run",
-                         "Recognise the selected regions")  # fmt: skip
-        self.act_run_page = A("Run &All Regions", c.run_page, ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
-                              "run-all", "Recognise every region of this page")  # fmt: skip
-        self.act_run_whole = A("Run &Whole Page", lambda: c.run_whole_page(), "Ctrl+Alt+Return", "page",
-                               "Recognise the whole page as text (Run Whole Page As for another task)")  # fmt: skip
+        self.act_merge = A(self.tr("&Merge Regions"), c.merge_regions, "Ctrl+M", "merge",
+                           self.tr("Make the selected regions one region (their bounding box)"))  # fmt: skip
+        self.act_move_earlier = A(self.tr("Move &Earlier"), lambda: c.move_regions(-1), "Alt+Up", None,
+                                  self.tr("Move the selected regions earlier in the reading order"))  # fmt: skip
+        self.act_move_later = A(self.tr("Move &Later"), lambda: c.move_regions(+1), "Alt+Down", None,
+                                self.tr("Move the selected regions later in the reading order"))  # fmt: skip
+        self.act_template = A(self.tr("Extraction &Template…"), c.edit_template, "Ctrl+T", "template",
+                              self.tr("Edit the JSON template for extraction"))  # fmt: skip
+        self.act_run = A(self.tr("&Run Selected"), c.run_selected, ["Ctrl+Return", "Ctrl+Enter"], "run",
+                         self.tr("Recognise the selected regions"))  # fmt: skip
+        self.act_run_page = A(self.tr("Run &All Regions"), c.run_page, ["Ctrl+Shift+Return", "Ctrl+Shift+Enter"],
+                              "run-all", self.tr("Recognise every region of this page"))  # fmt: skip
+        self.act_run_whole = A(self.tr("Run &Whole Page"), lambda: c.run_whole_page(), "Ctrl+Alt+Return", "page",
+                               self.tr("Recognise the whole page as text (Run Whole Page As for another task)"))  # fmt: skip
         self.whole_page_actions: dict[Task, QAction] = {
-            task: A(task.label, lambda _=False, t=task: c.run_whole_page(t), None, task.value,
-                    f"Recognise the whole page with the {task.label} task")
+            task: A(task_name(task), lambda _=False, t=task: c.run_whole_page(t), None, task.value,
+                    self.tr("Recognise the whole page with the {0} task").format(task_name(task)))
             for task in Task
         }  # fmt: skip
-        self.act_run_doc = A("Run &Document…", c.run_document, "Ctrl+Shift+D", "run-all",
-                             "Read whole documents: every page, a page range or every open document")  # fmt: skip
-        self.act_export_doc = A("&Export Document…", c.export_document, "Ctrl+Shift+E", "save",
-                                "Save the assembled document as Markdown, JSON, Word or searchable PDF")  # fmt: skip
-        self.act_stop = A("&Stop", c.cancel, "Esc", "stop", "Stop recognition")
-        self.act_settings = A("&Settings…", c.open_settings, ["Ctrl+,"], "settings")
-        self.act_model = A("&Model…", lambda: c.show_model_dialog(), None, None, "Choose or download the model")
-        self.act_reload = A("&Reload Model", c.load_model)
+        self.act_run_doc = A(self.tr("Run &Document…"), c.run_document, "Ctrl+Shift+D", "run-all",
+                             self.tr("Read whole documents: every page, a page range or every open document"))  # fmt: skip
+        self.act_export_doc = A(self.tr("&Export Document…"), c.export_document, "Ctrl+Shift+E", "save",
+                                self.tr("Save the assembled document as Markdown, JSON, Word or searchable PDF"))  # fmt: skip
+        self.act_stop = A(self.tr("&Stop"), c.cancel, "Esc", "stop", self.tr("Stop recognition"))
+        self.act_settings = A(self.tr("&Settings…"), c.open_settings, ["Ctrl+,"], "settings")
+        self.act_model = A(self.tr("&Model…"), lambda: c.show_model_dialog(), None, None, self.tr("Choose or download the model"))
+        self.act_reload = A(self.tr("&Reload Model"), c.load_model)
         self.needs_document = (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page,
                                self.act_rotate, self.act_whole, self.act_run, self.act_run_page,
                                self.act_run_whole, self.act_close_doc, self.act_prev, self.act_next,
@@ -162,9 +163,9 @@ class Actions(QObject):
         self.task_group.setExclusive(True)
         self.task_actions: dict[Task, QAction] = {}
         for task in Task:
-            act = A(task.label, lambda _=False, t=task: self.task_chosen.emit(t), TASK_KEYS[task], task.value,
-                    f"{task.label}: the task for new regions; with regions selected, they are read as "
-                    f"{task.label} too")  # fmt: skip
+            act = A(task_name(task), lambda _=False, t=task: self.task_chosen.emit(t), TASK_KEYS[task], task.value,
+                    self.tr("{0}: the task for new regions; with regions selected, they are read as {0} too")
+                    .format(task_name(task)))  # fmt: skip
             act.setCheckable(True)
             self.task_group.addAction(act)
             self.task_actions[task] = act
@@ -208,9 +209,9 @@ class Actions(QObject):
 
     def install_undo(self, group: QUndoGroup) -> None:
         """Undo and Redo at the top of the Edit menu, their text naming the command ("Undo Delete Region")."""
-        self.act_undo = group.createUndoAction(self.owner, "&Undo")
+        self.act_undo = group.createUndoAction(self.owner, self.tr("&Undo"))
         self.act_undo.setShortcuts([QKeySequence(QKeySequence.StandardKey.Undo)])
-        self.act_redo = group.createRedoAction(self.owner, "&Redo")
+        self.act_redo = group.createRedoAction(self.owner, self.tr("&Redo"))
         self.act_redo.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         for act in (self.act_undo, self.act_redo):
             self.owner.addAction(act)
@@ -239,46 +240,50 @@ class Actions(QObject):
     # --- menus and toolbar -------------------------------------------------------------------------
     def build_menus(self) -> None:
         mb = self.owner.menuBar()
-        m = mb.addMenu("&File")
+        for ext in mb.findChildren(QToolButton, "qt_menubar_ext_button"):  # Qt's arrow for menus that do not fit
+            ext.setAccessibleName(self.tr("More menus"))
+        m = mb.addMenu(self.tr("&File"))
         m.addAction(self.act_open)
-        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu = m.addMenu(self.tr("Open &Recent"))
         self.recent_menu.aboutToShow.connect(self._fill_recent)
         _add(m, (self.act_paste, self.act_snip))
         m.addSeparator()
         _add(m, (self.act_save, self.act_export_doc, self.act_close_doc))
         m.addSeparator()
         _add(m, (self.act_settings, self.act_quit))
-        m = self.edit_menu = mb.addMenu("&Edit")
+        m = self.edit_menu = mb.addMenu(self.tr("&Edit"))
         m.addAction(self.act_copy)
-        self.copy_as_menu = m.addMenu("Copy &As")
+        self.copy_as_menu = m.addMenu(self.tr("Copy &As"))
         self.copy_as_menu.aboutToShow.connect(self._fill_copy_as)
         m.addAction(self.act_auto_copy)
         m.addSeparator()
         _add(m, (self.act_remove_result, self.act_delete_history))
-        self.view_menu = mb.addMenu("&View")
+        self.view_menu = mb.addMenu(self.tr("&View"))
         _add(self.view_menu, (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page,
                               self.act_rotate, self.act_prev, self.act_next))  # fmt: skip
         self.view_menu.addSeparator()
         self.theme_menu = self.view_menu.addMenu(self.tr("&Theme"))
         _add(self.theme_menu, self.theme_actions.values())
-        m = mb.addMenu("&Region")
+        m = mb.addMenu(self.tr("&Region"))
         _add(m, self.task_actions.values())
         m.addSeparator()
         _add(m, (self.act_detect, self.act_detect_all, self.act_keep_abandoned))
         m.addSeparator()
         _add(m, (self.act_whole, self.act_merge, self.act_move_earlier, self.act_move_later, self.act_delete,
                  self.act_template))  # fmt: skip
-        m = mb.addMenu("&Run")
+        m = mb.addMenu(self.tr("&Run"))
         _add(m, (self.act_run, self.act_run_page, self.act_run_whole))
-        whole = m.addMenu("Run Whole Page &As")
+        whole = m.addMenu(self.tr("Run Whole Page &As"))
         _add(whole, self.whole_page_actions.values())
         _add(m, (self.act_run_doc, self.act_stop))
         m.addSeparator()
         _add(m, (self.act_model, self.act_reload))
 
     def build_toolbar(self) -> QToolBar:
-        tb = QToolBar("Main")
+        tb = QToolBar(self.tr("Main"))
         tb.setObjectName("mainToolbar")
+        for ext in tb.findChildren(QToolButton, "qt_toolbar_ext_button"):  # Qt's arrow for buttons that do not fit
+            ext.setAccessibleName(self.tr("More tools"))
         tb.setMovable(False)
         tb.setIconSize(QSize(20, 20))
         tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
@@ -291,9 +296,9 @@ class Actions(QObject):
             (self.act_zoom_in, self.act_zoom_out, self.act_fit_width, self.act_fit_page, self.act_rotate))  # fmt: skip
         tb.addWidget(self.page_menu_button)
         tb.addSeparator()
-        self.new_regions_label = QLabel(" New regions: ")
-        self.new_regions_label.setToolTip("The task buttons set the task for new regions; with regions "
-                                          "selected, they set those regions' task too (keys 1-4 on the page)")  # fmt: skip
+        self.new_regions_label = QLabel(self.tr(" New regions: "))
+        self.new_regions_label.setToolTip(self.tr("The task buttons set the task for new regions; with regions "
+                                                  "selected, they set those regions' task too (keys 1-4 on the page)"))  # fmt: skip
         tb.addWidget(self.new_regions_label)
         _add(tb, self.task_actions.values(), text_beside=True)
         tb.addAction(self.act_template)
@@ -306,10 +311,10 @@ class Actions(QObject):
         spacer.setSizePolicy(spacer.sizePolicy().Policy.Expanding, spacer.sizePolicy().Policy.Preferred)
         tb.addWidget(spacer)
         tb.addAction(self.act_settings)
-        self.act_run.setText("Run")
-        self.act_run_page.setText("Run all")
-        self.act_run_doc.setIconText("Document")
-        self.act_detect.setIconText("Layout")
+        self.act_run.setText(self.tr("Run"))
+        self.act_run_page.setText(self.tr("Run all"))
+        self.act_run_doc.setIconText(self.tr("Document"))
+        self.act_detect.setIconText(self.tr("Layout"))
         self._compact_width = 0
         tb.installEventFilter(self)
         return tb
@@ -360,7 +365,7 @@ class Actions(QObject):
         toggle.setShortcut("Ctrl+H")
         toggle.setData("history")
         toggle.setIcon(icon("history"))
-        toggle.setToolTip("History of results (Ctrl+H)")
+        toggle.setToolTip(self.tr("History of results (Ctrl+H)"))
         self.view_menu.addSeparator()
         self.view_menu.addAction(toggle)
         self.toolbar.insertAction(self.act_settings, toggle)
@@ -371,19 +376,19 @@ class Actions(QObject):
         menu.clear()
         files = [p for p in self.commands.recent_files() if Path(p).exists()]
         if not files:
-            menu.addAction("No recent files").setEnabled(False)
+            menu.addAction(self.tr("No recent files")).setEnabled(False)
             return
         for p in files:
             menu.addAction(Path(p).name, functools.partial(self.commands.open_paths, [p])).setToolTip(p)
         menu.addSeparator()
-        menu.addAction("Clear list", self.commands.clear_recent)
+        menu.addAction(self.tr("Clear list"), self.commands.clear_recent)
 
     def _fill_copy_as(self) -> None:
         menu = self.copy_as_menu
         menu.clear()
         options = self.commands.copy_options()
         if not options:
-            menu.addAction("No result selected").setEnabled(False)
+            menu.addAction(self.tr("No result selected")).setEnabled(False)
             return
         for key, label in options:
             menu.addAction(label, functools.partial(self.commands.copy_as, key))

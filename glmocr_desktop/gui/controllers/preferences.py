@@ -51,10 +51,9 @@ class Preferences(QObject):
     def set_keep_abandoned(self, keep: bool) -> None:
         self.w.settings.keep_abandoned = bool(keep)
         self._save()
-        self.w.show_message(
-            ("Headers, footers and page numbers are kept" if keep else "Headers, footers and page numbers are "
-             "left out") + " from the next layout detection"
-        )  # fmt: skip
+        self.w.show_message(self.tr("Headers, footers and page numbers are kept from the next layout detection")
+                            if keep else
+                            self.tr("Headers, footers and page numbers are left out from the next layout detection"))  # fmt: skip
 
     def recent_files(self) -> list[str]:
         return list(self.w.settings.recent_files)

@@ -137,7 +137,7 @@ class ResultCommands(QObject):
             w.show_message(self.tr("Could not save {path}: {error}").format(path=path, error=exc),
                            error=True, dialog=True)  # fmt: skip
             return
-        w.show_message(self.tr("Saved {n} result(s) to {path}").format(n=len(results), path=path))
+        w.show_message(self.tr("Saved %n result(s) to {path}", "", len(results)).format(path=path))
 
     def _reading_place(self, entry: ResultEntry) -> int:
         """The entry's region's place in its page's reading order (whole-page results first)."""
@@ -188,7 +188,7 @@ def document_markdown(name: str, entries: list[ResultEntry], parts: list[str]) -
     for entry, part in zip(entries, parts):
         if len(pages) > 1 and entry.page != page:
             page = entry.page
-            out.append(f"## {QCoreApplication.translate('ResultCommands', 'Page {n}').format(n=page + 1)}")
+            out.append("## " + QCoreApplication.translate("ResultCommands", "Page {n}").format(n=page + 1))
         if part:
             out.append(part)
     return "\n\n".join(out) + "\n"

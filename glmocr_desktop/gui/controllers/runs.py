@@ -47,6 +47,7 @@ class Runs(QObject):
     fast_path_changed = Signal(object, str)  # FastPathState, detail
     busy_changed = Signal(bool)
     status = Signal(str)
+    busy_status = Signal(str)  # a status that lasts only while jobs run ("Recognising …"): "Ready" follows it
     speed = Signal(str)
     message = Signal(str, bool, bool)  # text, error, also as a dialog
 
@@ -109,7 +110,7 @@ class Runs(QObject):
     @Slot(object)
     def _on_load_failed(self, exc: BaseException) -> None:
         for reqs, _ in self.pending_runs:
-            self._settle(reqs, JobState.ERROR, "The model is not loaded.")
+            self._settle(reqs, JobState.ERROR, self.tr("The model is not loaded."))
         self.pending_runs = []
         missing = isinstance(exc, ModelNotFoundError)
         self._set_model_state(ModelState.MISSING if missing else ModelState.ERROR, user_message(exc))
@@ -140,8 +141,8 @@ class Runs(QObject):
             if self.model_state in (ModelState.IDLE, ModelState.ERROR):
                 self.load_model()
             elif self.model_state is ModelState.MISSING:
-                self.model_needed.emit("The model is needed to recognise text.")
-        self.status.emit(f"Queued {len(reqs)} job(s)")
+                self.model_needed.emit(self.tr("The model is needed to recognise text."))
+        self.busy_status.emit(self.tr("Queued %n job(s)", "", len(reqs)))
         return reqs
 
     def cancel(self) -> None:
@@ -152,7 +153,7 @@ class Runs(QObject):
         self.pending_runs = []
         if running or self.worker.pending:
             self.worker.cancel_all()
-            self.status.emit("Stopping…")
+            self.busy_status.emit(self.tr("Stopping…"))
 
     def _settle(self, reqs: list[Request], state: JobState, error: str = "") -> None:
         for r in reqs:
@@ -166,7 +167,7 @@ class Runs(QObject):
         if entry is None:
             return
         self.results.set_state(entry, JobState.RUNNING)
-        self.status.emit(f"Recognising {entry.label}…")
+        self.busy_status.emit(self.tr("Recognising {0}…").format(entry.label))
         self.persistence.job_started(entry, self.worker.info, self._settings())
 
     @Slot(str, str, int)
@@ -176,7 +177,8 @@ class Runs(QObject):
             return
         self.results.append(entry, delta, tokens)
         rate = entry.tokens_per_s()
-        self.speed.emit(f"{rate:.1f} tok/s · {entry.tokens} tokens" if rate else f"{entry.tokens} tokens")
+        self.speed.emit(self.tr("{0:.1f} tok/s · {1} tokens").format(rate, entry.tokens) if rate
+                        else self.tr("{0} tokens").format(entry.tokens))  # fmt: skip
         self.persistence.job_partial(entry)
 
     @Slot(str, object)
@@ -185,10 +187,16 @@ class Runs(QObject):
         if entry is None:
             return
         self.results.finish(entry, result)
-        self.speed.emit(f"{result.timings.tokens_per_s:.1f} tok/s · {result.timings.generated_tokens} tokens")
+        self.speed.emit(self.tr("{0:.1f} tok/s · {1} tokens").format(result.timings.tokens_per_s,
+                                                                      result.timings.generated_tokens))  # fmt: skip
         cut = cut_notice(result)
-        note = " (stopped)" if result.cancelled else (f" ({cut[0]})" if cut else "")
-        self.status.emit(f"Done: {entry.label}{note}")
+        if result.cancelled:
+            done = self.tr("Done: {0} (stopped)").format(entry.label)
+        elif cut:
+            done = self.tr("Done: {0} ({1})").format(entry.label, cut[0])
+        else:
+            done = self.tr("Done: {0}").format(entry.label)
+        self.status.emit(done)
         self.persistence.job_finished(entry)
 
     @Slot(str, object)
