@@ -8,7 +8,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -33,15 +33,18 @@ from glmocr_desktop import DEFAULT_MODEL_ID
 from glmocr_desktop.core.extraction import READY_TEMPLATES, validate_template
 from glmocr_desktop.core.settings import DEVICES, DTYPES, MAX_DPI, MAX_TOKENS, MIN_DPI, THEMES, Settings
 from glmocr_desktop.gui.engine_settings import EngineSettingsPage
+from glmocr_desktop.gui.i18n import SHIPPED
 from glmocr_desktop.gui.icons import icon
 
 
 def ask_password(parent: QWidget | None, name: str, wrong: bool = False) -> str | None:
     """Ask for a PDF's password; None when the user cancels."""
-    prompt = f"“{name}” is protected by a password."
+    prompt = QCoreApplication.translate("Dialogs", "“{0}” is protected by a password.").format(name)
     if wrong:
-        prompt = f"That password did not open “{name}”. Try again."
-    text, ok = QInputDialog.getText(parent, "Password required", prompt, QLineEdit.EchoMode.Password)
+        prompt = QCoreApplication.translate("Dialogs", "That password did not open “{0}”. Try again.")
+        prompt = prompt.format(name)
+    title = QCoreApplication.translate("Dialogs", "Password required")
+    text, ok = QInputDialog.getText(parent, title, prompt, QLineEdit.EchoMode.Password)
     return text if ok else None
 
 
@@ -57,20 +60,21 @@ class _DownloadBridge(QObject):
 class ModelDialog(QDialog):
     """Explains that the model is missing; offers a local folder or a download from the hub."""
 
-    TITLE = "GLM-OCR model needed"
-    HEAD = "The GLM-OCR model is not on this computer yet."
-    FOLDER_CAPTION = "Folder with the GLM-OCR model"
+    # shown through QCoreApplication.translate("ModelDialog", ...)
+    TITLE = QT_TRANSLATE_NOOP("ModelDialog", "GLM-OCR model needed")
+    HEAD = QT_TRANSLATE_NOOP("ModelDialog", "The GLM-OCR model is not on this computer yet.")
+    FOLDER_CAPTION = QT_TRANSLATE_NOOP("ModelDialog", "Folder with the GLM-OCR model")
 
     def __init__(self, message: str, parent: QWidget | None = None, repo_id: str = DEFAULT_MODEL_ID) -> None:
         super().__init__(parent)
-        self.setWindowTitle(self.TITLE)
+        self.setWindowTitle(QCoreApplication.translate("ModelDialog", str(self.TITLE)))
         self.setMinimumWidth(520)
         self.repo_id = repo_id
         self.chosen: str | None = None
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
 
-        head = QLabel(f"<b>{self.HEAD}</b>")
+        head = QLabel(f"<b>{QCoreApplication.translate('ModelDialog', str(self.HEAD))}</b>")
         body = QLabel(self.body_html(message))
         body.setWordWrap(True)
         body.setTextFormat(Qt.TextFormat.RichText)
@@ -81,10 +85,10 @@ class ModelDialog(QDialog):
         self.progress.hide()
         self.status = QLabel("")
         self.status.setWordWrap(True)
-        self.folder_button = QPushButton(icon("folder"), "Choose folder…")
-        self.download_button = QPushButton(icon("download"), "Download")
+        self.folder_button = QPushButton(icon("folder"), self.tr("Choose folder…"))
+        self.download_button = QPushButton(icon("download"), self.tr("Download"))
         self.download_button.setDefault(True)
-        self.cancel_button = QPushButton("Close")
+        self.cancel_button = QPushButton(self.tr("Close"))
         self.folder_button.clicked.connect(self.choose_folder)
         self.download_button.clicked.connect(self.start_download)
         self.cancel_button.clicked.connect(self.cancel)
@@ -107,10 +111,10 @@ class ModelDialog(QDialog):
         self._bridge.failed.connect(self._on_failed)
 
     def body_html(self, message: str) -> str:
-        return (
-            f"{message}<br><br>Choose a folder that holds the model, or download <code>{self.repo_id}</code> "
-            "(about 2.7 GB) from Hugging Face. The download can be stopped and resumed later."
-        )
+        return f"{message}<br><br>" + self.tr(
+            "Choose a folder that holds the model, or download {0} (about 2.7 GB) from Hugging Face. "
+            "The download can be stopped and resumed later."
+        ).format(f"<code>{self.repo_id}</code>")
 
     def check_folder(self, folder: Path) -> None:
         """Raises an OcrError that says what is wrong with ``folder``."""
@@ -120,7 +124,8 @@ class ModelDialog(QDialog):
 
     @Slot()
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.FOLDER_CAPTION)
+        caption = QCoreApplication.translate("ModelDialog", str(self.FOLDER_CAPTION))
+        folder = QFileDialog.getExistingDirectory(self, caption)
         if folder:
             self.use_folder(folder)
 
@@ -146,11 +151,14 @@ class ModelDialog(QDialog):
         self._cancel.clear()
         self.progress.setRange(0, 0)
         self.progress.show()
-        self.status.setText("Connecting to Hugging Face…")
+        self.status.setText(self.tr("Connecting to Hugging Face…"))
         self.download_button.setEnabled(False)
         self.folder_button.setEnabled(False)
-        self.cancel_button.setText("Stop download")
+        self.cancel_button.setText(self.tr("Stop download"))
         bridge = self._bridge
+        stopped = self.tr(
+            "The download was stopped. The files finished so far are kept; the next try fetches the rest."
+        )
 
         def work() -> None:
             try:
@@ -158,7 +166,7 @@ class ModelDialog(QDialog):
                     self.repo_id, progress=lambda d, t, m: bridge.progress.emit(d, t, m), cancel=self._cancel
                 )
             except DownloadCancelled:
-                bridge.failed.emit("The download was stopped. The files finished so far are kept; the next try fetches the rest.", True)
+                bridge.failed.emit(stopped, True)
                 return
             except Exception as exc:
                 bridge.failed.emit(str(exc), False)
@@ -173,14 +181,14 @@ class ModelDialog(QDialog):
         if total:
             self.progress.setRange(0, 1000)
             self.progress.setValue(int(1000 * min(1.0, done / total)))
-        self.status.setText(f"Downloading… {message}")
+        self.status.setText(self.tr("Downloading… {0}").format(message))
 
     @Slot(str)
     def _on_finished(self, path: str) -> None:
         self.progress.setRange(0, 1000)
         self.progress.setValue(1000)
         self.chosen = self.repo_id
-        self.status.setText(f"Downloaded to {path}")
+        self.status.setText(self.tr("Downloaded to {0}").format(path))
         self.accept()
 
     @Slot(str, bool)
@@ -188,15 +196,15 @@ class ModelDialog(QDialog):
         self.progress.hide()
         self.status.setText(message)
         self.download_button.setEnabled(True)
-        self.download_button.setText("Resume download" if cancelled else "Try again")
+        self.download_button.setText(self.tr("Resume download") if cancelled else self.tr("Try again"))
         self.folder_button.setEnabled(True)
-        self.cancel_button.setText("Close")
+        self.cancel_button.setText(self.tr("Close"))
 
     @Slot()
     def cancel(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             self._cancel.set()
-            self.status.setText("Stopping…")
+            self.status.setText(self.tr("Stopping…"))
             return
         self.reject()
 
@@ -214,9 +222,9 @@ class ModelDialog(QDialog):
 class LayoutModelDialog(ModelDialog):
     """The layout model (PP-DocLayoutV3) is missing: the command that gets it, a folder, or a download."""
 
-    TITLE = "Layout model needed"
-    HEAD = "The layout model is not on this computer yet."
-    FOLDER_CAPTION = "Folder with the PP-DocLayoutV3 layout model"
+    TITLE = QT_TRANSLATE_NOOP("ModelDialog", "Layout model needed")
+    HEAD = QT_TRANSLATE_NOOP("ModelDialog", "The layout model is not on this computer yet.")
+    FOLDER_CAPTION = QT_TRANSLATE_NOOP("ModelDialog", "Folder with the PP-DocLayoutV3 layout model")
 
     def __init__(self, message: str, parent: QWidget | None = None, repo_id: str = "") -> None:
         from glmocr_desktop.engines.layout import DEFAULT_LAYOUT_MODEL_ID  # not at start-up
@@ -224,12 +232,11 @@ class LayoutModelDialog(ModelDialog):
         super().__init__(message, parent, repo_id or DEFAULT_LAYOUT_MODEL_ID)
 
     def body_html(self, message: str) -> str:
-        return (
-            f"{html.escape(message)}<br><br>Detect Layout finds the page's titles, paragraphs, tables, formulas "
-            f"and pictures with PP-DocLayoutV3, as the GLM-OCR pipeline does. Get it with<br>"
-            f"<code>hf download {self.repo_id}</code><br>press Download to fetch it from Hugging Face now, or "
-            "choose a folder that holds it (config.json, model.safetensors, preprocessor_config.json)."
-        )
+        return f"{html.escape(message)}<br><br>" + self.tr(
+            "Detect Layout finds the page's titles, paragraphs, tables, formulas and pictures with PP-DocLayoutV3, "
+            "as the GLM-OCR pipeline does. Get it with<br>{0}<br>press Download to fetch it from Hugging Face now, "
+            "or choose a folder that holds it (config.json, model.safetensors, preprocessor_config.json)."
+        ).format(f"<code>hf download {self.repo_id}</code>")
 
     def check_folder(self, folder: Path) -> None:
         from glmocr_desktop.engines.layout import check_layout_dir
@@ -255,14 +262,20 @@ def ask_replace_edited(parent: QWidget | None, edited_pages: list[int], pages: i
     ``edited_pages`` are 1-based; ``pages`` is how many pages the detection covers."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
-    box.setWindowTitle("Replace edited regions?")
-    where = f"page {edited_pages[0]}" if len(edited_pages) == 1 else "pages " + ", ".join(map(str, edited_pages))
-    box.setText(f"You edited the detected regions of {where}.")
-    box.setInformativeText("Detecting the layout again replaces them (regions you drew stay).")
-    replace = box.addButton("Replace", QMessageBox.ButtonRole.DestructiveRole)
+    box.setWindowTitle(QCoreApplication.translate("Dialogs", "Replace edited regions?"))
+    if len(edited_pages) == 1:
+        text = QCoreApplication.translate("Dialogs", "You edited the detected regions of page {0}.")
+    else:
+        text = QCoreApplication.translate("Dialogs", "You edited the detected regions of pages {0}.")
+    box.setText(text.format(", ".join(map(str, edited_pages))))
+    box.setInformativeText(QCoreApplication.translate(
+        "Dialogs", "Detecting the layout again replaces them (regions you drew stay)."))
+    replace = box.addButton(QCoreApplication.translate("Dialogs", "Replace"),
+                            QMessageBox.ButtonRole.DestructiveRole)
     skip = None
     if pages > len(edited_pages):
-        skip = box.addButton("Keep edited pages", QMessageBox.ButtonRole.AcceptRole)
+        skip = box.addButton(QCoreApplication.translate("Dialogs", "Keep edited pages"),
+                             QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(skip or QMessageBox.StandardButton.Cancel)
     box.exec()
@@ -274,11 +287,11 @@ def confirm_delete_from_history(parent: QWidget | None, label: str) -> bool:
     """Deleting a result from the history is for good: True only when the user says so."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Delete from history?")
-    box.setText(f"Delete {label} from the history?")
-    box.setInformativeText("It is deleted for good: Undo cannot bring it back. (Del only takes a result "
-                           "off the list.)")  # fmt: skip
-    delete = box.addButton("Delete", QMessageBox.ButtonRole.DestructiveRole)
+    box.setWindowTitle(QCoreApplication.translate("Dialogs", "Delete from history?"))
+    box.setText(QCoreApplication.translate("Dialogs", "Delete {0} from the history?").format(label))
+    box.setInformativeText(QCoreApplication.translate(
+        "Dialogs", "It is deleted for good: Undo cannot bring it back. (Del only takes a result off the list.)"))
+    delete = box.addButton(QCoreApplication.translate("Dialogs", "Delete"), QMessageBox.ButtonRole.DestructiveRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
@@ -291,49 +304,55 @@ def confirm_delete_from_history(parent: QWidget | None, label: str) -> bool:
 class SettingsDialog(QDialog):
     def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(480)
         s = settings.normalised()
         self.model = QLineEdit(s.model)
         self.model.setPlaceholderText(DEFAULT_MODEL_ID)
-        browse = QPushButton("Browse…")
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._browse)
         model_row = QHBoxLayout()
         model_row.addWidget(self.model, 1)
         model_row.addWidget(browse)
-        self.device = QComboBox()
-        self.device.addItems(list(DEVICES))
-        self.device.setCurrentText(s.device)
-        self.dtype = QComboBox()
-        self.dtype.addItems(list(DTYPES))
-        self.dtype.setCurrentText(s.dtype)
+        # the combo boxes show a value's name in the window's language and keep the value as its data
+        auto = self.tr("auto")
+        self.device = _choices(DEVICES, s.device, {"auto": auto})
+        self.dtype = _choices(DTYPES, s.dtype, {"auto": auto})
         self.max_tokens = QSpinBox()
         self.max_tokens.setRange(0, MAX_TOKENS)
-        self.max_tokens.setSpecialValueText("Task default")
+        self.max_tokens.setSpecialValueText(self.tr("Task default"))
         self.max_tokens.setSingleStep(256)
         self.max_tokens.setValue(s.max_new_tokens)
         self.dpi = QSpinBox()
         self.dpi.setRange(MIN_DPI, MAX_DPI)
-        self.dpi.setSuffix(" dpi")
+        self.dpi.setSuffix(self.tr(" dpi"))
         self.dpi.setValue(s.render_dpi)
-        self.theme = QComboBox()
-        self.theme.addItems(list(THEMES))
-        self.theme.setCurrentText(s.theme)
+        self.theme = _choices(THEMES, s.theme, {"system": self.tr("system"), "light": self.tr("light"),
+                                                "dark": self.tr("dark")})
+        self.language = QComboBox()
+        self.language.addItem(self.tr("System default"), "system")
+        for code, name in SHIPPED.items():  # each language by its own name
+            self.language.addItem(name, code)
+        self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
+        language_note = QLabel(self.tr("Takes effect when the app starts again."))
+        language_note.setWordWrap(True)
         self.layout_model = QLineEdit(s.layout_model)
-        self.layout_model.setPlaceholderText("PP-DocLayoutV3 from the Hugging Face cache")
-        browse_layout = QPushButton("Browse…")
+        self.layout_model.setPlaceholderText(self.tr("PP-DocLayoutV3 from the Hugging Face cache"))
+        browse_layout = QPushButton(self.tr("Browse…"))
         browse_layout.clicked.connect(self._browse_layout)
         layout_row = QHBoxLayout()
         layout_row.addWidget(self.layout_model, 1)
         layout_row.addWidget(browse_layout)
         form = QFormLayout()
-        form.addRow("Model (hub id or folder)", model_row)
-        form.addRow("Layout model (hub id or folder)", layout_row)
-        form.addRow("Device", self.device)
-        form.addRow("Precision", self.dtype)
-        form.addRow("Max new tokens", self.max_tokens)
-        form.addRow("Recognition DPI", self.dpi)
-        form.addRow("Theme", self.theme)
+        form.addRow(self.tr("Model (hub id or folder)"), model_row)
+        form.addRow(self.tr("Layout model (hub id or folder)"), layout_row)
+        form.addRow(self.tr("Device"), self.device)
+        form.addRow(self.tr("Precision"), self.dtype)
+        form.addRow(self.tr("Max new tokens"), self.max_tokens)
+        form.addRow(self.tr("Recognition DPI"), self.dpi)
+        form.addRow(self.tr("Theme"), self.theme)
+        form.addRow(self.tr("Language"), self.language)
+        form.addRow("", language_note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
@@ -341,8 +360,8 @@ class SettingsDialog(QDialog):
         general.setLayout(form)
         self.engine_page = EngineSettingsPage(s, self)
         self.tabs = QTabWidget()
-        self.tabs.addTab(general, "General")
-        self.tabs.addTab(self.engine_page, "Engine")
+        self.tabs.addTab(general, self.tr("General"))
+        self.tabs.addTab(self.engine_page, self.tr("Engine"))
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs)
         layout.addWidget(buttons)
@@ -357,12 +376,14 @@ class SettingsDialog(QDialog):
         super().accept()
 
     def _browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Folder with the GLM-OCR model")
+        caption = QCoreApplication.translate("ModelDialog", str(ModelDialog.FOLDER_CAPTION))
+        folder = QFileDialog.getExistingDirectory(self, caption)
         if folder:
             self.model.setText(folder)
 
     def _browse_layout(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, LayoutModelDialog.FOLDER_CAPTION)
+        caption = QCoreApplication.translate("ModelDialog", str(LayoutModelDialog.FOLDER_CAPTION))
+        folder = QFileDialog.getExistingDirectory(self, caption)
         if folder:
             self.layout_model.setText(folder)
 
@@ -370,13 +391,23 @@ class SettingsDialog(QDialog):
         s = Settings.from_dict(self._base.to_dict())
         s.model = self.model.text().strip() or DEFAULT_MODEL_ID
         s.layout_model = self.layout_model.text().strip()
-        s.device = self.device.currentText()
-        s.dtype = self.dtype.currentText()
+        s.device = str(self.device.currentData())
+        s.dtype = str(self.dtype.currentData())
         s.max_new_tokens = self.max_tokens.value()
         s.render_dpi = self.dpi.value()
-        s.theme = self.theme.currentText()
+        s.theme = str(self.theme.currentData())
+        s.language = str(self.language.currentData())
         self.engine_page.apply(s)
         return s.normalised()
+
+
+def _choices(values: tuple[str, ...], current: str, names: dict[str, str]) -> QComboBox:
+    """A combo box of ``values`` (shown by their name in ``names`` where they have one), ``current`` chosen."""
+    box = QComboBox()
+    for value in values:
+        box.addItem(names.get(value, value), value)
+    box.setCurrentIndex(max(0, box.findData(current)))
+    return box
 
 
 # --- extraction template -------------------------------------------------------------------------
@@ -393,7 +424,8 @@ def check_template(text: str) -> dict:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise TemplateError(f"Not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno}).") from None
+        raise TemplateError(QCoreApplication.translate("Dialogs", "Not valid JSON: {0} (line {1}, column {2}).")
+                            .format(exc.msg, exc.lineno, exc.colno)) from None
     checked = validate_template(data)
     return checked if isinstance(checked, dict) else data
 
@@ -403,13 +435,15 @@ class TemplateDialog(QDialog):
 
     def __init__(self, text: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Extraction template")
+        self.setWindowTitle(self.tr("Extraction template"))
         self.resize(520, 460)
         self.ready = QComboBox()
-        self.ready.addItem("Start from…")
+        self.ready.addItem(self.tr("Start from…"), "")
+        names = {"Invoice": self.tr("Invoice"), "Receipt": self.tr("Receipt"), "ID card": self.tr("ID card"),
+                 "Business card": self.tr("Business card")}
         for name in ready_templates():
-            self.ready.addItem(name)
-        self.ready.currentTextChanged.connect(self._use_ready)
+            self.ready.addItem(names.get(name, name), name)
+        self.ready.currentIndexChanged.connect(lambda i: self._use_ready(str(self.ready.itemData(i) or "")))
         self.editor = QPlainTextEdit(text)
         mono = self.editor.font()
         mono.setFamily("monospace")
@@ -423,7 +457,7 @@ class TemplateDialog(QDialog):
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        hint = QLabel("A JSON object whose values are empty strings; the model fills them in.")
+        hint = QLabel(self.tr("A JSON object whose values are empty strings; the model fills them in."))
         hint.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.ready)
@@ -435,6 +469,7 @@ class TemplateDialog(QDialog):
         self._validate()
 
     def _use_ready(self, name: str) -> None:
+        """Put the ready template ``name`` (its key in READY_TEMPLATES) in the editor."""
         tpl = ready_templates().get(name)
         if tpl is not None:
             self.editor.setPlainText(json.dumps(tpl, ensure_ascii=False, indent=2))

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import ClassVar
 
-from PySide6.QtCore import QObject, Qt, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -35,9 +35,12 @@ log = logging.getLogger(__name__)
 
 KEYRING_SERVICE = "glmocr-desktop"
 KEYRING_USER = "remote-engine"
+#: shown through QCoreApplication.translate("EngineSettings", ...)
 ENGINE_LABELS = {
-    "local": "This computer (local model)",
-    "openai": "OpenAI-compatible server (vLLM, SGLang, LM Studio, llama.cpp, glmocr-desktop serve)",
+    "local": QT_TRANSLATE_NOOP("EngineSettings", "This computer (local model)"),
+    "openai": QT_TRANSLATE_NOOP(
+        "EngineSettings", "OpenAI-compatible server (vLLM, SGLang, LM Studio, llama.cpp, glmocr-desktop serve)"
+    ),
     "ollama": "Ollama",
 }
 
@@ -58,9 +61,10 @@ class ApiKeyStore:
 
             backend = keyring.get_keyring()
         except Exception as exc:  # a broken keyring install is no reason to stop the app
-            return f"the keyring could not be opened ({type(exc).__name__}: {exc})"
+            return QCoreApplication.translate("EngineSettings", "the keyring could not be opened ({0}: {1})").format(
+                type(exc).__name__, exc)  # fmt: skip
         if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
-            return "no system keyring is available on this computer"
+            return QCoreApplication.translate("EngineSettings", "no system keyring is available on this computer")
         return ""
 
     def get(self) -> str | None:
@@ -108,22 +112,25 @@ def make_remote_engine(settings: Settings, keys: ApiKeyStore | None = None):
     from glmocr_desktop.engines.remote import RemoteEngine
 
     if not settings.remote_urls:
-        raise ModelError("No server URL is set.", hint="Add one in Settings › Engine.")
+        raise ModelError(QCoreApplication.translate("EngineSettings", "No server URL is set."),
+                         hint=QCoreApplication.translate("EngineSettings", "Add one in Settings › Engine."))
     try:
         return RemoteEngine(settings.remote_urls, settings.remote_model, settings.engine,
                             api_key=(keys or ApiKeyStore()).get(), concurrency=settings.remote_concurrency)
     except ValueError as exc:
-        raise ModelError(str(exc), hint="Correct it in Settings › Engine.") from None
+        raise ModelError(str(exc), hint=QCoreApplication.translate("EngineSettings", "Correct it in Settings › Engine.")) from None
 
 
 def ask_plain_http(parent: QWidget | None, urls: list[str]) -> bool:
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
-    box.setWindowTitle("Unencrypted connection")
-    box.setText("These servers are on other computers and are reached over plain http:")
-    box.setInformativeText("\n".join(urls) + "\n\nThe pages you read and the API key travel unencrypted; anyone "
-                           "on the network between can read them. Use https unless the network is yours.")
-    use = box.addButton("Use Anyway", QMessageBox.ButtonRole.AcceptRole)
+    box.setWindowTitle(QCoreApplication.translate("EngineSettings", "Unencrypted connection"))
+    box.setText(QCoreApplication.translate(
+        "EngineSettings", "These servers are on other computers and are reached over plain http:"))
+    box.setInformativeText("\n".join(urls) + "\n\n" + QCoreApplication.translate(
+        "EngineSettings", "The pages you read and the API key travel unencrypted; anyone on the network between "
+        "can read them. Use https unless the network is yours."))  # fmt: skip
+    use = box.addButton(QCoreApplication.translate("EngineSettings", "Use Anyway"), QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
@@ -148,16 +155,17 @@ class EngineSettingsPage(QWidget):
         self._accepted_http = list(s.remote_plain_http_ok)
         self.engine = QComboBox()
         for value, label in ENGINE_LABELS.items():
-            self.engine.addItem(label, value)
+            self.engine.addItem(QCoreApplication.translate("EngineSettings", str(label)), value)
         self.engine.setCurrentIndex(max(0, self.engine.findData(s.engine)))
         self.urls = QPlainTextEdit("\n".join(s.remote_urls))
-        self.urls.setPlaceholderText("https://gpu-box.example:8000\n(one server per line; requests are spread over them)")
+        self.urls.setPlaceholderText(
+            "https://gpu-box.example:8000\n" + self.tr("(one server per line; requests are spread over them)"))
         self.urls.setFixedHeight(72)
         self.model = QLineEdit(s.remote_model)
-        self.model.setPlaceholderText("glm-ocr (vLLM/SGLang --served-model-name; Ollama: glm-ocr)")
+        self.model.setPlaceholderText(self.tr("glm-ocr (vLLM/SGLang --served-model-name; Ollama: glm-ocr)"))
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.forget_key = QPushButton("Forget Key")
+        self.forget_key = QPushButton(self.tr("Forget Key"))
         self.forget_key.clicked.connect(self._forget_key)
         self._forget = False
         self.key_changed = False  # set by apply() when a new key was kept or the old one forgotten
@@ -165,30 +173,31 @@ class EngineSettingsPage(QWidget):
         self.key_note = QLabel()
         self.key_note.setWordWrap(True)
         if problem:
-            self.key_note.setText(f"The API key cannot be saved: {problem}. It is kept until the app closes.")
-            self.api_key.setPlaceholderText("kept for this session only")
+            self.key_note.setText(
+                self.tr("The API key cannot be saved: {0}. It is kept until the app closes.").format(problem))
+            self.api_key.setPlaceholderText(self.tr("kept for this session only"))
         else:
-            self.key_note.setText("The API key is kept in the system keyring, not in the settings file.")
-            self.api_key.setPlaceholderText("unchanged (leave empty to keep the saved key)")
+            self.key_note.setText(self.tr("The API key is kept in the system keyring, not in the settings file."))
+            self.api_key.setPlaceholderText(self.tr("unchanged (leave empty to keep the saved key)"))
         key_row = QHBoxLayout()
         key_row.addWidget(self.api_key, 1)
         key_row.addWidget(self.forget_key)
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, MAX_CONCURRENCY)
         self.concurrency.setValue(s.remote_concurrency)
-        self.concurrency.setToolTip("Requests in flight at once over all servers (the official SDK uses 32).")
-        self.test_button = QPushButton("Test Connection")
+        self.concurrency.setToolTip(self.tr("Requests in flight at once over all servers (the official SDK uses 32)."))
+        self.test_button = QPushButton(self.tr("Test Connection"))
         self.test_button.clicked.connect(self.test_connection)
         self.test_result = QLabel()
         self.test_result.setWordWrap(True)
         self.test_result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form = QFormLayout()
-        form.addRow("Run the model on", self.engine)
-        form.addRow("Server URLs", self.urls)
-        form.addRow("Model name", self.model)
-        form.addRow("API key", key_row)
+        form.addRow(self.tr("Run the model on"), self.engine)
+        form.addRow(self.tr("Server URLs"), self.urls)
+        form.addRow(self.tr("Model name"), self.model)
+        form.addRow(self.tr("API key"), key_row)
         form.addRow("", self.key_note)
-        form.addRow("Requests in flight", self.concurrency)
+        form.addRow(self.tr("Requests in flight"), self.concurrency)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -216,7 +225,7 @@ class EngineSettingsPage(QWidget):
     def _forget_key(self) -> None:
         self.api_key.clear()
         self._forget = True
-        self.key_note.setText("The saved API key is forgotten when you press OK.")
+        self.key_note.setText(self.tr("The saved API key is forgotten when you press OK."))
 
     def problem(self) -> str:
         """What keeps the page from being applied ("" when nothing), checking URLs and http warnings."""
@@ -226,7 +235,7 @@ class EngineSettingsPage(QWidget):
 
         urls = self.url_list()
         if not urls:
-            return "Add the URL of at least one server."
+            return self.tr("Add the URL of at least one server.")
         for url in urls:
             try:
                 normalise_url(url)
@@ -235,7 +244,7 @@ class EngineSettingsPage(QWidget):
         plain = [u for u in urls if is_plain_http_to_remote_host(u) and u not in self._accepted_http]
         if plain:
             if not self.confirm_plain_http(self, plain):
-                return "Use https for servers on other computers, or accept the warning."
+                return self.tr("Use https for servers on other computers, or accept the warning.")
             self._accepted_http.extend(plain)
         return ""
 
@@ -261,14 +270,14 @@ class EngineSettingsPage(QWidget):
 
         urls = self.url_list()
         if not urls:
-            self._show("Add the URL of at least one server.")
+            self._show(self.tr("Add the URL of at least one server."))
             return
         if self._testing is not None and self._testing.is_alive():
             return
         typed = self.api_key.text().strip()
         model, kind, keys, bridge = self.model.text().strip(), self.engine_kind(), self.keys, self._bridge
         self.test_button.setEnabled(False)
-        self._show("Testing…")
+        self._show(self.tr("Testing…"))
 
         def work() -> None:
             import time
@@ -286,9 +295,9 @@ class EngineSettingsPage(QWidget):
         lines = []
         for c in checks:
             if c.ok:
-                models = ", ".join(c.models) if c.models else "none listed"
+                models = ", ".join(c.models) if c.models else self.tr("none listed")
                 rtt = f"{c.round_trip_s * 1000:.0f} ms" if c.round_trip_s is not None else "?"
-                line = f"✓ {c.url}: {rtt}; models: {models}"
+                line = self.tr("✓ {0}: {1}; models: {2}").format(c.url, rtt, models)
                 if c.error:
                     line += f" ({c.error})"
             else:
