@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
     QBrush,
     QColor,
     QFont,
@@ -335,6 +337,11 @@ class PageView(QGraphicsView):
         self.setToolTip(self.shortcuts_text())
         if self.page is not None:
             self.page.setToolTip(self.toolTip())
+
+    def announce(self, text: str) -> None:
+        """Have a screen reader say ``text`` (what a key did: the status bar is not read out)."""
+        if text and QAccessible.isActive():
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self, text))
 
     def changeEvent(self, event) -> None:
         if event.type() == QEvent.Type.LanguageChange:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QAbstractButton, QApplication, QToolBar, QToolButton
 
 from glmocr_desktop.core.regions import Region
@@ -240,3 +241,28 @@ def test_every_icon_only_button_has_an_accessible_name(qtbot, window, page_png, 
     for name in ("qt_toolbar_ext_button", "qt_menubar_ext_button"):  # Qt's overflow arrows, shown when needed
         (arrow,) = w.findChildren(QToolButton, name)
         assert arrow.accessibleName()
+
+
+def test_a_screen_reader_hears_what_a_key_did(qtbot, focused, monkeypatch):
+    """Tab and the arrows say which region is selected and where it went (announcements to assistive
+    technology, which is active while a screen reader runs)."""
+    heard: list[str] = []
+    real = QAccessible.updateAccessibility
+
+    def hear(event):
+        if isinstance(event, QAccessibleAnnouncementEvent):
+            heard.append(event.message())
+        real(event)
+
+    w, _specs = focused()
+    w.view.add_region(Region(0.2, 0.3, 0.4, 0.5))
+    w.view.scene().clearSelection()
+    monkeypatch.setattr(QAccessible, "updateAccessibility", staticmethod(hear))
+    QAccessible.setActive(True)
+    try:
+        _press(qtbot, w, Qt.Key.Key_Tab)
+        _press(qtbot, w, Qt.Key.Key_Right, SHIFT)
+    finally:
+        QAccessible.setActive(False)
+    assert heard == ["Region 1: read as Text · New regions: Text",
+                     "Region 1: 25 % from the left, 30 % from the top, 20 % wide, 20 % high"]  # fmt: skip

@@ -184,9 +184,11 @@ class Regions(QObject):
         if len(selected) != 1:
             return
         r = selected[0].region
-        self.status.emit(self.tr("Region {0}: {1} % from the left, {2} % from the top, {3} % wide, {4} % high")
-                         .format(specs.index(selected[0]) + 1, round(r.x0 * 100), round(r.y0 * 100),
-                                 round(r.width * 100), round(r.height * 100)))  # fmt: skip
+        text = self.tr("Region {0}: {1} % from the left, {2} % from the top, {3} % wide, {4} % high").format(
+            specs.index(selected[0]) + 1, round(r.x0 * 100), round(r.y0 * 100), round(r.width * 100),
+            round(r.height * 100))  # fmt: skip
+        self.status.emit(text)
+        self.view.announce(text)
 
     def page_shown(self) -> None:
         """The window showed the current page: its regions now are where the next edit starts from."""
@@ -240,6 +242,7 @@ class Regions(QObject):
             else:
                 text = self.tr("Region {0}: read as {1} · New regions: {2}").format(n, spec.task.label, new)
             self.status.emit(text)
+            self.view.announce(text)
         self.changed.emit()
 
     # --- the layout's regions ---------------------------------------------------------------------
