@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from typing import cast
 
 from glmocr_desktop import APP_ID, APP_NAME, __version__
 
@@ -52,6 +53,10 @@ def _setup_logging() -> str:
     path = logs.setup_logging(level)
     _log_handlers.extend(h for h in root.handlers if h not in before)
     return str(path)
+
+
+#: The start-up reports asked for, kept alive with the process.
+_startup_reports: list[_StartupReport] = []
 
 
 class _StartupReport:
@@ -114,7 +119,7 @@ def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: 
     from PySide6.QtGui import QGuiApplication, QIcon
     from PySide6.QtWidgets import QApplication
 
-    app = QApplication.instance()
+    app = cast("QApplication | None", QApplication.instance())  # this process only ever makes a QApplication
     if app is None:
         QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
             __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
@@ -145,7 +150,7 @@ def create_app(argv: Sequence[str] | None = None, *, engine_factory=None, show: 
     window.exception_handler = install_exception_handler(window, log_path)
     report_path = paths.startup_report_path()
     if report_path and show:
-        window._startup_report = _StartupReport(window, report_path)
+        _startup_reports.append(_StartupReport(window, report_path))
     if args.model:
         window.settings.model = args.model
         window.store.save(window.settings)
