@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from graph_sim import GraphSim, simulate_cuda_graphs
 from make_tiny_model import build_model, build_processor, tiny_config_dict
-from test_fast_decode import EOS, PAD, _GraphSim, make_inputs, stock
+from test_fast_decode import EOS, PAD, make_inputs, stock
 
 from glmocr_desktop.engines.fast_decode import FastDecoder
 from glmocr_desktop.engines.fast_decode.continuous import ContinuousDecoder, ListSource, Region, collate
@@ -153,29 +152,7 @@ def test_stop_one_region_and_cancel_all(tiny, alone):
 
 @pytest.fixture
 def simulated_graphs(monkeypatch):
-    """CUDA-graph capture and replay on the CPU (as tests/test_fast_decode.py simulates them)."""
-    cuda = torch.cuda
-
-    class Stream:
-        def wait_stream(self, other):
-            pass
-
-        def synchronize(self):
-            pass
-
-    @contextlib.contextmanager
-    def capture(g, pool=None):
-        _GraphSim.capturing = g
-        try:
-            yield
-        finally:
-            _GraphSim.capturing = None
-
-    patches = {"Stream": Stream, "stream": lambda s: contextlib.nullcontext(), "current_stream": Stream,
-               "synchronize": lambda: None, "graph_pool_handle": object, "CUDAGraph": _GraphSim,
-               "graph": capture}
-    for name, value in patches.items():
-        monkeypatch.setattr(cuda, name, value)
+    simulate_cuda_graphs(monkeypatch)
 
 
 def test_graph_replay_and_grouped_steps_identical(tiny, alone, simulated_graphs):
@@ -187,7 +164,7 @@ def test_graph_replay_and_grouped_steps_identical(tiny, alone, simulated_graphs)
     dec = ContinuousDecoder(fd, max_batch=4, join_fraction=0.5, group=3)
     dec.use_graphs = True
     real = dec._step_function
-    dec._step_function = lambda attended: _GraphSim.recording(real(attended))
+    dec._step_function = lambda attended: GraphSim.recording(real(attended))
     got, _ = run_continuous(dec, prompts, [n for _, n in MIXED], stop={1: 3})
     assert len(dec.graphs) >= 1
     assert got[1] == ref[1][:3] and all(got[i] == ref[i] for i in range(len(MIXED)) if i != 1)

@@ -7,6 +7,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from graph_sim import GraphSim, simulate_cuda_graphs
 from make_tiny_model import build_model, build_processor, tiny_config_dict
 
 from glmocr_desktop.engines.fast_decode import FastDecoder, FastDecodeUnavailable
@@ -251,60 +252,11 @@ def test_grouped_delivery(tiny, group):
     assert [r[: len(got[0])] for r in ref] == got
 
 
-class _GraphSim:
-    """CUDA-graph semantics on the CPU: a capture records the computation run inside it; a replay runs it
-    again on the same (static) buffers and writes the result into the captured output tensors."""
-
-    capturing = None
-
-    def __init__(self):
-        self.fn = self.out = None
-
-    def replay(self):
-        res = self.fn()
-        for dst, src in zip(*(r if isinstance(r, tuple) else (r,) for r in (self.out, res))):
-            dst.copy_(src)
-
-    @classmethod
-    def recording(cls, fn):
-        def wrapped(*a, **k):
-            res = fn(*a, **k)
-            g = cls.capturing
-            if g is not None:
-                g.fn, g.out = (lambda: fn(*a, **k)), res
-            return res
-        return wrapped
-
-
 def test_graph_capture_and_replay_plumbing(tiny, monkeypatch):
     """The CUDA-graph code paths (capture with warm-up runs and state restore, replay of decode, vision and
     prompt graphs, grouped delivery) run on the CPU under simulated graphs: output stays stock's."""
-    import contextlib
-
     model, proc = tiny
-    cuda = torch.cuda
-
-    class Stream:
-        def wait_stream(self, other):
-            pass
-
-        def synchronize(self):
-            pass
-
-    @contextlib.contextmanager
-    def capture(g, pool=None):
-        _GraphSim.capturing = g
-        try:
-            yield
-        finally:
-            _GraphSim.capturing = None
-
-    for name, value in {
-        "Stream": Stream, "stream": lambda s: contextlib.nullcontext(), "current_stream": lambda: Stream(),
-        "synchronize": lambda: None, "graph_pool_handle": lambda: object(), "CUDAGraph": _GraphSim,
-        "graph": capture,
-    }.items():
-        monkeypatch.setattr(cuda, name, value)
+    simulate_cuda_graphs(monkeypatch)
     from glmocr_desktop.engines.fast_decode import BucketPolicy
 
     # fewer captures; these images fit
@@ -313,9 +265,9 @@ def test_graph_capture_and_replay_plumbing(tiny, monkeypatch):
                      bucket_prefill=True, max_batch=4, cache_tokens=2048, max_cache_len=2048, buckets=buckets)
     fd.use_graphs, fd.group = True, 4
     step_function = fd._step_function
-    fd._step_function = lambda attended_len: _GraphSim.recording(step_function(attended_len))
-    fd.vision.run_static = _GraphSim.recording(fd.vision.run_static)
-    fd.prefill.run_static = _GraphSim.recording(fd.prefill.run_static)
+    fd._step_function = lambda attended_len: GraphSim.recording(step_function(attended_len))
+    fd.vision.run_static = GraphSim.recording(fd.vision.run_static)
+    fd.prefill.run_static = GraphSim.recording(fd.prefill.run_static)
     fd.warmup(batch_sizes=[1, 4], pad_token_id=PAD)
     assert fd.ready and "prefill_graph_error" not in fd.stats
     # one decode graph per batch and length bucket: 2,048 slots at batch 1, 512 each at batch 4

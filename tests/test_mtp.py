@@ -8,14 +8,13 @@ coin says so): whatever the drafts, the tokens are the plain greedy ones.
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from test_fast_decode import EOS, PAD, _GraphSim, fast, make_inputs, stock
+from graph_sim import GraphSim, simulate_cuda_graphs
+from test_fast_decode import EOS, PAD, fast, make_inputs, stock
 
 from glmocr_desktop.engines.fast_decode import FastDecoder
 from glmocr_desktop.engines.fast_decode.mtp import load_mtp, mtp_layer_index, read_mtp_tensors
@@ -117,33 +116,11 @@ def test_rounds_captured_and_replayed_as_graphs(loaded, reference, monkeypatch):
     """The CUDA-graph path of the rounds (capture with warm-up runs and state restore, replay) under
     simulated graphs on the CPU: the output stays plain greedy."""
     model, _ = loaded
-    cuda = torch.cuda
-
-    class Stream:
-        def wait_stream(self, other):
-            pass
-
-        def synchronize(self):
-            pass
-
-    @contextlib.contextmanager
-    def capture(g, pool=None):
-        _GraphSim.capturing = g
-        try:
-            yield
-        finally:
-            _GraphSim.capturing = None
-
-    for name, value in {
-        "Stream": Stream, "stream": lambda s: contextlib.nullcontext(), "current_stream": lambda: Stream(),
-        "synchronize": lambda: None, "graph_pool_handle": lambda: object(), "CUDAGraph": _GraphSim,
-        "graph": capture,
-    }.items():
-        monkeypatch.setattr(cuda, name, value)
+    simulate_cuda_graphs(monkeypatch)
     fd = _decoder(model, k=2)
     fd.use_graphs = True
     spec = fd.speculative
-    spec.round = _GraphSim.recording(spec.round)
+    spec.round = GraphSim.recording(spec.round)
     inputs, ref = reference
     spec.oracle = _oracle(ref, torch.rand(4096, generator=torch.Generator().manual_seed(3)) < 0.7)
     assert fast(fd, inputs, 32, min_new=32) == [ref]
