@@ -5,6 +5,10 @@ transformers' lazily imported model modules, and the distribution metadata that 
 huggingface_hub and the app check at run time (importlib.metadata.version).
 """
 
+import glob
+import importlib.util
+import os
+
 from PyInstaller.utils.hooks import collect_data_files, collect_submodules, copy_metadata
 
 #: transformers model packages loaded by name (GLM-OCR, its processor, the layout model)
@@ -25,6 +29,20 @@ def _metadata(names):
         except Exception:  # not installed in this build environment (e.g. an optional one)
             pass
     return out
+
+
+def collect_binaries():
+    """Libraries loaded by path rather than imported, which PyInstaller's analysis cannot see:
+    torchvision's operators (_C_stable.so, image_stable.so since 0.29, loaded with torch.ops.load_library;
+    without them the GLM-OCR image processor fails with "operator torchvision::nms does not exist")."""
+    spec = importlib.util.find_spec("torchvision")
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    folder = next(iter(spec.submodule_search_locations))
+    found = []
+    for pattern in ("*.so", "*.pyd", "*.dylib", "*.dll"):
+        found += [(path, "torchvision") for path in glob.glob(os.path.join(folder, pattern))]
+    return found
 
 
 def collect(pyside_dists):
