@@ -73,8 +73,8 @@ def is_supported(path: Path) -> bool:
 def _png(image: QImage) -> bytes:
     buf = QBuffer()
     buf.open(QIODevice.OpenModeFlag.WriteOnly)
-    image.save(buf, "PNG")
-    return bytes(buf.data())
+    image.save(buf, "PNG")  # type: ignore[call-overload]  # the stubs say bytes; PySide6 takes only str
+    return bytes(buf.data().data())
 
 
 class Documents(QObject):
@@ -181,7 +181,7 @@ class Documents(QObject):
     def drop(self, mime: QMimeData) -> bool:
         """Files, folders or an image dropped on the window; whether the drop was taken."""
         if mime.hasUrls():
-            local = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
+            local: list[str | Path] = [u.toLocalFile() for u in mime.urls() if u.isLocalFile()]
             if any(not u.isLocalFile() for u in mime.urls()):
                 self._say(self.tr("Links to the web are not downloaded; save the file and drop it instead."))
             if local:
