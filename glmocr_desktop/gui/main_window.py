@@ -69,6 +69,7 @@ from glmocr_desktop.gui.worker import Request
 
 if TYPE_CHECKING:
     from glmocr_desktop.core.regions import TaskRegion
+    from glmocr_desktop.gui.crash import ExceptionHandler
 
 #: The window and, re-exported, its first-start geometry and the panes' least widths.
 __all__ = ["DEFAULT_SIZE", "PREVIEW_MIN_WIDTH", "RESULTS_MIN_WIDTH", "VIEW_MIN_WIDTH", "MainWindow",
@@ -124,7 +125,7 @@ class MainWindow(QMainWindow):
         self._model_dialog: dialogs.ModelDialog | None = None
         self._startup_notices: list[str] = []
         self._shown_once = False
-        self.exception_handler = None  # gui.crash.ExceptionHandler, set by app.create_app
+        self.exception_handler: ExceptionHandler | None = None  # set by app.create_app
 
         self.persistence = persistence if persistence is not None else StorePersistence.open()
         self.documents = Documents(self)
