@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from glmocr_desktop.core.errors import DeviceError, ModelLoadError, OutOfMemoryError
+from glmocr_desktop.engines.fast_decode.mtp import mtp_keys_expected
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,9 @@ def load_model(path: Path, device: str, dtype, attention: str, free_memory) -> t
     from transformers import GlmOcrForConditionalGeneration
 
     def from_pretrained(kernel: str):
-        return GlmOcrForConditionalGeneration.from_pretrained(
-            path, dtype=dtype, attn_implementation=kernel, local_files_only=True, use_safetensors=True)
+        with mtp_keys_expected(GlmOcrForConditionalGeneration, path):  # the fast path reads that layer
+            return GlmOcrForConditionalGeneration.from_pretrained(
+                path, dtype=dtype, attn_implementation=kernel, local_files_only=True, use_safetensors=True)
 
     too_big = "The GPU does not have enough free memory to load GLM-OCR (~3 GB)."
     try:

@@ -17,6 +17,7 @@ and a further draft feeds ``g`` back in place of ``H`` (one layer, reused), as t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -50,6 +51,36 @@ def mtp_layer_index(config) -> int | None:
     text = getattr(config, "text_config", config)
     n = getattr(text, "num_nextn_predict_layers", 0) or 0
     return int(text.num_hidden_layers) if n > 0 else None
+
+
+@contextlib.contextmanager
+def mtp_keys_expected(model_class, folder: str | Path):
+    """While loading from ``folder``, transformers treats the MTP layer's tensors as expected: it drops
+    them without its unexpected-keys report (the fast path reads them itself)."""
+    index = None
+    try:
+        config = json.loads((Path(folder) / "config.json").read_text(encoding="utf-8"))
+        text = config.get("text_config", config)
+        if text.get("num_nextn_predict_layers"):
+            index = int(text["num_hidden_layers"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    if index is None:
+        yield
+        return
+    saved = model_class.__dict__.get("_keys_to_ignore_on_load_unexpected", _UNSET)
+    model_class._keys_to_ignore_on_load_unexpected = [
+        *(getattr(model_class, "_keys_to_ignore_on_load_unexpected", None) or []), rf"layers\.{index}\."]
+    try:
+        yield
+    finally:
+        if saved is _UNSET:
+            del model_class._keys_to_ignore_on_load_unexpected
+        else:
+            model_class._keys_to_ignore_on_load_unexpected = saved
+
+
+_UNSET = object()
 
 
 def _checkpoint_files(folder: Path) -> list[Path]:
