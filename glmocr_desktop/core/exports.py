@@ -16,8 +16,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from glmocr_desktop.core.extraction import flatten_fields, parse_json_tolerant
-from glmocr_desktop.core.jobs import Result
+from glmocr_desktop.core.extraction import flatten_fields, json_safe, parse_json_tolerant
 from glmocr_desktop.core.postprocess import (
     clean_table_html,
     formula_body,
@@ -27,6 +26,7 @@ from glmocr_desktop.core.postprocess import (
     html_tables_to_rows,
     rows_to_tsv,
 )
+from glmocr_desktop.core.results import Result
 from glmocr_desktop.core.tasks import Task
 
 PLAIN = "text/plain"
@@ -68,13 +68,16 @@ def copy_as_options(task: Task | str, text: str = "") -> list[tuple[str, str]]:
     return [(k, _LABELS[k]) for k in keys]
 
 
+_TOO_DEEP = "(nested too deeply to write out)"
+
+
 def _json_text(text: str, extraction: Mapping[str, Any] | None) -> str:
     data: Any = extraction
     if data is None:
         data, _ = parse_json_tolerant(text or "")
     if data is None:
         return (text or "").strip()
-    return json.dumps(data, ensure_ascii=False, indent=2)
+    return json.dumps(json_safe(data, too_deep=_TOO_DEEP), ensure_ascii=False, indent=2, allow_nan=False)
 
 
 def payload_for(
@@ -124,6 +127,8 @@ def payload_for(
         return {PLAIN: clean_table_html(text) or text}
     if key == "json":
         js = _json_text(text, extraction)
+        if extraction is None and parse_json_tolerant(text)[0] is None:
+            return {PLAIN: js}  # no JSON in the answer: never labelled as JSON
         return {JSON: js, PLAIN: js}
     if key == "fields":
         data = extraction if extraction is not None else parse_json_tolerant(text)[0]
@@ -270,9 +275,7 @@ def markdown_to_plain(markdown: str) -> str:
 
 def _as_dict(result: Result | Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(result, Result):
-        return result.to_dict()
-    if hasattr(result, "to_result"):  # a StoredResult
-        return result.to_result().to_dict()  # type: ignore[union-attr]
+        return result.to_json()
     return dict(result)
 
 
@@ -287,9 +290,12 @@ def result_markdown(result: Result | Mapping[str, Any]) -> str:
         return f"$$\n{body}\n$$" if body else ""
     if task is Task.EXTRACT:
         return "```json\n" + _json_text(text, d.get("extraction")) + "\n```"
+    from glmocr_desktop.core.render import sanitize_markdown
+
+    # model HTML written to a file is held to the preview's allowlist: no tracking pixels, no scripts
     if task is Task.TEXT:
-        return hard_line_breaks(text.strip())
-    return text.strip()
+        return hard_line_breaks(sanitize_markdown(text.strip()))
+    return sanitize_markdown(text.strip())
 
 
 def results_markdown(results: Iterable[Result | Mapping[str, Any]]) -> str:
@@ -299,7 +305,8 @@ def results_markdown(results: Iterable[Result | Mapping[str, Any]]) -> str:
 
 def results_json(results: Iterable[Result | Mapping[str, Any]]) -> str:
     payload = {"generator": "glmocr-desktop", "results": [_as_dict(r) for r in results]}
-    return json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    # valid JSON whatever the results hold (no NaN, no lone surrogates: a file every reader opens)
+    return json.dumps(json_safe(payload, max_depth=200, too_deep=_TOO_DEEP), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
 
 _BLOCK_LABELS = {Task.TEXT: "text", Task.TABLE: "table", Task.FORMULA: "formula", Task.EXTRACT: "text"}
@@ -377,7 +384,8 @@ def atomic_write_bytes(path: str | os.PathLike[str], content: bytes) -> None:
     """Write next to the final name, sync, then rename over it: the old file or the new one, never half."""
     path = Path(path)
     directory = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    # the scratch name stays short: a legal 253-byte file name plus a prefix and suffix would not be
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:40]}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content)
