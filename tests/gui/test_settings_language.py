@@ -18,10 +18,10 @@ class Marking(QTranslator):
         super().__init__()
         self.contexts = contexts
 
-    def translate(self, context, source, disambiguation=None, n=-1):  # noqa: ANN001 (Qt's signature)
+    def translate(self, context, source, disambiguation=None, n=-1):
         return f"«{source}»" if context in self.contexts else ""
 
-    def isEmpty(self) -> bool:  # noqa: N802 (Qt's name)
+    def isEmpty(self) -> bool:
         return False
 
 
