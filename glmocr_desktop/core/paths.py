@@ -93,6 +93,16 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
         "Folder of the real-world test files (tests and benchmarks only).",
         "`../shared/corpus` beside the checkout",
     ),
+    EnvironmentVariable(
+        "GLMOCR_BUNDLE",
+        "The built bundle's executable that `tests/test_bundle.py` starts (tests only).",
+        "`build/bundle/dist/glmocr-desktop/glmocr-desktop`",
+    ),
+    EnvironmentVariable(
+        "GLMOCR_KEEP_LOWEST_VENV",
+        "Keep the lowest-versions environment of `tests/test_packaging_lowest.py` for the next run (tests only).",
+        "built anew and removed",
+    ),
 )
 _NAMES = frozenset(v.name for v in ENVIRONMENT)
 

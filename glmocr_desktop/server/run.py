@@ -1,6 +1,6 @@
 """``glmocr-desktop serve``: this computer's GLM-OCR as an OpenAI-compatible server.
 
-    glmocr-desktop serve --model zai-org/GLM-OCR --port 8000 --api-key-env GLMOCR_API_KEY
+    glmocr-desktop serve --model zai-org/GLM-OCR --port 8000 --api-key-env OCR_SERVER_KEY
 
 Binds 127.0.0.1 unless ``--host`` says otherwise; another host is allowed, with a warning when no API
 key guards it. ``ServerThread`` runs the same server inside a process (benchmarks, tests).
