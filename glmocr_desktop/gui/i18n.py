@@ -33,14 +33,14 @@ def resolve(choice: str, system: QLocale | None = None) -> str:
     if choice in SHIPPED:
         return choice
     locale = system or QLocale.system()
-    for name in locale.uiLanguages() or [locale.name()]:
-        tag = name.replace("-", "_")
-        lang = tag.split("_")[0].lower()
-        if lang == "de":
+    for tag in locale.uiLanguages() or [locale.name()]:  # the user's languages, most wanted first
+        wanted = QLocale(tag)
+        lang = wanted.language()
+        if lang == QLocale.Language.German:
             return "de"
-        if lang == "zh" and not any(t in tag for t in ("TW", "HK", "MO", "Hant")):
-            return "zh_CN"
-        if lang == "en":
+        if lang == QLocale.Language.Chinese:  # Traditional Chinese readers get English, not Simplified
+            return "en" if wanted.script() == QLocale.Script.TraditionalChineseScript else "zh_CN"
+        if lang == QLocale.Language.English:
             return "en"
     return "en"
 

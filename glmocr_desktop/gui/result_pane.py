@@ -258,6 +258,7 @@ class ResultPane(QWidget):
         )
         self.empty_hint.setObjectName("emptyHint")
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)  # translations run longer than the English lines
         self.empty_hint.setEnabled(False)  # drawn in the palette's disabled (muted) colour
         self.list.viewport().installEventFilter(self)
 
