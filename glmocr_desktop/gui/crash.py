@@ -17,7 +17,7 @@ import traceback
 from types import TracebackType
 
 from PySide6.QtCore import QObject, Qt, Signal, Slot
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from glmocr_desktop import APP_NAME
 
@@ -85,7 +85,8 @@ class ExceptionHandler(QObject):
             self.raised.emit(summary[:500], text)
         except Exception:
             try:
-                sys.__stderr__.write("error while reporting an error\n")
+                if sys.__stderr__ is not None:
+                    sys.__stderr__.write("error while reporting an error\n")
             except Exception:
                 pass
 
@@ -96,20 +97,22 @@ class ExceptionHandler(QObject):
         now = time.monotonic()
         if (self._box is not None and self._box.isVisible()) or now - self._last_shown < self.min_interval_s:
             self.suppressed += 1
-            self._status(f"Unexpected error (logged): {summary}")
+            self._status(self.tr("Unexpected error (logged): {0}").format(summary))
             return
         self._last_shown = now
-        more = f"\n\n{self.suppressed} more error(s) happened since the last message." if self.suppressed else ""
+        more = ("\n\n" + self.tr("%n more error(s) happened since the last message.", "", self.suppressed)
+                if self.suppressed else "")  # fmt: skip
         self.suppressed = 0
-        where = f"\n\nDetails are in the log file:\n{self.log_path}" if self.log_path else ""
+        where = "\n\n" + self.tr("Details are in the log file:\n{0}").format(self.log_path) if self.log_path else ""
         text = (
-            f"Something went wrong inside {APP_NAME}:\n\n{summary}\n\n"
+            self.tr("Something went wrong inside {0}:").format(APP_NAME) + f"\n\n{summary}\n\n"
             f"{self._what_is_kept()}{more}{where}"
         )
         self.shown.append(summary)
-        self._status(f"Unexpected error (logged): {summary}")
-        parent = self.window if _alive(self.window) and self.window.isVisible() else None
-        box = QMessageBox(QMessageBox.Icon.Critical, f"{APP_NAME}: unexpected error", text,
+        self._status(self.tr("Unexpected error (logged): {0}").format(summary))
+        w = self.window
+        parent = w if w is not None and _alive(w) and w.isVisible() else None
+        box = QMessageBox(QMessageBox.Icon.Critical, self.tr("{0}: unexpected error").format(APP_NAME), text,
                           QMessageBox.StandardButton.Ok, parent)  # fmt: skip
         box.setDetailedText(details[-20000:])
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, True)
@@ -126,15 +129,17 @@ class ExceptionHandler(QObject):
         except Exception:
             health = None
         if health is None:
-            return "The app carries on."
+            return self.tr("The app carries on.")
         n = health.unsaved_results
+        if n == 1:
+            return self.tr("The app carries on. 1 result is not saved yet ({0}): kept in memory only; the banner "
+                           "at the top of the window can save them to a file.").format(health.reason())
         if n:
-            return (f"The app carries on. {n} result{'s' if n != 1 else ''} {'are' if n != 1 else 'is'} not saved "
-                    f"yet ({health.reason()}): kept in memory only; the banner at the top of the window can save "
-                    "them to a file.")
+            return self.tr("The app carries on. %n results are not saved yet ({0}): kept in memory only; the "
+                           "banner at the top of the window can save them to a file.", "", n).format(health.reason())
         if not health.ok:
-            return f"The app carries on, but new results cannot be saved now ({health.reason()})."
-        return "The app carries on; every result so far is saved."
+            return self.tr("The app carries on, but new results cannot be saved now ({0}).").format(health.reason())
+        return self.tr("The app carries on; every result so far is saved.")
 
     @Slot()
     def _forget_box(self) -> None:
@@ -142,7 +147,7 @@ class ExceptionHandler(QObject):
 
     def _status(self, text: str) -> None:
         w = self.window
-        if not _alive(w):
+        if not isinstance(w, QMainWindow) or not _alive(w):
             return
         try:
             w.statusBar().showMessage(text, 10000)

@@ -30,13 +30,14 @@ class DocumentView(QDockWidget):
     block_clicked = Signal(int, int)
 
     def __init__(self, preview_factory: Callable | None = None, parent: QWidget | None = None) -> None:
-        super().__init__("Document", parent)
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Document"))
         self.setObjectName("documentDock")
         self._factory = preview_factory
         self.preview = None  # made when first needed: a second web view costs start-up time
         self.key: str | None = None  # the document shown
         self._stack = QStackedWidget()
-        self._empty = QLabel("Run Document (Ctrl+Shift+D) to see the whole document here.")
+        self._empty = QLabel(self.tr("Run Document (Ctrl+Shift+D) to see the whole document here."))
         self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._empty.setWordWrap(True)
         self._stack.addWidget(self._empty)
@@ -80,7 +81,8 @@ class DocumentView(QDockWidget):
     def _on_page_ready(self) -> None:
         from glmocr_desktop.gui.preview import js_call
 
-        self.preview.run_js(js_call("setFollow", False))  # a document is read from the top
+        if self.preview is not None:
+            self.preview.run_js(js_call("setFollow", False))  # a document is read from the top
 
     @Slot(bool)
     def _on_visibility(self, visible: bool) -> None:

@@ -34,13 +34,16 @@ log = logging.getLogger(__name__)
 class HistoryDock(QDockWidget):
     """Past results of every document, newest first; searchable and deletable."""
 
+    _timer: QTimer  # made below the widgets whose signals start it
+
     def __init__(self, store, results, parent=None) -> None:
-        super().__init__("History", parent)
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("History"))
         self.setObjectName("historyDock")
         self.store = store
         self.results = results  # the ResultPane an opened history item goes to
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Search results…")
+        self.search.setPlaceholderText(self.tr("Search results…"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(lambda _t: self._timer.start())
         self.list = QListWidget()
@@ -48,8 +51,9 @@ class HistoryDock(QDockWidget):
         self.list.itemDoubleClicked.connect(self._open_item)
         self.delete_button = QToolButton()
         self.delete_button.setIcon(icon("delete"))
-        self.delete_button.setToolTip("Delete the selected result from the history for good (asks first)")
+        self.delete_button.setToolTip(self.tr("Delete the selected result from the history for good (asks first)"))
         self.delete_button.setAutoRaise(True)
+        self.delete_button.setAccessibleName(self.tr("Delete result from history"))
         self.delete_button.clicked.connect(self.delete_selected)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -90,14 +94,15 @@ class HistoryDock(QDockWidget):
                 item = self._item(r)
             except Exception as exc:  # a row of a damaged or foreign file
                 log.warning("a history row cannot be shown: %r", exc)
-                item = QListWidgetItem("(a stored result that cannot be shown)")
+                item = QListWidgetItem(self.tr("(a stored result that cannot be shown)"))
                 item.setData(Qt.ItemDataRole.UserRole, None)
             self.list.addItem(item)
 
     def _item(self, r) -> QListWidgetItem:
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.updated))
         first = " ".join((r.text or "").split())[:70] or f"({r.status})"
-        item = QListWidgetItem(icon(r.task.value, TASK_COLOURS[r.task]), f"{r.document_name or '?'} · p.{r.page + 1}\n{first}")
+        where = self.tr("{0} · p.{1}").format(r.document_name or "?", r.page + 1)
+        item = QListWidgetItem(icon(r.task.value, TASK_COLOURS[r.task]), f"{where}\n{first}")
         item.setToolTip(f"{when} · {r.task.label} · {r.status}")
         item.setData(Qt.ItemDataRole.UserRole, r.id)
         return item

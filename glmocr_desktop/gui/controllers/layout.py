@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import cast
 
 from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QWidget
@@ -72,7 +73,7 @@ class LayoutDetection(QObject):
         if edited:
             answer = dialogs.ask_replace_edited(self._parent, sorted(p + 1 for p in edited), len(pages))
             if answer is None:
-                self.status.emit("Layout detection cancelled: the edited regions stay")
+                self.status.emit(self.tr("Layout detection cancelled: the edited regions stay"))
                 return []
             if answer == "skip":
                 pages = [p for p in pages if p not in edited]
@@ -88,8 +89,8 @@ class LayoutDetection(QObject):
         for r in reqs:
             self.pending[r.id] = (st, r.page)
         self.worker.request_layout(reqs)
-        what = f"page {pages[0] + 1}" if len(pages) == 1 else f"{len(pages)} pages"
-        self.status.emit(f"Finding the layout of {what}…")
+        self.status.emit(self.tr("Finding the layout of page {0}…").format(pages[0] + 1) if len(pages) == 1 else
+                         self.tr("Finding the layout of %n pages…", "", len(pages)))  # fmt: skip
         self.changed.emit()
         return [r.id for r in reqs]
 
@@ -115,17 +116,19 @@ class LayoutDetection(QObject):
             return
         st, page = where
         if not blocks:
-            self.status.emit(f"Page {page + 1}: the layout model found no regions; its regions stay as they were")
+            self.status.emit(self.tr("Page {0}: the layout model found no regions; its regions stay as they were")
+                             .format(page + 1))  # fmt: skip
             return
         keep = self._settings().keep_abandoned
         placed = self.regions.place_layout(st, page, blocks, keep_abandoned=keep)
         self._placed += len(placed)
         left_out = len(blocks) - len(placed)
-        note = f" ({left_out} header, footer or page-number block(s) left out)" if left_out else ""
+        note = self.tr(" (%n header, footer or page-number block(s) left out)", "", left_out) if left_out else ""
         if self.pending:
-            self.status.emit(f"Page {page + 1}: {len(placed)} regions{note}; {len(self.pending)} page(s) to go…")
+            self.status.emit(self.tr("Page {0}: {1} regions{2}; {3} page(s) to go…")
+                             .format(page + 1, len(placed), note, len(self.pending)))  # fmt: skip
         else:
-            self.status.emit(f"Layout: {len(placed)} regions on page {page + 1}{note}")
+            self.status.emit(self.tr("Layout: {0} regions on page {1}{2}").format(len(placed), page + 1, note))
         self.placed.emit(st, page, len(placed))
 
     @Slot(str, object)
@@ -137,17 +140,17 @@ class LayoutDetection(QObject):
             self.waiting.append(where)
             self.show_model_dialog(user_message(exc).splitlines()[0])
             return
-        self.message.emit(f"Page {where[1] + 1}: {user_message(exc)}", True, False)
+        self.message.emit(self.tr("Page {0}: {1}").format(where[1] + 1, user_message(exc)), True, False)
 
     @Slot(str)
     def _on_cancelled(self, request_id: str) -> None:
         if self._take(request_id) is not None and not self.pending:
-            self.status.emit("Layout detection stopped")
+            self.status.emit(self.tr("Layout detection stopped"))
 
     # --- the missing model ----------------------------------------------------------------------
     def show_model_dialog(self, message: str) -> dialogs.LayoutModelDialog:
         make = partial(dialogs.LayoutModelDialog, message, self._parent)
-        self.dialog = dialogs.open_once(self.dialog, make, self._on_dialog_finished)
+        self.dialog = cast(dialogs.LayoutModelDialog, dialogs.open_once(self.dialog, make, self._on_dialog_finished))
         return self.dialog
 
     @Slot(int)
@@ -156,7 +159,7 @@ class LayoutDetection(QObject):
         dlg = self.dialog
         if dlg is None or not dlg.chosen:
             if waiting:
-                self.status.emit("The layout was not detected: the layout model is not on this computer")
+                self.status.emit(self.tr("The layout was not detected: the layout model is not on this computer"))
             return
         self._settings().layout_model = dlg.chosen
         self._save_settings()
