@@ -11,8 +11,6 @@ Run it here with:  xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m p
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -25,16 +23,9 @@ CORPUS_PDF = "pdfs/docling_multi_page.pdf"  # born-digital 5-page text PDF (MANI
 
 @pytest.mark.gui
 def test_progress_panel_and_document_view_in_a_real_window(corpus_dir):
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("needs an X display (run under Xvfb)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    report = ARTIFACTS / "document-run-report.json"
-    report.unlink(missing_ok=True)
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
-    proc = subprocess.run([sys.executable, __file__, str(corpus_dir / CORPUS_PDF), str(ARTIFACTS), str(report)],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    data = json.loads(report.read_text())
+    from .xvfb_support import run_window_child
+
+    data = run_window_child(__file__, "document-run-report.json", corpus_dir / CORPUS_PDF)
     mid = data["mid_run"]
     assert mid["pages"] == "1 / 5" and mid["now"].endswith("page 2") and mid["pause_enabled"]
     end = data["done"]

@@ -13,8 +13,6 @@ Run it here with:  xvfb-run -a -s "-screen 0 1600x1000x24" pytest -m xvfb tests/
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -59,17 +57,10 @@ BLOCKS = [
 @pytest.mark.xvfb
 @pytest.mark.gui
 def test_detected_regions_in_a_real_window(corpus_dir):
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("needs an X display (run under Xvfb)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    report = ARTIFACTS / "auto-regions-report.json"
-    report.unlink(missing_ok=True)
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
     pdf = corpus_dir / "pdfs" / "samplefiles_GeoTopo-komprimiert.pdf"
-    proc = subprocess.run([sys.executable, __file__, str(pdf), str(ARTIFACTS), str(report)],
-                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=240)  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    data = json.loads(report.read_text())
+    from .xvfb_support import run_window_child
+
+    data = run_window_child(__file__, "auto-regions-report.json", pdf)
     placed = [label for label, _ in BLOCKS if label not in ("number", "header")]
     assert data["badges"] == [f"{n} · {label}" for n, label in enumerate(placed, 1)]
     assert data["pictures"] == 4

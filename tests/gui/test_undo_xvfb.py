@@ -12,8 +12,6 @@ Run it here with:  Xvfb :99 -screen 0 1600x1000x24 &  DISPLAY=:99 pytest -m xvfb
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -27,16 +25,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 @pytest.mark.xvfb
 @pytest.mark.gui
 def test_the_undo_entry_and_the_rerun_banner_in_a_real_window():
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("needs an X display (run under Xvfb)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    report = ARTIFACTS / "undo-report.json"
-    report.unlink(missing_ok=True)
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
-    proc = subprocess.run([sys.executable, __file__, str(ARTIFACTS), str(report)], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=240)  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    data = json.loads(report.read_text())
+    from .xvfb_support import run_window_child
+
+    data = run_window_child(__file__, "undo-report.json")
     assert data["menu_visible"] and data["undo_text"] == "&Undo Delete Region"
     assert data["menu_items"][:2] == ["Undo Delete Region", "Redo"]
     assert data["banner_visible"] and data["button_text"] == "Run again with more tokens"

@@ -12,8 +12,6 @@ Run it here with:  xvfb-run -a -s "-screen 0 1600x1000x24" pytest -m xvfb tests/
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -28,16 +26,9 @@ SHOTS = ("dark-window.png", "result-menu.png", "grouped-results.png", "model-dia
 @pytest.mark.xvfb
 @pytest.mark.gui
 def test_dark_window_grouped_results_and_result_menu_in_a_real_window():
-    if not os.environ.get("DISPLAY"):
-        pytest.skip("needs an X display (run under Xvfb)")
-    ARTIFACTS.mkdir(exist_ok=True)
-    report = ARTIFACTS / "window-states-report.json"
-    report.unlink(missing_ok=True)
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb"}
-    proc = subprocess.run([sys.executable, __file__, str(ARTIFACTS), str(report)], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=240)  # fmt: skip
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    data = json.loads(report.read_text())
+    from .xvfb_support import run_window_child
+
+    data = run_window_child(__file__, "window-states-report.json")
     # dark: the window's own pixels (lists, panes, status bar, toolbar), not only the preview, are dark
     assert data["window_lightness"] < 90, data
     assert data["list_lightness"] < 90 and data["toolbar_lightness"] < 90, data
