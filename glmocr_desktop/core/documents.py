@@ -208,14 +208,22 @@ def _check_page_tree(doc: Any, name: str, warnings: list[str]) -> int:
     file would allocate gigabytes at the first page load. The tree is walked instead (each object once,
     so at most the file's object count), and every node's /Count set to what it holds.
     """
-    declared = int(doc.page_count)
+    try:
+        declared = int(doc.page_count)
+    except Exception:  # newer MuPDF refuses a /Count it cannot believe: the tree below decides
+        declared = -1
     objects = int(doc.xref_length())
     try:
         kind, value = doc.xref_get_key(doc.pdf_catalog(), "Pages")
         match = _REF.match(value) if kind == "xref" else None
     except Exception:
         match = None
+    if declared < 0 and match is not None:  # the claim, as the root of the tree states it
+        kind, value = doc.xref_get_key(int(match.group(1)), "Count")
+        declared = int(value) if kind == "int" and value.lstrip("-").isdigit() else 0
     if match is None:
+        if declared < 0:
+            raise CorruptFileError(f"{name} has no page tree and its page count cannot be read.")
         if declared > objects:
             raise CorruptFileError(f"{name} claims {declared:,} pages but has no page tree to hold them.")
         return declared
