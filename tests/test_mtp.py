@@ -127,3 +127,21 @@ def test_rounds_captured_and_replayed_as_graphs(loaded, reference, monkeypatch):
     assert len(spec.graphs) == 1 and len(spec.stats["captures"]) == 1
     assert fast(fd, inputs, 32, min_new=32) == [ref]  # replayed, not captured again
     assert len(spec.stats["captures"]) == 1
+
+
+def test_the_warm_up_checks_speculative_decoding_and_turns_it_off_when_it_fails(loaded, reference):
+    """A device where the rounds fail never gets a user's region: the check turns drafts off, and the
+    region decodes plainly, with the same tokens."""
+    model, _ = loaded
+    inputs, ref = reference
+    fd = _decoder(model, k=2)
+    fd.check_speculative(PAD, 1.1)
+    assert fd.speculative is not None, fd.mtp_reason  # works here: kept
+
+    def broken(*a, **k):
+        raise RuntimeError("no kernel for this device")
+
+    fd.speculative.round = broken
+    fd.check_speculative(PAD, 1.1)
+    assert fd.speculative is None and "no kernel for this device" in fd.mtp_reason
+    assert fast(fd, inputs, 32, min_new=32) == [ref]

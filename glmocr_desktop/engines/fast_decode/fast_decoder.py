@@ -214,6 +214,7 @@ class FastDecoder:
                 self._ready = True
                 if prefill:
                     self.warm_prefill(sizes, pad_token_id=pad_token_id)
+                self.check_speculative(pad_token_id, float(repetition_penalty))
                 self.stats["warmup_s"] = round(time.perf_counter() - t0, 3)
                 if progress:
                     progress(1.0, "fast decode ready")
@@ -246,6 +247,19 @@ class FastDecoder:
         for length in lengths:
             state.slot.fill_(length - 1)
             self._run_step(state, length, pad, penalty)
+
+    def check_speculative(self, pad: int, penalty: float, eos_ids: tuple[int, ...] = (59246, 59253)) -> None:
+        """Speculative decoding runs once on this device before any region uses it; a failure turns it
+        off (the reason is kept in ``mtp_reason``), and regions decode without drafts."""
+        if self.speculative is None:
+            return
+        import torch
+
+        with self._lock, torch.inference_mode():
+            why = self.speculative.self_check(pad=pad, eos_ids=list(eos_ids), penalty=penalty)
+        if why:
+            log.warning("%s; decoding without drafts", why)
+            self.speculative, self.mtp_reason = None, why
 
     def warm_prefill(self, batch_sizes=None, progress=None, *, pad_token_id: int = 59246) -> None:
         """Capture the vision tower per patch bucket and the prefill per prompt bucket (CUDA only; the

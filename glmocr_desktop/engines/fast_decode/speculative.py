@@ -222,6 +222,26 @@ class SpeculativeDecoder:
             self.stats.setdefault("captures", []).append(round(time.perf_counter() - t0, 3))
         return self.graphs.replay(key)
 
+    # --- a check on the device ------------------------------------------------------------------
+
+    def self_check(self, *, pad: int, eos_ids: list[int], penalty: float) -> str:
+        """Run one short speculative generation on a text-only prompt on this device (capturing the first
+        round graph): "" when it works, else why not. The warm-up calls it, so a device where the rounds
+        fail never gets a user's region."""
+        import torch
+
+        ids = torch.arange(100, 124, device=self.fast.device)[None]
+        got: list[int] = []
+        try:
+            self.generate({"input_ids": ids, "attention_mask": torch.ones_like(ids)},
+                          max_new_tokens=2 * self.k + 3, eos_ids=eos_ids, pad=pad, penalty=penalty,
+                          on_step=lambda tok: got.append(int(tok[0])), min_new_tokens=2 * self.k + 3)
+        except Exception as exc:  # any failure: decode without drafts
+            return f"speculative decoding failed its check on this device: {exc!r}"[:500]
+        finally:
+            self.stats.update(rounds=0, drafted=0, accepted=0)
+        return "" if len(got) == 2 * self.k + 3 else f"speculative check gave {len(got)} tokens"
+
     # --- a whole generation ----------------------------------------------------------------------
 
     def generate(self, inputs: dict, *, max_new_tokens: int, eos_ids: list[int], pad: int, penalty: float,
