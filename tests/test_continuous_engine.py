@@ -97,3 +97,23 @@ def test_a_job_too_long_for_a_row_runs_on_the_static_path(engine, monkeypatch): 
     assert engine.continuous_stats["joined_regions"] == 2
     for old, new in zip(work, again):
         assert got[new.id].raw_text == stock[old.id].raw_text
+
+
+def test_a_device_error_in_continuous_batching_falls_back_to_static_batches(engine, monkeypatch):  # noqa: F811
+    """A continuous step that fails on the device before any token came back: the regions are read in
+    static batches instead, and continuous batching stays off for the session."""
+    from glmocr_desktop.engines.fast_decode import continuous
+
+    monkeypatch.setattr(engine, "fast", FastDecoder(engine.model, device="cpu", dtype=torch.float32,
+                                                    max_cache_len=2048))
+    monkeypatch.setattr(engine, "continuous_off", "")
+
+    def broken(self, *a, **k):
+        raise RuntimeError("CUDA error: no kernel image is available for execution on the device")
+
+    monkeypatch.setattr(continuous.RowsStep, "__call__", broken)
+    work = jobs()[:3]
+    got, order = results(engine.stream_many(work))
+    assert set(order) == {j.id for j in work} and all(r.ok for r in got.values())
+    assert "no kernel image" in engine.continuous_off
+    assert engine._continuous_for(engine.fast) is None

@@ -226,6 +226,12 @@ def run_many(engine: Any, jobs: list[Job]) -> Iterator[Chunk]:
                         hint="Lower GLMOCR_MAX_BATCH, close other GPU programs, or read fewer regions "
                              "at once.") from None
                 log.warning("Continuous batching cannot take these jobs (%s); using static batches", exc)
+            except RuntimeError as exc:  # a device error of the continuous step itself (not memory)
+                if produced:
+                    raise
+                engine._continuous_decoder = None
+                engine.continuous_off = f"continuous batching failed on this device: {exc!r}"[:500]
+                log.warning("%s; reading regions in static batches from now on", engine.continuous_off)
         for start in range(0, len(jobs), engine.MAX_BATCH):
             if start and engine._cancel.is_set():
                 break

@@ -95,6 +95,8 @@ class LocalEngine:
         #: most jobs decoded together by continuous batching (``GLMOCR_MAX_BATCH``)
         self.max_batch = paths.max_batch()
         self._continuous_decoder = None
+        #: why continuous batching is off for this session ("" while it is on): it failed on this device
+        self.continuous_off = ""
         #: what the last continuous run measured (row utilisation, joins, steps, preparation time)
         self.continuous_stats: dict = {}
 
@@ -241,7 +243,7 @@ class LocalEngine:
 
     def _continuous_for(self, fast):
         """The continuous decoder over the fast decoder now in use (built once per fast decoder)."""
-        if fast is None:
+        if fast is None or self.continuous_off:
             return None
         decoder = self._continuous_decoder
         if decoder is None or decoder.fast is not fast or decoder.max_batch != self.max_batch:
