@@ -27,6 +27,7 @@ from glmocr_desktop.gui import dialogs
 from glmocr_desktop.gui.controllers.persistence import entry_from_stored
 from glmocr_desktop.gui.icons import icon
 from glmocr_desktop.gui.page_view import TASK_COLOURS
+from glmocr_desktop.gui.task_names import task_name
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +104,7 @@ class HistoryDock(QDockWidget):
         first = " ".join((r.text or "").split())[:70] or f"({r.status})"
         where = self.tr("{0} · p.{1}").format(r.document_name or "?", r.page + 1)
         item = QListWidgetItem(icon(r.task.value, TASK_COLOURS[r.task]), f"{where}\n{first}")
-        item.setToolTip(f"{when} · {r.task.label} · {r.status}")
+        item.setToolTip(f"{when} · {task_name(r.task)} · {r.status}")
         item.setData(Qt.ItemDataRole.UserRole, r.id)
         return item
 

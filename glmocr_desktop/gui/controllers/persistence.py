@@ -19,6 +19,7 @@ from PySide6.QtCore import QCoreApplication
 
 from glmocr_desktop.core.jobs import JobState, Result, Source
 from glmocr_desktop.gui.result_pane import ResultEntry
+from glmocr_desktop.gui.task_names import task_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from PySide6.QtWidgets import QDockWidget, QWidget
@@ -147,7 +148,7 @@ def result_of(entry: ResultEntry) -> Result:
 def entry_from_stored(row, document: Any) -> ResultEntry:
     """A result list entry for a stored result (``document`` is None when it is not open)."""
     translate = QCoreApplication.translate
-    where = f"{row.task.label}" if row.region is None else translate("StorePersistence", "region {0}").format(row.task.label)
+    where = task_name(row.task) if row.region is None else translate("StorePersistence", "region {0}").format(task_name(row.task))
     page = translate("StorePersistence", "p.{0}").format(row.page + 1)
     entry = ResultEntry(
         id=f"stored-{row.id}",

@@ -38,6 +38,7 @@ from glmocr_desktop.gui.controllers.undo import (
     snapshot,
 )
 from glmocr_desktop.gui.page_view import PageView
+from glmocr_desktop.gui.task_names import task_name
 
 #: What a region can be made in its menu: read with one of these tasks, or kept as a picture.
 MENU_TASKS = (Task.TEXT, Task.TABLE, Task.FORMULA)
@@ -122,14 +123,14 @@ class Regions(QObject):
         st, specs = self._specs()
         selected = [s for s in self.view.selected_specs() if s in specs]
         if st is None or not selected:
-            self.status.emit(self.tr("New regions: {0}").format(task.label))
+            self.status.emit(self.tr("New regions: {0}").format(task_name(task)))
             return
         self.set_choice(selected, task)
         if len(selected) == 1:
             text = self.tr("Region {0} read as {1} · New regions: {1}").format(specs.index(selected[0]) + 1,
-                                                                              task.label)  # fmt: skip
+                                                                              task_name(task))  # fmt: skip
         else:
-            text = self.tr("{0} regions read as {1} · New regions: {1}").format(len(selected), task.label)
+            text = self.tr("{0} regions read as {1} · New regions: {1}").format(len(selected), task_name(task))
         self.status.emit(text)
 
     def add_whole_page(self) -> None:
@@ -236,11 +237,11 @@ class Regions(QObject):
         selected = self.view.selected_specs()
         if len(selected) == 1 and selected[0] in specs:
             spec = selected[0]
-            n, new = specs.index(spec) + 1, self.current_task().label
+            n, new = specs.index(spec) + 1, task_name(self.current_task())
             if spec.is_picture:
                 text = self.tr("Region {0}: a picture (kept, not read) · New regions: {1}").format(n, new)
             else:
-                text = self.tr("Region {0}: read as {1} · New regions: {2}").format(n, spec.task.label, new)
+                text = self.tr("Region {0}: read as {1} · New regions: {2}").format(n, task_name(spec.task), new)
             self.status.emit(text)
             self.view.announce(text)
         self.changed.emit()
@@ -335,7 +336,7 @@ class Regions(QObject):
             self._edited([spec])
         if specs:
             self._after_edit(before, self.tr("Keep as Picture") if choice == PICTURE else
-                             self.tr("Set Task: {0}").format(Task(choice).label))  # fmt: skip
+                             self.tr("Set Task: {0}").format(task_name(Task(choice))))  # fmt: skip
 
     def set_label(self, specs: Iterable[TaskRegion], label: str) -> None:
         """Give the regions a layout label; they are then read as that label is (or kept as pictures)."""
@@ -379,7 +380,7 @@ class Regions(QObject):
         menu.setObjectName("regionMenu")
         group = QActionGroup(menu)
         for choice in (*MENU_TASKS, PICTURE):
-            text = self.tr("Picture (kept, not read)") if choice == PICTURE else Task(choice).label
+            text = self.tr("Picture (kept, not read)") if choice == PICTURE else task_name(Task(choice))
             act = menu.addAction(text, functools.partial(self.set_choice, targets, choice))
             act.setCheckable(True)
             act.setChecked(spec.is_picture if choice == PICTURE else not spec.is_picture and spec.task is choice)
