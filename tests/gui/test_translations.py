@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from test_standards import tool
 
 ROOT = Path(__file__).resolve().parents[2]
 TS_DIR = ROOT / "glmocr_desktop" / "assets" / "translations"
 LANGUAGES = ("de", "zh_CN")
-BIN = Path(sys.executable).parent
-
-
-def _tool(name: str) -> str:
-    found = BIN / name
-    if found.exists():
-        return str(found)
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed")
-    return path
 
 
 def _messages(ts: Path) -> dict[tuple[str, str], ET.Element]:
@@ -51,7 +40,7 @@ def test_catalogues_hold_every_string_of_the_code(tmp_path):
     for lang in LANGUAGES:
         fresh = tmp_path / f"{lang}.ts"
         shutil.copy(TS_DIR / f"glmocr_desktop_{lang}.ts", fresh)
-        subprocess.run([_tool("pyside6-lupdate"), "-no-obsolete", "-locations", "none", *sources, "-ts",
+        subprocess.run([tool("pyside6-lupdate"), "-no-obsolete", "-locations", "none", *sources, "-ts",
                         str(fresh)], check=True, capture_output=True, timeout=120)
         shipped, now = _messages(TS_DIR / f"glmocr_desktop_{lang}.ts"), _messages(fresh)
         missing = sorted(set(now) - set(shipped))
@@ -61,7 +50,7 @@ def test_catalogues_hold_every_string_of_the_code(tmp_path):
 def test_compiled_catalogues_are_current(tmp_path):
     for lang in LANGUAGES:
         out = tmp_path / f"{lang}.qm"
-        subprocess.run([_tool("pyside6-lrelease"), "-silent", str(TS_DIR / f"glmocr_desktop_{lang}.ts"), "-qm",
+        subprocess.run([tool("pyside6-lrelease"), "-silent", str(TS_DIR / f"glmocr_desktop_{lang}.ts"), "-qm",
                         str(out)], check=True, capture_output=True, timeout=60)
         assert out.read_bytes() == (TS_DIR / f"glmocr_desktop_{lang}.qm").read_bytes(), (
             f"{lang}: the .qm is stale; run packaging/translations.sh")
